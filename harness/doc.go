@@ -1,0 +1,3 @@
+// Package harness is the engine of the suite: targets, the runner, selection, timeouts, seeds and
+// outcomes. It knows no particular check.
+package harness

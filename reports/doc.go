@@ -1,0 +1,2 @@
+// Package reports renders a run's result model for terminals, CI systems and people.
+package reports
