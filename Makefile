@@ -1,0 +1,55 @@
+# meshconform. Go fetches its own modules; nothing else is installed by this Makefile.
+GO        ?= go
+PORTAL    ?=
+CLIENT    ?=
+FUZZTIME  ?= 10s
+REPORTDIR ?= meshconform-report
+STATICCHECK_VERSION ?= v0.8.2
+
+.PHONY: all build test conform vectors fuzz lint bench generate tidy-check help
+
+all: build test
+
+help:
+	@echo "make conform [PORTAL=URL]  run the conformance suite (default: the embedded reference portal)"
+	@echo "make test                  run every unit, property and integration test"
+	@echo "make vectors               regenerate vectors/ from fixed seeds"
+	@echo "make fuzz FUZZTIME=30s     run every fuzz target in turn"
+	@echo "make lint                  gofmt, go vet, staticcheck"
+	@echo "make bench                 run the benchmarks"
+
+build:
+	$(GO) build -o bin/ ./cmd/...
+
+test:
+	$(GO) test -count=1 ./...
+
+conform:
+	@if [ ! -f harness/runner/runner.go ] || [ ! -d conformance/checks ]; then \
+		echo "make conform: the conformance harness is not built yet (issue: conformance harness)."; \
+		echo "Nothing was checked; this is not a pass."; exit 2; fi
+	$(GO) run ./cmd/meshconform run $(if $(PORTAL),--portal $(PORTAL)) $(if $(CLIENT),--client $(CLIENT)) --report-dir $(REPORTDIR)
+
+vectors:
+	$(GO) run ./cmd/meshconform vectors generate --out vectors
+
+fuzz:
+	$(GO) run ./fuzz/cmd/fuzzall -fuzztime $(FUZZTIME)
+
+generate:
+	$(GO) generate ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+tidy-check:
+	@cp go.mod /tmp/meshconform.go.mod.bak; cp go.sum /tmp/meshconform.go.sum.bak; \
+	$(GO) mod tidy; \
+	if ! cmp -s go.mod /tmp/meshconform.go.mod.bak || ! cmp -s go.sum /tmp/meshconform.go.sum.bak; then \
+		echo "go mod tidy changes go.mod/go.sum: run it and commit"; \
+		cp /tmp/meshconform.go.mod.bak go.mod; cp /tmp/meshconform.go.sum.bak go.sum; exit 1; fi

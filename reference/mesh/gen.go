@@ -1,0 +1,3 @@
+package mesh
+
+//go:generate go run ./internal/gen/cmd -schema ../../spec/schema.json -out types_gen.go

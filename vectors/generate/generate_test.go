@@ -1,0 +1,50 @@
+package generate
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestCommittedVectorsAreCurrent fails when the committed files differ from a fresh
+// regeneration: run `make vectors` and commit.
+func TestCommittedVectorsAreCurrent(t *testing.T) {
+	all, err := All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range all {
+		have, err := os.ReadFile(filepath.Join("..", "testvectors", name))
+		if err != nil {
+			t.Errorf("%s: %v (run make vectors)", name, err)
+			continue
+		}
+		if !bytes.Equal(have, want) {
+			t.Errorf("%s differs from a fresh regeneration (run make vectors)", name)
+		}
+	}
+	committed, _ := filepath.Glob(filepath.Join("..", "testvectors", "*.json"))
+	for _, p := range committed {
+		if _, ok := all[filepath.Base(p)]; !ok {
+			t.Errorf("%s is not produced by the generator: stale", p)
+		}
+	}
+}
+
+// TestDeterministic regenerates twice in one process and compares.
+func TestDeterministic(t *testing.T) {
+	a, err := All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range a {
+		if !bytes.Equal(a[name], b[name]) {
+			t.Errorf("%s differs between two generations", name)
+		}
+	}
+}
