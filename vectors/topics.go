@@ -42,3 +42,86 @@ const (
 	ErrDateTime  = "datetime"
 	ErrInteger   = "integer"
 )
+
+// Group is a test group of the crypto topics: its type, its generator and its tests.
+type Group[T any] struct {
+	Type   string `json:"type"`
+	Source Source `json:"source"`
+	Tests  []T    `json:"tests"`
+}
+
+// UdfDigestTest: the content-digest UDF of DataHex under ContentType with Alg ("sha2" or
+// "sha3"), presented at Bits, is Udf (WIRE.md 5, NOTE-UDF).
+type UdfDigestTest struct {
+	Test
+	ContentType string `json:"contentType"`
+	Alg         string `json:"alg"`
+	DataHex     string `json:"dataHex"`
+	Bits        int    `json:"bits"`
+	Udf         string `json:"udf"`
+}
+
+// UdfAuthenticatorTest: the keyed UDF of DataHex under ContentType with Key, at Bits, is Udf.
+type UdfAuthenticatorTest struct {
+	Test
+	Key         string `json:"key"`
+	ContentType string `json:"contentType"`
+	DataHex     string `json:"dataHex"`
+	Bits        int    `json:"bits"`
+	Udf         string `json:"udf"`
+}
+
+// UdfParseTest: parsing Presentation succeeds with TypeByte (valid) or fails (invalid).
+type UdfParseTest struct {
+	Test
+	Presentation string `json:"presentation"`
+	TypeByte     int    `json:"typeByte,omitempty"`
+	ErrorClass   string `json:"errorClass,omitempty"`
+}
+
+// KeyFingerprintTest: the 2019 key fingerprint (UDF of the key info) of Public is Fingerprint.
+type KeyFingerprintTest struct {
+	Test
+	Alg         string `json:"alg"`
+	Public      string `json:"public"` // base64url
+	Fingerprint string `json:"fingerprint"`
+}
+
+// WitnessTest: the connection witness over the four inputs (base64url) is Witness.
+type WitnessTest struct {
+	Test
+	Alg          string `json:"alg"`
+	MasterPublic string `json:"masterPublic"`
+	ServerNonce  string `json:"serverNonce"`
+	DevicePublic string `json:"devicePublic"`
+	ClientNonce  string `json:"clientNonce"`
+	Witness      string `json:"witness"`
+}
+
+// KeyRef names a public or private key by algorithm and base64url bytes (private: the seed).
+type KeyRef struct {
+	Alg   string `json:"alg"`
+	Bytes string `json:"bytes"`
+}
+
+// DareTest: Envelope (a tagged document) verified against Trusted and, when DecryptionKey is
+// given, decrypted with it. valid: every signature verifies and the payload (plaintext) is
+// PayloadHex; invalid: the reference refuses it with ErrorClass.
+type DareTest struct {
+	Test
+	Envelope      string   `json:"envelope"`
+	Trusted       []KeyRef `json:"trusted"`
+	DecryptionKey *KeyRef  `json:"decryptionKey,omitempty"`
+	PayloadHex    string   `json:"payloadHex,omitempty"`
+	ErrorClass    string   `json:"errorClass,omitempty"`
+}
+
+// ShamirTest: recovering Shares gives Secret (valid), or must not (invalid: an error with
+// ErrorClass, or, with ErrorClass "wrong-secret", a secret other than Secret).
+type ShamirTest struct {
+	Test
+	Threshold  int      `json:"threshold"`
+	Shares     []string `json:"shares"`
+	Secret     string   `json:"secret"`
+	ErrorClass string   `json:"errorClass,omitempty"`
+}

@@ -419,11 +419,34 @@ func (l *linter) checkTransactions() {
 var (
 	keywordRe    = regexp.MustCompile(`\b(MUST|SHOULD|SHALL|REQUIRED|MAY|RECOMMENDED)\b`)
 	lowerKeyword = regexp.MustCompile(`\b(must|should|shall)\b`)
-	// Words after which an English sentence cannot end.
-	danglingWord = regexp.MustCompile(`(?i)\b(by|the|a|an|of|to|with|for|in|and|or|from|that|which|is|be|MUST|SHOULD|MAY)$`)
-	straySuffix  = regexp.MustCompile(`(\.[a-z]|/)$`)
 	mayNot       = regexp.MustCompile(`\bMAY not\b`)
+	// danglingWords are words after which an English sentence cannot end.
+	danglingWords = map[string]bool{"by": true, "the": true, "a": true, "an": true, "of": true, "to": true,
+		"with": true, "for": true, "in": true, "and": true, "or": true, "from": true, "that": true,
+		"which": true, "is": true, "be": true, "must": true, "should": true, "may": true}
 )
+
+func hasLowerKeyword(s string) bool {
+	return strings.Contains(s, "must") || strings.Contains(s, "should") || strings.Contains(s, "shall")
+}
+
+// dangling reports whether s ends in a word no sentence ends with. A map lookup on the last word
+// replaces an end-anchored regexp, which Go evaluates by rescanning from every position.
+func dangling(s string) bool {
+	k := strings.LastIndexAny(s, " \t")
+	return danglingWords[strings.ToLower(s[k+1:])]
+}
+
+// strayEnd reports a stray character after the final full stop (".a") or a trailing slash.
+func strayEnd(s string) bool {
+	n := len(s)
+	if n >= 1 && s[n-1] == '/' {
+		return true
+	}
+	return n >= 2 && s[n-2] == '.' && s[n-1] >= 'a' && s[n-1] <= 'z'
+}
+
+var ()
 
 // checkProse looks at the running text: sentences cut off or split, placeholders and conversion
 // damage.
@@ -440,11 +463,11 @@ func (l *linter) checkProse() {
 			}
 			next := l.nextItem(s, i)
 			ends := strings.TrimRight(text, " ")
-			stray := straySuffix.MatchString(ends)
+			stray := strayEnd(ends)
 			if !endsSentence(ends) && !stray {
 				if next != nil && next.Field == nil && startsContinuation(next.Text) {
 					l.add(s.Number, KindSplitSentence, "a sentence breaks off at %q and continues in the next paragraph (line %d) with %q", tail(ends), next.Line, head(next.Text))
-				} else if danglingWord.MatchString(ends) {
+				} else if dangling(ends) {
 					l.add(s.Number, KindTruncatedSentence, "the sentence %q stops mid-requirement", lastSentence(ends))
 				}
 			}
@@ -457,10 +480,11 @@ func (l *linter) checkProse() {
 			if stray {
 				l.add(s.Number, KindStrayCharacter, "stray character at the end of %q", tail(ends))
 			}
-			if mayNot.MatchString(text) {
+			// Substring tests first: the regexps run only on the few items that could match.
+			if strings.Contains(text, "MAY not") && mayNot.MatchString(text) {
 				l.add(s.Number, KindKeywordMisuse, "\"MAY not\" is not an RFC 2119 keyword; it reads as either MAY NOT or MAY")
 			}
-			if compareSections(s.Number, "2.2") >= 0 && lowerKeyword.MatchString(text) && !keywordRe.MatchString(text) {
+			if hasLowerKeyword(text) && compareSections(s.Number, "2.2") >= 0 && lowerKeyword.MatchString(text) && !keywordRe.MatchString(text) {
 				w := lowerKeyword.FindString(text)
 				l.add(s.Number, KindLowercaseKeyword, "lower-case %q in %q: normative or not?", w, lastSentence(text))
 			}

@@ -27,6 +27,7 @@ type file struct {
 // generators produce the files, each from its own fixed seed.
 var generators = []func() ([]file, error){
 	structureFiles,
+	cryptoFiles,
 }
 
 // All builds every vector file in memory, keyed by file name.

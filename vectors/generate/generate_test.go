@@ -48,3 +48,24 @@ func TestDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestPublishedValuesAreFromTheSource ties the hard-coded published values to the copied
+// examples of the Mesh reference implementation.
+func TestPublishedValuesAreFromTheSource(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "..", "testdata", "external", "udf-draft-examples.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range Published.Digests {
+		if !bytes.Contains(src, []byte(d.Udf)) || !bytes.Contains(src, []byte(d.Text)) {
+			t.Errorf("digest %s of %q is not in the published examples", d.Udf, d.Text)
+		}
+	}
+	for _, m := range Published.MACs {
+		for _, v := range []string{m.Udf, m.Key, m.Text} {
+			if !bytes.Contains(src, []byte(v)) {
+				t.Errorf("authenticator value %q is not in the published examples", v)
+			}
+		}
+	}
+}
