@@ -1,3 +1,4 @@
-// Package harness is the engine of the suite: targets, the runner, selection, timeouts, seeds and
-// outcomes. It knows no particular check.
+// Package harness is the engine of the suite: the check model, the per-check context T, the
+// runner with selection, sharding, timeouts, seeds and expectations, and the outcome mapping.
+// It knows no particular check, protocol message or report format.
 package harness

@@ -5,6 +5,8 @@ import (
 	"strings"
 )
 
+var strictRawURL = base64.RawURLEncoding.Strict()
+
 // EncodeBase64 writes Binary the canonical way: base64url without padding (WIRE.md 1).
 func EncodeBase64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
@@ -25,7 +27,9 @@ func DecodeBase64(s string) ([]byte, error) {
 		}
 		clean = sb.String()
 	}
-	b, err := base64.RawURLEncoding.DecodeString(clean)
+	// Strict: the unused low bits of the last character must be zero, so each byte string has
+	// exactly one encoding and a reader cannot be handed two spellings of the same value.
+	b, err := strictRawURL.DecodeString(clean)
 	if err != nil {
 		return nil, &Base64Error{Msg: err.Error()}
 	}

@@ -15,5 +15,10 @@ func ParseDateTime(s string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, &DateTimeError{Value: s}
 	}
+	// An offset can carry a four-digit year out of range in UTC (9999-12-31T20:00:00-07:00),
+	// and the canonical form has room for years 0001 to 9999 only.
+	if y := t.UTC().Year(); y < 1 || y > 9999 {
+		return time.Time{}, &DateTimeError{Value: s}
+	}
 	return t.UTC(), nil
 }

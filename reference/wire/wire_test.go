@@ -52,6 +52,8 @@ func TestDateTime(t *testing.T) {
 		{"2019-04-06", "", false},
 		{"2019-02-30T00:00:00Z", "", false},
 		{"yesterday", "", false},
+		{"9999-12-31T20:00:00-07:00", "", false}, // year 10000 in UTC
+		{"0001-01-01T00:00:00+01:00", "", false}, // year 0 in UTC
 	}
 	for _, tc := range tests {
 		got, err := ParseDateTime(tc.in)

@@ -1,0 +1,550 @@
+// Command meshclient is the reference Mesh client: it drives every portal transaction against
+// any portal URL, keeping its keys in a state directory (files 0600, directory 0700).
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/meshconform/meshconform/reference/client"
+	"github.com/meshconform/meshconform/reference/keys"
+	"github.com/meshconform/meshconform/reference/mesh"
+)
+
+// exitError carries the exit code: 1 refused or failed, 2 usage.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func usage(format string, a ...any) error {
+	return &exitError{code: 2, err: fmt.Errorf(format, a...)}
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	root := newRoot(stdout)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.Execute()
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintln(stderr, "meshclient:", err)
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	var se *client.StatusError
+	if errors.As(err, &se) || errors.Is(err, client.ErrForged) || errors.Is(err, client.ErrWitness) ||
+		errors.Is(err, client.ErrTransport) || errors.Is(err, client.ErrProtocol) {
+		return 1
+	}
+	if strings.Contains(err.Error(), "flag") || strings.Contains(err.Error(), "arg") || strings.Contains(err.Error(), "unknown command") {
+		return 2
+	}
+	return 1
+}
+
+type globals struct {
+	portal, stateDir, host string
+	timeout                time.Duration
+	out                    io.Writer
+}
+
+func (g *globals) client() (*client.Client, error) {
+	if g.portal == "" {
+		return nil, usage("--portal URL is required")
+	}
+	return &client.Client{URL: g.portal, Host: g.host, HTTP: &http.Client{Timeout: g.timeout}}, nil
+}
+
+func (g *globals) store() (store, error) {
+	if g.stateDir == "" {
+		return store{}, usage("--state DIR is required")
+	}
+	return store{dir: g.stateDir}, nil
+}
+
+// print writes v as indented JSON; raw JSON documents are indented as they are.
+func (g *globals) print(v any) error {
+	var data []byte
+	var err error
+	if raw, ok := v.([]byte); ok {
+		var x any
+		if err := json.Unmarshal(raw, &x); err != nil {
+			return fmt.Errorf("portal answered non-JSON: %w", err)
+		}
+		data, err = json.MarshalIndent(x, "", "  ")
+		if err != nil {
+			return err
+		}
+	} else if data, err = json.MarshalIndent(v, "", "  "); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(g.out, string(data))
+	return err
+}
+
+// answer prints the raw response, then returns the call's error for the exit code.
+func (g *globals) answer(ex *client.Exchange, err error) error {
+	if ex != nil && len(ex.Response) > 0 {
+		if perr := g.print(ex.Response); perr != nil && err == nil {
+			return perr
+		}
+	}
+	return err
+}
+
+func newRoot(stdout io.Writer) *cobra.Command {
+	g := &globals{out: stdout}
+	root := &cobra.Command{
+		Use:           "meshclient --portal URL --state DIR [--host H] <op> [args]",
+		Short:         "the reference Mathematical Mesh client",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.portal, "portal", "", "portal service URL, e.g. http://localhost:8080/.well-known/mmm/")
+	pf.StringVar(&g.stateDir, "state", "", "state directory (keys, account, pending connection)")
+	pf.StringVar(&g.host, "host", "", "Host header and signed portal name (default: the URL's host)")
+	pf.DurationVar(&g.timeout, "timeout", 30*time.Second, "HTTP timeout")
+	ctx := context.Background()
+
+	simple := func(use, short string, nargs int, fn func(c *client.Client, args []string) (*client.Exchange, error)) *cobra.Command {
+		return &cobra.Command{Use: use, Short: short, Args: exactArgs(nargs), RunE: func(_ *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			ex, err := fn(c, args)
+			return g.answer(ex, err)
+		}}
+	}
+	root.AddCommand(
+		simple("hello", "Hello", 0, func(c *client.Client, _ []string) (*client.Exchange, error) {
+			_, ex, err := c.Hello(ctx)
+			return ex, err
+		}),
+		simple("validate ACCOUNT", "ValidateAccount", 1, func(c *client.Client, a []string) (*client.Exchange, error) {
+			_, ex, err := c.Validate(ctx, a[0])
+			return ex, err
+		}),
+		simple("status", "Status", 0, func(c *client.Client, _ []string) (*client.Exchange, error) {
+			_, ex, err := c.Status(ctx)
+			return ex, err
+		}),
+	)
+
+	root.AddCommand(&cobra.Command{Use: "create ACCOUNT", Short: "create an account with a fresh master profile", Args: exactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			s, err := g.store()
+			if err != nil {
+				return err
+			}
+			st, err := s.load()
+			if err != nil {
+				return err
+			}
+			if st.Account != "" {
+				return usage("this state directory already belongs to %s", st.Account)
+			}
+			m, err := client.NewMaster(keys.Ed448, nil)
+			if err != nil {
+				return err
+			}
+			d, err := s.device(true)
+			if err != nil {
+				return err
+			}
+			a := &client.Account{Name: args[0], Master: m, Device: d}
+			_, ex, err := c.CreateAccount(ctx, a)
+			if err == nil {
+				if err = s.saveKey("msk", m.MSK); err == nil {
+					err = s.saveKey("osk", m.OSK)
+				}
+				if err == nil {
+					st.Account, st.Admin = args[0], true
+					err = s.save(st)
+				}
+			}
+			return g.answer(ex, err)
+		}})
+
+	var publishDevice bool
+	pub := &cobra.Command{Use: "publish", Short: "re-publish the account profile (or, with --device, this device's entry)", Args: exactArgs(0),
+		RunE: func(_ *cobra.Command, _ []string) error {
+			c, s, a, err := g.account()
+			if err != nil {
+				return err
+			}
+			_ = s
+			var entry *mesh.DareMessage
+			switch {
+			case publishDevice && a.Master != nil:
+				dp, err := a.Device.ProfileDevice()
+				if err != nil {
+					return err
+				}
+				entry, err = a.Master.CatalogEntry(a.Name, dp)
+				if err != nil {
+					return err
+				}
+			case publishDevice:
+				if entry, err = a.Device.ProfileDevice(); err != nil {
+					return err
+				}
+			case a.Master == nil:
+				return usage("only an administration device can publish the profile; use --device")
+			default:
+				if entry, err = a.Master.ProfileMesh(a.Name); err != nil {
+					return err
+				}
+			}
+			_, ex, err := c.Publish(ctx, entry, a.Auth())
+			return g.answer(ex, err)
+		}}
+	pub.Flags().BoolVar(&publishDevice, "device", false, "publish this device's entry instead of the profile")
+	root.AddCommand(pub)
+
+	var gq struct {
+		account, identifier, pageKey string
+		kv                           []string
+		maxEntries, maxBytes         int32
+		multiple, full               bool
+		notBefore, before            string
+	}
+	get := &cobra.Command{Use: "get", Short: "Get by --account, --identifier or --key K=V", Args: exactArgs(0),
+		RunE: func(_ *cobra.Command, _ []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			req := &mesh.GetRequest{Account: gq.account, Identifier: gq.identifier}
+			for _, kv := range gq.kv {
+				k, v, ok := strings.Cut(kv, "=")
+				if !ok {
+					return usage("--key wants K=V, got %q", kv)
+				}
+				req.KeyValues = append(req.KeyValues, mesh.KeyValue{Key: k, Value: v})
+			}
+			if gq.multiple {
+				req.Multiple = mesh.Bool(true)
+			}
+			if gq.full {
+				req.Full = mesh.Bool(true)
+			}
+			sc, err := constraints(gq.maxEntries, gq.maxBytes, gq.pageKey, gq.notBefore, gq.before)
+			if err != nil {
+				return err
+			}
+			req.SearchConstraints = sc
+			_, ex, err := c.Get(ctx, req)
+			return g.answer(ex, err)
+		}}
+	gf := get.Flags()
+	gf.StringVar(&gq.account, "account", "", "account name")
+	gf.StringVar(&gq.identifier, "identifier", "", "UDF of a profile")
+	gf.StringArrayVar(&gq.kv, "key", nil, "K=V search (repeatable), e.g. Names=<UDF>")
+	gf.Int32Var(&gq.maxEntries, "max-entries", 0, "SearchConstraints.MaxEntries")
+	gf.Int32Var(&gq.maxBytes, "max-bytes", 0, "SearchConstraints.MaxBytes")
+	gf.StringVar(&gq.pageKey, "page-key", "", "SearchConstraints.PageKey")
+	gf.StringVar(&gq.notBefore, "not-before", "", "SearchConstraints.NotBefore (RFC 3339)")
+	gf.StringVar(&gq.before, "before", "", "SearchConstraints.Before (RFC 3339)")
+	gf.BoolVar(&gq.multiple, "multiple", false, "every entry, not only the current profile")
+	gf.BoolVar(&gq.full, "full", false, "log records instead of entries")
+	root.AddCommand(get)
+
+	root.AddCommand(&cobra.Command{Use: "delete ACCOUNT", Short: "DeleteAccount (authenticated)", Args: exactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			c, _, a, err := g.account()
+			if err != nil {
+				return err
+			}
+			_, ex, err := c.Delete(ctx, args[0], a.Auth())
+			return g.answer(ex, err)
+		}})
+
+	var tq struct {
+		maxEntries int32
+		pageKey    string
+	}
+	tr := &cobra.Command{Use: "transfer", Short: "Transfer this account's log records (authenticated)", Args: exactArgs(0),
+		RunE: func(_ *cobra.Command, _ []string) error {
+			c, _, a, err := g.account()
+			if err != nil {
+				return err
+			}
+			sc, err := constraints(tq.maxEntries, 0, tq.pageKey, "", "")
+			if err != nil {
+				return err
+			}
+			_, ex, err := c.Transfer(ctx, sc, a.Auth())
+			return g.answer(ex, err)
+		}}
+	tr.Flags().Int32Var(&tq.maxEntries, "max-entries", 0, "SearchConstraints.MaxEntries")
+	tr.Flags().StringVar(&tq.pageKey, "page-key", "", "SearchConstraints.PageKey")
+	root.AddCommand(tr)
+
+	root.AddCommand(&cobra.Command{Use: "pin", Short: "issue a connection PIN (administration device)", Args: exactArgs(0),
+		RunE: func(_ *cobra.Command, _ []string) error {
+			s, err := g.store()
+			if err != nil {
+				return err
+			}
+			_, st, err := s.account()
+			if err != nil {
+				return err
+			}
+			if !st.Admin {
+				return fmt.Errorf("%w", client.ErrNotAdmin)
+			}
+			pin, err := client.IssuePIN(nil, time.Now())
+			if err != nil {
+				return err
+			}
+			st.PINs = append(st.PINs, pin)
+			if err := s.save(st); err != nil {
+				return err
+			}
+			return g.print(map[string]any{"PIN": pin.Value, "Expires": pin.Expires().UTC().Format(time.RFC3339)})
+		}})
+	root.AddCommand(connectCmd(g, ctx))
+	return root
+}
+
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usage("want %d argument(s), got %d", n, len(args))
+		}
+		return nil
+	}
+}
+
+func constraints(maxEntries, maxBytes int32, pageKey, notBefore, before string) (*mesh.SearchConstraints, error) {
+	sc := &mesh.SearchConstraints{PageKey: pageKey}
+	set := pageKey != ""
+	if maxEntries > 0 {
+		sc.MaxEntries, set = mesh.Int(maxEntries), true
+	}
+	if maxBytes > 0 {
+		sc.MaxBytes, set = mesh.Int(maxBytes), true
+	}
+	for _, t := range []struct {
+		s   string
+		dst **time.Time
+	}{{notBefore, &sc.NotBefore}, {before, &sc.Before}} {
+		if t.s == "" {
+			continue
+		}
+		v, err := time.Parse(time.RFC3339, t.s)
+		if err != nil {
+			return nil, usage("bad time %q: %v", t.s, err)
+		}
+		*t.dst, set = mesh.Time(v), true
+	}
+	if !set {
+		return nil, nil
+	}
+	return sc, nil
+}
+
+func (g *globals) account() (*client.Client, store, *client.Account, error) {
+	c, err := g.client()
+	if err != nil {
+		return nil, store{}, nil, err
+	}
+	s, err := g.store()
+	if err != nil {
+		return nil, store{}, nil, err
+	}
+	a, _, err := s.account()
+	return c, s, a, err
+}
+
+func connectCmd(g *globals, ctx context.Context) *cobra.Command {
+	conn := &cobra.Command{Use: "connect", Short: "connect a device: request, pending, approve, status"}
+	var pin string
+	req := &cobra.Command{Use: "request ACCOUNT", Short: "ask to connect this device to ACCOUNT", Args: exactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			s, err := g.store()
+			if err != nil {
+				return err
+			}
+			st, err := s.load()
+			if err != nil {
+				return err
+			}
+			if st.Account != "" {
+				return usage("this state directory already belongs to %s", st.Account)
+			}
+			d, err := s.device(true)
+			if err != nil {
+				return err
+			}
+			cn, err := c.StartConnection(ctx, args[0], d, pin)
+			if cn != nil && cn.Challenge != nil {
+				st.Connection = &savedConn{Account: args[0], MessageID: cn.MessageID, ClientNonce: cn.ClientNonce}
+				if serr := s.save(st); serr != nil && err == nil {
+					err = serr
+				}
+				if perr := g.print(map[string]any{"MessageID": cn.MessageID, "Witness": cn.Challenge.Witness, "DeviceUDF": d.UDF()}); perr != nil && err == nil {
+					err = perr
+				}
+			}
+			return err
+		}}
+	req.Flags().StringVar(&pin, "pin", "", "connection PIN issued by an administration device")
+
+	pending := &cobra.Command{Use: "pending", Short: "list pending requests (administration device)", Args: exactArgs(0),
+		RunE: func(_ *cobra.Command, _ []string) error {
+			c, _, a, err := g.account()
+			if err != nil {
+				return err
+			}
+			prs, _, err := c.Pending(ctx, a, nil)
+			if err != nil {
+				return err
+			}
+			out := []map[string]any{}
+			for _, pr := range prs {
+				m := map[string]any{"DeviceUDF": pr.DeviceUDF, "Witness": pr.Challenge.Witness}
+				if pr.Request != nil {
+					m["MessageID"], m["PinID"] = pr.Request.MessageID, pr.Request.PinID
+				}
+				if pr.Err != nil {
+					m["Error"] = pr.Err.Error()
+				}
+				out = append(out, m)
+			}
+			return g.print(out)
+		}}
+
+	var all, refuse, byPIN bool
+	approve := &cobra.Command{Use: "approve MESSAGEID|--all|--pin", Short: "accept (or --refuse) pending requests", Args: cobra.MaximumNArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			c, s, a, err := g.account()
+			if err != nil {
+				return err
+			}
+			if a.Master == nil {
+				return fmt.Errorf("%w", client.ErrNotAdmin)
+			}
+			if byPIN {
+				st, err := s.load()
+				if err != nil {
+					return err
+				}
+				n, err := c.AutoApprove(ctx, a, st.PINs, time.Now())
+				if perr := g.print(map[string]any{"Approved": n}); perr != nil && err == nil {
+					err = perr
+				}
+				return err
+			}
+			if (len(args) == 1) == all {
+				return usage("name one MESSAGEID or give --all")
+			}
+			prs, _, err := c.Pending(ctx, a, nil)
+			if err != nil {
+				return err
+			}
+			done := []string{}
+			for i := range prs {
+				pr := &prs[i]
+				if pr.Request == nil || (!all && pr.Request.MessageID != args[0]) {
+					continue
+				}
+				if refuse {
+					_, err = c.Refuse(ctx, a, pr)
+				} else {
+					_, err = c.Approve(ctx, a, pr)
+				}
+				if err != nil {
+					return err
+				}
+				done = append(done, pr.Request.MessageID)
+			}
+			if !all && len(done) == 0 {
+				return fmt.Errorf("no verified pending request %s: %w", args[0], &client.StatusError{Tx: "ConnectPending", Status: 404, Description: "not pending"})
+			}
+			return g.print(map[string]any{"Refused": refuse, "MessageIDs": done})
+		}}
+	approve.Flags().BoolVar(&all, "all", false, "every pending request that verified")
+	approve.Flags().BoolVar(&refuse, "refuse", false, "refuse instead of accept")
+	approve.Flags().BoolVar(&byPIN, "pin", false, "accept the requests that carry a valid PIN this device issued")
+
+	status := &cobra.Command{Use: "status", Short: "poll this device's connection request", Args: exactArgs(0),
+		RunE: func(_ *cobra.Command, _ []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			s, err := g.store()
+			if err != nil {
+				return err
+			}
+			st, err := s.load()
+			if err != nil {
+				return err
+			}
+			if st.Connection == nil {
+				return usage("no connection request: run connect request first")
+			}
+			d, err := s.device(false)
+			if err != nil {
+				return err
+			}
+			prof, err := c.FetchProfile(ctx, st.Connection.Account)
+			if err != nil {
+				return err
+			}
+			cn := &client.Connection{Account: st.Connection.Account, MessageID: st.Connection.MessageID, ClientNonce: st.Connection.ClientNonce, Profile: prof}
+			out, err := c.PollConnection(ctx, cn, d)
+			if err != nil {
+				return err
+			}
+			if out.Accepted {
+				st.Account, st.Connection = cn.Account, nil
+				if err := s.save(st); err != nil {
+					return err
+				}
+			}
+			res := map[string]any{"Pending": out.Pending, "Accepted": out.Accepted}
+			if !out.Pending && !out.Accepted {
+				st.Connection = nil
+				s.save(st)
+				if err := g.print(res); err != nil {
+					return err
+				}
+				return &exitError{code: 1, err: errors.New("the connection request was refused")}
+			}
+			return g.print(res)
+		}}
+	conn.AddCommand(req, pending, approve, status)
+	return conn
+}

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/meshconform/meshconform/conformance"
+	"github.com/meshconform/meshconform/harness"
+	"github.com/meshconform/meshconform/harness/expect"
+	"github.com/meshconform/meshconform/harness/result"
+	"github.com/meshconform/meshconform/harness/target"
+	"github.com/meshconform/meshconform/reference/mesh"
+	"github.com/meshconform/meshconform/reference/portal"
+	"github.com/meshconform/meshconform/reports/render"
+	"github.com/meshconform/meshconform/reports/terminal"
+	"github.com/meshconform/meshconform/spec"
+)
+
+// version is the suite's version, recorded in every report.
+var version = "0.1.0"
+
+// runFlags are the flags of `run` (and of `replay`, which is a run of one check).
+type runFlags struct {
+	portal, host, ca, clientCert, clientKey, proxy string
+	insecure                                       bool
+	headers                                        []string
+	timeout, checkTimeout                          time.Duration
+	rate                                           float64
+	jobs                                           int
+	only, skip, sections, levels                   []string
+	shard                                          string
+	list, strict                                   bool
+	seed                                           int64
+	expectFile                                     string
+	reportDir, reports                             string
+	bugs                                           []string
+}
+
+func (f *runFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.portal, "portal", "", "portal URL (default: start the embedded reference portal on loopback)")
+	fl.StringVar(&f.host, "host", "", "Host header and portal DNS name (default: the URL's host)")
+	fl.StringVar(&f.ca, "ca", "", "PEM file of CA certificates to trust (instead of the system roots)")
+	fl.BoolVar(&f.insecure, "insecure", false, "skip TLS certificate verification")
+	fl.StringVar(&f.clientCert, "client-cert", "", "PEM client certificate for TLS client authentication")
+	fl.StringVar(&f.clientKey, "client-key", "", "PEM key of --client-cert")
+	fl.StringArrayVar(&f.headers, "header", nil, "extra request header 'Name: value' (repeatable)")
+	fl.StringVar(&f.proxy, "proxy", "", "proxy URL (the environment's proxy settings are ignored)")
+	fl.DurationVar(&f.timeout, "timeout", 10*time.Second, "per-request timeout")
+	fl.DurationVar(&f.checkTimeout, "check-timeout", 60*time.Second, "per-check timeout")
+	fl.Float64Var(&f.rate, "rate", 0, "maximum requests per second (0: unlimited)")
+	fl.IntVarP(&f.jobs, "jobs", "j", 4, "checks run in parallel")
+	fl.StringArrayVar(&f.only, "only", nil, "run only checks whose ID matches this glob (repeatable)")
+	fl.StringArrayVar(&f.skip, "skip", nil, "skip checks whose ID matches this glob (repeatable)")
+	fl.StringArrayVar(&f.sections, "section", nil, "run only checks of this draft section prefix (repeatable)")
+	fl.StringArrayVar(&f.levels, "level", nil, "run only checks of this level: MUST, SHOULD, MAY (repeatable)")
+	fl.StringVar(&f.shard, "shard", "", "run shard I of N, e.g. 2/4 (deterministic by check ID)")
+	fl.BoolVar(&f.list, "list", false, "list the selected checks without running them")
+	fl.BoolVar(&f.strict, "strict", false, "SHOULD failures (warn) fail the run")
+	fl.Int64Var(&f.seed, "seed", 0, "seed of every random choice (0: pick one; it is printed)")
+	fl.StringVar(&f.expectFile, "expect", "", "expectations file (disabled checks, expected failures)")
+	fl.StringVar(&f.reportDir, "report-dir", "meshconform-report", "folder for the report files")
+	fl.StringVar(&f.reports, "report", "json", "report formats to write: "+strings.Join(render.Names(), ","))
+	fl.StringArrayVar(&f.bugs, "bug", nil, "embedded portal only: turn on a misbehaviour knob (repeatable; see meshportal --list-bugs)")
+}
+
+func init() {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run the conformance suite against a portal (default: the embedded reference portal)",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runSuite(c, &f)
+		},
+	}
+	f.register(cmd)
+	rootCmd.AddCommand(cmd)
+
+	var rf runFlags
+	replay := &cobra.Command{
+		Use:   "replay CHECK-ID",
+		Short: "Re-run one check with the seed of an earlier run (the reproduce line of a finding)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			rf.only = []string{args[0]}
+			rf.jobs = 1
+			return runSuite(c, &rf)
+		},
+	}
+	rf.register(replay)
+	rootCmd.AddCommand(replay)
+}
+
+// runSuite builds the target, runs the selected checks and writes the reports. Its error carries
+// the exit code: 1 for a failing run, 2 for usage, configuration or an unreachable target.
+func runSuite(c *cobra.Command, f *runFlags) error {
+	ctx, cancel := signal.NotifyContext(c.Context(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	out := c.OutOrStdout()
+
+	portalURL, domain := f.portal, f.host
+	if portalURL == "" {
+		var bugs portal.Bugs
+		for _, b := range f.bugs {
+			if err := bugs.Set(b); err != nil {
+				return usage("--bug: %v", err)
+			}
+		}
+		u, stop, err := portal.StartLoopback(ctx, portal.Config{Bugs: bugs})
+		if err != nil {
+			return usage("start the embedded reference portal: %v", err)
+		}
+		defer stop()
+		portalURL = u
+		if len(f.bugs) > 0 {
+			fmt.Fprintf(out, "embedded reference portal at %s with knobs: %s\n", u, strings.Join(f.bugs, ", "))
+		} else {
+			fmt.Fprintf(out, "embedded reference portal at %s\n", u)
+		}
+	} else if len(f.bugs) > 0 {
+		return usage("--bug applies to the embedded portal only (omit --portal)")
+	}
+	if domain == "" {
+		u, err := url.Parse(portalURL)
+		if err != nil || u.Hostname() == "" {
+			return usage("--portal %q is not a URL", portalURL)
+		}
+		domain = u.Hostname()
+	}
+	hdr := http.Header{}
+	for _, h := range f.headers {
+		name, value, err := target.ParseHeader(h)
+		if err != nil {
+			return usage("--header: %v", err)
+		}
+		hdr.Add(name, value)
+	}
+	tg, err := target.New(target.Options{URL: portalURL, CAFile: f.ca, Insecure: f.insecure, ClientCert: f.clientCert,
+		ClientKey: f.clientKey, Host: f.host, Header: hdr, Proxy: f.proxy, Timeout: f.timeout, Rate: f.rate})
+	if err != nil {
+		return usage("%v", err)
+	}
+	defer tg.Close()
+
+	cfg := harness.Config{
+		Target: tg, Catalog: conformance.Catalog(spec.MustLoad()), Tool: result.Tool{Name: "meshconform", Version: version},
+		Seed: f.seed, Jobs: f.jobs, List: f.list, CheckTimeout: f.checkTimeout, Strict: f.strict,
+		Selection: harness.Selection{Only: f.only, Skip: f.skip, Sections: f.sections},
+		Probe:     helloProbe(tg),
+	}
+	for _, l := range f.levels {
+		lv, err := harness.ParseLevel(l)
+		if err != nil {
+			return usage("--level: %v", err)
+		}
+		cfg.Levels = append(cfg.Levels, lv)
+	}
+	if f.shard != "" {
+		if cfg.Shard, err = harness.ParseShard(f.shard); err != nil {
+			return usage("--shard: %v", err)
+		}
+	}
+	if f.expectFile != "" {
+		if cfg.Expectations, err = expect.Load(f.expectFile); err != nil {
+			return usage("--expect: %v", err)
+		}
+		cfg.ExpectationsSource = f.expectFile
+	}
+	formats, err := render.ParseList(f.reports)
+	if err != nil {
+		return usage("--report: %v", err)
+	}
+	tty := terminal.IsTerminal(os.Stdout) && out == os.Stdout
+	progress := terminal.NewProgress(out, tty)
+	cfg.Progress = progress.Event
+
+	checks := conformance.All(conformance.Env{Domain: domain})
+	run, err := harness.Run(ctx, checks, cfg)
+	if err != nil {
+		return usage("%v", err)
+	}
+	if err := terminal.Summary(out, run, terminal.Options{}); err != nil {
+		return failed("write summary: %v", err)
+	}
+	if !f.list {
+		written, err := render.WriteAll(f.reportDir, formats, run, render.Options{})
+		if err != nil {
+			return failed("write reports: %v", err)
+		}
+		for _, w := range written {
+			fmt.Fprintf(out, "report: %s\n", w)
+		}
+	}
+	switch code := run.ExitCode(); code {
+	case exitOK:
+		return nil
+	case exitUsage:
+		return usage("the run could not be made (see the summary above)")
+	default:
+		return failed("the portal does not conform (see the summary above)")
+	}
+}
+
+// helloProbe checks the target answers at all: any HTTP response to a Hello will do, since the
+// checks judge what it says.
+func helloProbe(tg *target.HTTP) func(ctx context.Context) error {
+	body, _ := mesh.EncodeRequest(&mesh.HelloRequest{})
+	return func(ctx context.Context) error {
+		ex, err := tg.Post(ctx, body, nil)
+		if err != nil {
+			return err
+		}
+		if ex.Problem != target.ProblemNone {
+			return errors.New(string(ex.Problem) + ": " + ex.Err)
+		}
+		return nil
+	}
+}

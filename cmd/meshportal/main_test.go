@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestListBugs(t *testing.T) {
+	var out bytes.Buffer
+	cmd := newRoot(&out, &out)
+	cmd.SetArgs([]string{"--list-bugs"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"skip-host-check", "status-not-implemented", "draft 3.15.1"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("--list-bugs lacks %q", want)
+		}
+	}
+}
+
+func TestBadFlags(t *testing.T) {
+	cases := [][]string{
+		{"--data", t.TempDir(), "--bug", "no-such-bug"},
+		{},
+		{"--data", t.TempDir(), "--peer-key", "/nonexistent"},
+	}
+	for _, args := range cases {
+		var out bytes.Buffer
+		cmd := newRoot(&out, &out)
+		cmd.SetArgs(args)
+		if err := cmd.Execute(); err == nil {
+			t.Errorf("%v: no error", args)
+		}
+	}
+}
+
+// TestServeAndShutdown starts the server (self-signed HTTPS), answers a Hello, and stops on
+// context cancellation as it does on SIGTERM.
+func TestServeAndShutdown(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var logs bytes.Buffer
+	go func() {
+		done <- run(ctx, options{listen: addr, data: t.TempDir(), domain: "localhost", selfSigned: true, logLevel: "info"}, &logs)
+	}()
+	hc := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	var resp *http.Response
+	for i := 0; i < 50; i++ {
+		req, _ := http.NewRequest(http.MethodPost, "https://"+addr+"/.well-known/mmm/", strings.NewReader(`{"Hello":{}}`))
+		req.Host = "localhost"
+		if resp, err = hc.Do(req); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("HTTP %d", resp.StatusCode)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no shutdown")
+	}
+	if !strings.Contains(logs.String(), `"msg":"request"`) || strings.Contains(logs.String(), "Authorization") {
+		t.Fatalf("logs: %s", logs.String())
+	}
+}

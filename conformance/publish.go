@@ -1,0 +1,296 @@
+package conformance
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/meshconform/meshconform/harness"
+	"github.com/meshconform/meshconform/reference/auth"
+	"github.com/meshconform/meshconform/reference/client"
+	"github.com/meshconform/meshconform/reference/mesh"
+)
+
+// publishChecks verify Publish and Get (draft 3.9, 3.10).
+func publishChecks(env Env) []harness.Check {
+	return []harness.Check{
+		{
+			ID: "publish.before-create", Requirement: "REQ-CREATE-BEFORE-PUBLISH", Category: harness.Deviation,
+			Title: "Publishing to an account that does not exist is refused",
+			Doc: "3.7: \"A mesh account must be created and accepted before a profile can be published.\" Publishes " +
+				"a signed device profile to a name never created and expects a 4xx (404 or 401). One request.",
+			Run: func(ctx context.Context, t *harness.T) {
+				s := env.session(ctx, t)
+				a := s.newAccount("ghost")
+				dp, _ := a.Device.ProfileDevice()
+				s.refused("Publish", s.publish(a, dp), "a profile was published to an account that does not exist")
+			},
+		},
+		{
+			ID: "publish.device-profile", Requirement: "REQ-PUBLISH-SIGNED-ENTRY", Category: harness.Deviation,
+			Title: "A signed device profile is published and found by its Identifier",
+			Doc: "Publishes a second device's ProfileDevice, self-signed by its DeviceSignatureKey (2.6.6), to an " +
+				"account and expects Get by Identifier (the device's UDF) to return exactly that envelope. Three requests.",
+			Run: func(ctx context.Context, t *harness.T) {
+				s := env.session(ctx, t)
+				a := s.create("pub")
+				d := s.newDevice()
+				dp, _ := d.ProfileDevice()
+				s.ok("Publish", s.publish(a, dp), "publishing a valid device profile failed")
+				r := s.do(&mesh.GetRequest{Identifier: d.UDF()}, nil)
+				s.ok("Get", r, "the published profile is not found by its Identifier")
+				if !containsEnvelope(r.resp.(*mesh.GetResponse).Entries, dp) {
+					t.Fail(harness.Finding{Message: "Get by Identifier does not return the published envelope", Expected: 1, Observed: len(r.resp.(*mesh.GetResponse).Entries)})
+				}
+			},
+		},
+		{
+			ID: "publish.unsigned-entry", Requirement: "REQ-PUBLISH-SIGNED-ENTRY", Category: harness.Control,
+			Title: "An unsigned entry is refused",
+			Doc: "NOTE-PUBLISH-ENTRY: the entry is a signed DareMessage. Publishes a device profile stripped of its " +
+				"signature and expects a refusal. One request after setup.",
+			Run: func(ctx context.Context, t *harness.T) {
+				s := env.session(ctx, t)
+				a := s.create("unsigned")
+				dp, _ := s.newDevice().ProfileDevice()
+				s.refused("Publish", s.publish(a, stripSignatures(dp)), "an unsigned profile was published")
+			},
+		},
+		{
+			ID: "publish.device-wrong-signer", Requirement: "REQ-PROFILE-DEVICE-SIGNED", Category: harness.Control,
+			Title: "A device profile not signed by its own DeviceSignatureKey is refused",
+			Doc: "2.6.6: \"This profile MUST be signed by the DeviceSignatureKey\". Publishes a ProfileDevice " +
+				"signed by another device's key and expects a refusal. One request after setup.",
+			Run: func(ctx context.Context, t *harness.T) {
+				s := env.session(ctx, t)
+				a := s.create("wrongdev")
+				d := s.newDevice()
+				dp, _ := d.ProfileDevice()
+				v, _ := auth.Open(dp)
+				forged, _ := auth.SignStructure(v, s.newDevice().DSK)
+				s.refused("Publish", s.publish(a, forged), "a device profile signed by another key was published")
+			},
+		},
+		{
+			ID: "publish.catalog-entry-not-admin", Requirement: "CTL-PROFILE-CATALOG-SIGNED", Category: harness.Control,
+			Title: "A device catalog entry not signed by an administration key is refused",
+			Doc: "7.1.5: \"Device catalog MUST be signed by the admin device.\" Publishes a CatalogEntryDevice that " +
+				"authorises a new device, signed by that device's own key rather than an OnlineSignatureKey, and " +
+				"expects a refusal; then checks that the new device cannot authenticate. Two requests after setup.",
+			Run: func(ctx context.Context, t *harness.T) {
+				s := env.session(ctx, t)
+				a := s.create("catalog")
+				d := s.newDevice()
+				dp, _ := d.ProfileDevice()
+				entry, err := a.Master.CatalogEntry(a.Name, dp)
+				if err != nil {
+					s.harnessFault("%v", err)
+				}
+				v, _ := auth.Open(entry)
+				forged, _ := auth.SignStructure(v, d.DSK)
+				s.refused("Publish", s.publish(a, forged), "a catalog entry not signed by an administration key was accepted")
+				rogue := &client.Account{Name: a.Name, Device: d}
+				s.refused("ConnectPending", s.do(&mesh.ConnectPendingRequest{AccountID: a.Name}, rogue.Auth()), "a device authorised by a forged entry authenticated", 401)
+			},
+		},
+		{
+			ID: "get.by-account", Requirement: "REQ-CREATE-BEFORE-PUBLISH", Category: harness.Deviation,
+			Title: "Get by Account returns the account's signed ProfileMesh",
+			Doc: "Get with Account returns the account's profile (NOTE-GET-ENTRIES): one entry, a ProfileMesh " +
+				"signed by an OnlineSignatureKey of its embedded, self-signed master profile, naming the account. " +
+				"Two requests.",
+			Run: func(ctx context.Context, t *harness.T) {
+				s := env.session(ctx, t)
+				a := s.create("get")
+				r := s.getAccount(a.Name)
+				s.ok("Get", r, "Get by Account failed")
+				entries := r.resp.(*mesh.GetResponse).Entries
+				if len(entries) == 0 {
+					t.Fail(harness.Finding{Message: "Get by Account returned no entry"})
+				}
+				if _, err := client.VerifyProfile(&entries[0], a.Name); err != nil {
+					t.Fail(harness.Finding{Message: "the returned profile does not verify: " + err.Error()})
+				}
+			},
+		},
+		{
+			ID: "get.by-names", Requirement: "REQ-PROFILE-NAMES-FINGERPRINTS", Category: harness.Deviation,
+			Title: "Get by a KeyValue on Names finds profiles by fingerprint",
+			Doc: "2.6.1: Names are \"Fingerprints of index terms for profile retrieval\". Gets with KeyValues " +
+				"[{Key: Names, Value: <the master's UDF>}] and expects the account's profile. Two requests.",
+			Run: func(ctx context.Context, t *harness.T) {
+				s := env.session(ctx, t)
+				a := s.create("names")
+				r := s.do(&mesh.GetRequest{KeyValues: []mesh.KeyValue{{Key: "Names", Value: a.Master.UDF()}}}, nil)
+				s.ok("Get", r, "Get by Names failed")
+				if len(r.resp.(*mesh.GetResponse).Entries) == 0 {
+					t.Fail(harness.Finding{Message: "Get by Names returned nothing"})
+				}
+			},
+		},
+		{
+			ID: "get.unknown", Requirement: "REQ-ENUMERATION-404", Category: harness.Deviation,
+			Title: "Get of an unknown account or identifier answers 404",
+			Doc: "Gets a never-created account and an identifier no profile has, and expects Status 404 for both. " +
+				"Two requests.",
+			Run: func(ctx context.Context, t *harness.T) {
+				s := env.session(ctx, t)
+				s.expect("Get", s.getAccount(s.account("nobody")), "an unknown account was found", 404)
+				s.expect("Get", s.do(&mesh.GetRequest{Identifier: "MDDK-7N6A-727A-JZNO-STRX-XKS7-DJAF"}, nil), "an unknown identifier was found", 404)
+			},
+		},
+		{
+			ID: "get.no-listing", Requirement: "REQ-ENUMERATION-NO-WILDCARD", Category: harness.Control,
+			Title: "A Get that names nothing lists nothing",
+			Doc: "2.6.1: fingerprints are \"a precaution against enumeration attacks\"; NOTE-ENUMERATION: \"no request " +
+				"lists accounts or profiles it did not name\". Sends a Get with no Account, Identifier or KeyValues, " +
+				"and one with Multiple and a wildcard Account \"*\", and expects no entries. Two requests.",
+			Run: func(ctx context.Context, t *harness.T) {
+				s := env.session(ctx, t)
+				s.create("list")
+				for _, req := range []*mesh.GetRequest{{Multiple: mesh.Bool(true)}, {Account: "*", Multiple: mesh.Bool(true)}} {
+					r := s.do(req, nil)
+					s.answered("Get", r)
+					if n := len(r.resp.(*mesh.GetResponse).Entries); n > 0 || r.status/100 == 2 {
+						t.Fail(harness.Finding{Message: "a Get naming nothing was answered with data", Expected: "a refusal and no entries", Observed: fmt.Sprintf("Status %d, %d entries", r.status, n)})
+					}
+				}
+			},
+		},
+		{
+			ID: "get.max-entries", Requirement: "REQ-ENUMERATION-NO-WILDCARD", Category: harness.Deviation, Section: "3.4.2",
+			Title: "MaxEntries bounds a Get and a PageKey pages through every entry exactly once",
+			Doc: "3.4.2: MaxEntries is the \"Maximum number of data entries to return\"; a PageKey \"indicates that the " +
+				"number ... of the data records returned exceeds\" the constraints, and a request with it \"returns the next " +
+				"set\". Publishes four device profiles to an account, then pages through Get {Account, Multiple} with " +
+				"MaxEntries 2: every page has at most 2 entries, and the pages together hold every entry exactly once. " +
+				"About ten requests.",
+			Run: func(ctx context.Context, t *harness.T) {
+				s := env.session(ctx, t)
+				a := s.create("page")
+				var published []*mesh.DareMessage
+				for i := 0; i < 4; i++ {
+					dp, _ := s.newDevice().ProfileDevice()
+					s.ok("Publish", s.publish(a, dp), "publishing a device profile failed")
+					published = append(published, dp)
+				}
+				all := s.pageAll(a.Name, &mesh.SearchConstraints{MaxEntries: mesh.Int(2)}, func(n int, sc *mesh.SearchConstraints) {
+					if n > 2 {
+						t.Fail(harness.Finding{Message: "a page holds more entries than MaxEntries", Expected: "at most 2", Observed: n})
+					}
+				})
+				for _, p := range published {
+					if c := countEnvelope(all, p); c != 1 {
+						t.Fail(harness.Finding{Message: "paging does not return each published entry exactly once", Expected: 1, Observed: c})
+					}
+				}
+			},
+		},
+		{
+			ID: "get.max-bytes", Requirement: "REQ-ENUMERATION-NO-WILDCARD", Category: harness.Deviation, Section: "3.4.2",
+			Title: "MaxBytes bounds the data a Get returns",
+			Doc: "3.4.2: MaxBytes is the \"Maximum number of data bytes to return\". Publishes three device profiles " +
+				"and pages with MaxBytes set to one and a half entries' size: every page but a single oversized entry " +
+				"stays within the bound, and paging returns everything. About eight requests.",
+			Run: func(ctx context.Context, t *harness.T) {
+				s := env.session(ctx, t)
+				a := s.create("bytes")
+				var size int
+				for i := 0; i < 3; i++ {
+					dp, _ := s.newDevice().ProfileDevice()
+					s.ok("Publish", s.publish(a, dp), "publishing a device profile failed")
+					b, _ := mesh.MarshalBare(dp)
+					size = len(b)
+				}
+				limit := size * 3 / 2
+				all := s.pageAll(a.Name, &mesh.SearchConstraints{MaxBytes: mesh.Int(int32(limit))}, func(n int, sc *mesh.SearchConstraints) {
+					if n > 1 {
+						t.Fail(harness.Finding{Message: "a page holds more data than MaxBytes", Expected: fmt.Sprintf("at most %d bytes (one entry)", limit), Observed: fmt.Sprintf("%d entries", n)})
+					}
+				})
+				if len(all) < 4 {
+					t.Fail(harness.Finding{Message: "paging with MaxBytes lost entries", Expected: "4 entries (profile + 3 devices)", Observed: len(all)})
+				}
+			},
+		},
+		{
+			ID: "get.time-window", Requirement: "REQ-ENUMERATION-NO-WILDCARD", Category: harness.Deviation, Section: "3.4.2",
+			Title: "NotBefore and Before select entries by publication time",
+			Doc: "3.4.2: NotBefore selects data \"published on or after\" and Before data \"published before the " +
+				"specified time instant\". Gets an account's entries with Before set an hour in the past (expecting none) " +
+				"and NotBefore an hour in the past (expecting all). Three requests.",
+			Run: func(ctx context.Context, t *harness.T) {
+				s := env.session(ctx, t)
+				a := s.create("time")
+				past := time.Now().Add(-time.Hour)
+				before := s.do(&mesh.GetRequest{Account: a.Name, Multiple: mesh.Bool(true), SearchConstraints: &mesh.SearchConstraints{Before: mesh.Time(past)}}, nil)
+				s.answered("Get", before)
+				if n := len(before.resp.(*mesh.GetResponse).Entries); n > 0 {
+					t.Fail(harness.Finding{Message: "Before an hour ago returned entries published just now", Expected: 0, Observed: n})
+				}
+				notBefore := s.do(&mesh.GetRequest{Account: a.Name, Multiple: mesh.Bool(true), SearchConstraints: &mesh.SearchConstraints{NotBefore: mesh.Time(past)}}, nil)
+				s.ok("Get", notBefore, "Get with NotBefore failed")
+				if n := len(notBefore.resp.(*mesh.GetResponse).Entries); n == 0 {
+					t.Fail(harness.Finding{Message: "NotBefore an hour ago returned nothing", Expected: "the account's entries", Observed: 0})
+				}
+			},
+		},
+		{
+			ID: "get.idempotent", Requirement: "REQ-IDEMPOTENT-READS", Category: harness.Deviation,
+			Title: "Repeating a Get returns the same data",
+			Doc: "NOTE-IDEMPOTENT: \"Repeating a Get, Validate or Status changes nothing\". Sends the same Get twice " +
+				"and compares the entries byte for byte. Three requests.",
+			Run: func(ctx context.Context, t *harness.T) {
+				s := env.session(ctx, t)
+				a := s.create("idem")
+				one := s.getAccount(a.Name)
+				two := s.getAccount(a.Name)
+				s.ok("Get", one, "Get failed")
+				s.ok("Get", two, "Get failed")
+				b1, _ := mesh.Marshal(one.resp)
+				b2, _ := mesh.Marshal(two.resp)
+				if string(b1) != string(b2) {
+					t.Fail(harness.Finding{Message: "two identical Gets returned different data", Expected: string(b1), Observed: string(b2)})
+				}
+			},
+		},
+	}
+}
+
+// pageAll follows PageKeys through Get {Account, Multiple}, calling check with each page's size.
+func (s *session) pageAll(account string, sc *mesh.SearchConstraints, check func(n int, sc *mesh.SearchConstraints)) []mesh.DareMessage {
+	var all []mesh.DareMessage
+	for page := 0; page < 50; page++ {
+		r := s.do(&mesh.GetRequest{Account: account, Multiple: mesh.Bool(true), SearchConstraints: sc}, nil)
+		s.ok("Get", r, "a paged Get failed")
+		g := r.resp.(*mesh.GetResponse)
+		check(len(g.Entries), sc)
+		all = append(all, g.Entries...)
+		if g.PageKey == "" {
+			return all
+		}
+		if len(g.Entries) == 0 {
+			s.t.Fail(harness.Finding{Message: "paging makes no progress: a page with no entries and a PageKey", Expected: "at least one entry per page, or no PageKey", Observed: fmt.Sprintf("0 entries, PageKey %q", g.PageKey)})
+		}
+		next := *sc
+		next.PageKey = g.PageKey
+		sc = &next
+	}
+	s.t.Fail(harness.Finding{Message: "paging did not end after 50 pages"})
+	return nil
+}
+
+func countEnvelope(list []mesh.DareMessage, want *mesh.DareMessage) int {
+	wb, _ := mesh.Marshal(want)
+	n := 0
+	for i := range list {
+		if b, _ := mesh.Marshal(&list[i]); string(b) == string(wb) {
+			n++
+		}
+	}
+	return n
+}
+
+func containsEnvelope(list []mesh.DareMessage, want *mesh.DareMessage) bool {
+	return countEnvelope(list, want) > 0
+}

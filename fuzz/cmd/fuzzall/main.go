@@ -1,0 +1,130 @@
+// Command fuzzall runs every native fuzz target of a package in turn (go test -fuzz takes one
+// target per run) for a fixed time each, then prints a summary: executions, executions per
+// second beside the bare encoding/json target, new corpus entries, and crashers with the
+// files go test wrote them to. It exits 1 when any target failed, 2 on a usage error.
+//
+//	go run ./fuzz/cmd/fuzzall -fuzztime 30s [-run Regexp] [-pkg ./fuzz]
+//
+// With -write-seeds DIR it instead writes every target's seed corpus (the reference-built
+// seeds and the vector files' candidates) to DIR/<Target>/, one file per seed, for go-fuzz
+// and OSS-Fuzz style engines (build-gofuzz.sh uses it).
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/meshconform/meshconform/fuzz/fuzzreport"
+	"github.com/meshconform/meshconform/fuzz/targets"
+)
+
+// seedsTo writes each target's seeds to dir/<Target>/<n>, named by position so that the
+// output is identical from run to run.
+func seedsTo(dir, vectors string) error {
+	for _, t := range targets.All() {
+		seeds, err := t.Seeds(vectors)
+		if err != nil {
+			return err
+		}
+		sub := filepath.Join(dir, t.Name)
+		if err := os.MkdirAll(sub, 0o755); err != nil {
+			return fmt.Errorf("writing seeds: %w", err)
+		}
+		for i, s := range seeds {
+			if err := os.WriteFile(filepath.Join(sub, fmt.Sprintf("seed-%03d", i)), s, 0o644); err != nil {
+				return fmt.Errorf("writing seeds: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("fuzzall", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fuzztime := fs.String("fuzztime", "10s", "time per target (go test -fuzztime)")
+	pkg := fs.String("pkg", "./fuzz", "package holding the fuzz targets")
+	runRE := fs.String("run", "", "only targets matching this regexp (the baseline always runs)")
+	baseline := fs.String("baseline", "FuzzJSONBaseline", "target whose rate the others are compared with")
+	// go test's default of 60s per minimization let one new corpus entry stall both workers
+	// for most of a short run (FuzzScanner, 30s: 5.8k executions with the default, 145k in
+	// 15s with 1s), so a summary of a 10s run would measure minimization, not fuzzing.
+	minimize := fs.String("minimizetime", "1s", "time to minimize each new input (go test -fuzzminimizetime)")
+	writeSeeds := fs.String("write-seeds", "", "write every seed corpus under this directory and exit")
+	vectors := fs.String("vectors", "vectors", "vector files directory the seeds also come from")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *writeSeeds != "" {
+		if err := seedsTo(*writeSeeds, *vectors); err != nil {
+			fmt.Fprintf(stderr, "fuzzall: %v\n", err)
+			return 1
+		}
+		return 0
+	}
+	filter, err := regexp.Compile(*runRE)
+	if err != nil {
+		fmt.Fprintf(stderr, "fuzzall: -run: %v\n", err)
+		return 2
+	}
+	gocmd := os.Getenv("GO")
+	if gocmd == "" {
+		gocmd = "go"
+	}
+	list, err := exec.Command(gocmd, "test", "-list", "^Fuzz", *pkg).CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(stderr, "fuzzall: listing targets: %v\n%s", err, list)
+		return 2
+	}
+	names, err := fuzzreport.ParseList(bytes.NewReader(list))
+	if err != nil || len(names) == 0 {
+		fmt.Fprintf(stderr, "fuzzall: no fuzz targets in %s (%v)\n", *pkg, err)
+		return 2
+	}
+	var results []*fuzzreport.Result
+	failed := false
+	for _, name := range names {
+		if !filter.MatchString(name) && name != *baseline {
+			continue
+		}
+		fmt.Fprintf(stderr, "=== %s (%s)\n", name, *fuzztime)
+		var out bytes.Buffer
+		cmd := exec.Command(gocmd, "test", "-run", "^$", "-fuzz", "^"+name+"$", "-fuzztime", *fuzztime, "-fuzzminimizetime", *minimize, *pkg)
+		// The raw output streams to stderr as it comes, so a long campaign shows progress.
+		cmd.Stdout = io.MultiWriter(&out, stderr)
+		cmd.Stderr = cmd.Stdout
+		runErr := cmd.Run()
+		res, perr := fuzzreport.Parse(name, &out)
+		if perr != nil {
+			fmt.Fprintf(stderr, "fuzzall: %s: %v (go test: %v)\n", name, perr, runErr)
+			res = &fuzzreport.Result{Target: name, Failed: true, Failure: []string{perr.Error()}}
+		}
+		if runErr != nil && !res.Failed {
+			// go test failed in a way the output does not show: count it, never hide it.
+			res.Failed = true
+			res.Failure = append(res.Failure, "go test: "+runErr.Error())
+		}
+		failed = failed || res.Failed
+		results = append(results, res)
+	}
+	fmt.Fprintf(stdout, "\nfuzz summary (-fuzztime %s per target, %s)\n", *fuzztime, *pkg)
+	dir := filepath.ToSlash(filepath.Clean(strings.TrimPrefix(*pkg, "./")))
+	if err := fuzzreport.Summary(stdout, results, *baseline, dir); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	if failed {
+		fmt.Fprintln(stdout, "FAIL: at least one target failed; crashers are replayed by plain go test until fixed")
+		return 1
+	}
+	return 0
+}

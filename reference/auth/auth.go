@@ -1,0 +1,194 @@
+package auth
+
+import (
+	"crypto/rand"
+	"crypto/sha512"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/meshconform/meshconform/reference/keys"
+	"github.com/meshconform/meshconform/reference/wire"
+)
+
+// Scheme is the Authorization scheme name of NOTE-AUTH.
+const Scheme = "Mesh"
+
+// Label starts the signed digest so that an authentication signature can never be confused
+// with a DARE signature made by the same key (NOTE-AUTH).
+const Label = "Mesh-Request-Auth-1"
+
+// NonceSize is the number of random bytes in a request nonce.
+const NonceSize = 16
+
+// MaxSkew is the accepted difference between the request time and the portal clock.
+const MaxSkew = 300 * time.Second
+
+// Errors callers branch on.
+var (
+	ErrMalformed = errors.New("malformed Authorization header")
+	ErrSignature = errors.New("authorization signature does not verify")
+	ErrStale     = errors.New("authorization time outside the accepted window")
+	ErrReplay    = errors.New("authorization nonce already used")
+	ErrFull      = errors.New("replay cache full")
+)
+
+// Header is a parsed Authorization: Mesh header.
+type Header struct {
+	Alg     keys.Algorithm
+	Key     []byte // raw DAK public key
+	Account string
+	Time    string // the DateTime string as signed
+	Nonce   string // the base64url nonce as signed
+	Sig     []byte
+}
+
+// Fingerprint is the 2019 key UDF of the header's key: the AuthUDF it must match.
+func (h *Header) Fingerprint() string { return keys.Fingerprint(h.Alg, h.Key) }
+
+// Digest returns D = SHA-512(UTF8(Label\nhost\naccount\ntime\nnonce\n) || SHA-512(body)).
+func Digest(host, account, tm, nonce string, body []byte) []byte {
+	bh := sha512.Sum512(body)
+	h := sha512.New()
+	io.WriteString(h, Label+"\n"+host+"\n"+account+"\n"+tm+"\n"+nonce+"\n")
+	h.Write(bh[:])
+	return h.Sum(nil)
+}
+
+// Sign builds the header value for a request body sent to host on behalf of account. rnd
+// supplies the nonce (crypto/rand when nil) so that tests can replay a request on purpose.
+func Sign(s keys.Signer, host, account string, body []byte, now time.Time, rnd io.Reader) (string, error) {
+	if rnd == nil {
+		rnd = rand.Reader
+	}
+	n := make([]byte, NonceSize)
+	if _, err := io.ReadFull(rnd, n); err != nil {
+		return "", fmt.Errorf("auth: nonce: %w", err)
+	}
+	nonce := wire.EncodeBase64(n)
+	tm := wire.FormatDateTime(now)
+	sig, err := s.Sign(Digest(host, account, tm, nonce, body))
+	if err != nil {
+		return "", fmt.Errorf("auth: %w", err)
+	}
+	return fmt.Sprintf(`%s alg="%s", key="%s", account="%s", time="%s", nonce="%s", sig="%s"`,
+		Scheme, s.Algorithm(), wire.EncodeBase64(s.PublicBytes()), account, tm, nonce, wire.EncodeBase64(sig)), nil
+}
+
+// maxHeader bounds what Parse reads: an honest header is a few hundred bytes.
+const maxHeader = 4096
+
+// Parse reads an Authorization header value. It checks syntax and sizes, not the signature.
+func Parse(value string) (*Header, error) {
+	if len(value) > maxHeader {
+		return nil, fmt.Errorf("auth: %w: %d bytes", ErrMalformed, len(value))
+	}
+	scheme, rest, ok := strings.Cut(strings.TrimSpace(value), " ")
+	if !ok || !strings.EqualFold(scheme, Scheme) {
+		return nil, fmt.Errorf("auth: %w: scheme is not %s", ErrMalformed, Scheme)
+	}
+	params := map[string]string{}
+	for _, part := range strings.Split(rest, ",") {
+		part = strings.TrimSpace(part)
+		k, v, ok := strings.Cut(part, "=")
+		if !ok || len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
+			return nil, fmt.Errorf("auth: %w: parameter %q", ErrMalformed, part)
+		}
+		k = strings.ToLower(strings.TrimSpace(k))
+		if _, dup := params[k]; dup {
+			return nil, fmt.Errorf("auth: %w: duplicate parameter %s", ErrMalformed, k)
+		}
+		params[k] = v[1 : len(v)-1]
+	}
+	for _, k := range []string{"alg", "key", "time", "nonce", "sig"} {
+		if params[k] == "" {
+			return nil, fmt.Errorf("auth: %w: missing %s", ErrMalformed, k)
+		}
+	}
+	h := &Header{Account: params["account"], Time: params["time"], Nonce: params["nonce"]}
+	var err error
+	if h.Alg, err = keys.ParseAlgorithm(params["alg"]); err != nil || !h.Alg.CanSign() {
+		return nil, fmt.Errorf("auth: %w: alg %q", ErrMalformed, params["alg"])
+	}
+	if h.Key, err = wire.DecodeBase64(params["key"]); err != nil || len(h.Key) != h.Alg.PublicSize() {
+		return nil, fmt.Errorf("auth: %w: key", ErrMalformed)
+	}
+	if h.Sig, err = wire.DecodeBase64(params["sig"]); err != nil || len(h.Sig) != h.Alg.SignatureSize() {
+		return nil, fmt.Errorf("auth: %w: sig", ErrMalformed)
+	}
+	if n, err := wire.DecodeBase64(h.Nonce); err != nil || len(n) != NonceSize {
+		return nil, fmt.Errorf("auth: %w: nonce must be %d bytes", ErrMalformed, NonceSize)
+	}
+	if _, err := wire.ParseDateTime(h.Time); err != nil {
+		return nil, fmt.Errorf("auth: %w: time: %w", ErrMalformed, err)
+	}
+	return h, nil
+}
+
+// Verify checks the signature over the body sent to host.
+func (h *Header) Verify(host string, body []byte) error {
+	if err := keys.Verify(h.Alg, h.Key, Digest(host, h.Account, h.Time, h.Nonce, body), h.Sig); err != nil {
+		return fmt.Errorf("auth: %w: %w", ErrSignature, err)
+	}
+	return nil
+}
+
+// CheckTime accepts the header time when it is within skew of now.
+func (h *Header) CheckTime(now time.Time, skew time.Duration) error {
+	t, err := wire.ParseDateTime(h.Time)
+	if err != nil {
+		return fmt.Errorf("auth: %w: %w", ErrMalformed, err)
+	}
+	if d := now.Sub(t); d > skew || d < -skew {
+		return fmt.Errorf("auth: %w: %s is %s from now", ErrStale, h.Time, d.Round(time.Second))
+	}
+	return nil
+}
+
+// ReplayCache remembers (key, nonce) pairs for the accepted window. It is bounded: when full
+// of unexpired pairs it refuses new ones (ErrFull) rather than forgetting one, because
+// forgetting would reopen a replay.
+type ReplayCache struct {
+	mu     sync.Mutex
+	window time.Duration
+	max    int
+	seen   map[string]time.Time
+}
+
+// NewReplayCache returns a cache for the given window holding at most max pairs.
+func NewReplayCache(window time.Duration, max int) *ReplayCache {
+	return &ReplayCache{window: window, max: max, seen: make(map[string]time.Time)}
+}
+
+// Check records the pair and fails with ErrReplay when it was seen within the window.
+func (c *ReplayCache) Check(h *Header, now time.Time) error {
+	k := string(h.Key) + "\x00" + h.Nonce
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if exp, ok := c.seen[k]; ok && now.Before(exp) {
+		return fmt.Errorf("auth: %w", ErrReplay)
+	}
+	if len(c.seen) >= c.max {
+		for key, exp := range c.seen {
+			if !now.Before(exp) {
+				delete(c.seen, key)
+			}
+		}
+		if len(c.seen) >= c.max {
+			return fmt.Errorf("auth: %w", ErrFull)
+		}
+	}
+	// Twice the window: a request dated skew in the future stays replayable that much longer.
+	c.seen[k] = now.Add(2 * c.window)
+	return nil
+}
+
+// Len returns the number of remembered pairs.
+func (c *ReplayCache) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.seen)
+}

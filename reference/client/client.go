@@ -1,0 +1,220 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/meshconform/meshconform/reference/auth"
+	"github.com/meshconform/meshconform/reference/keys"
+	"github.com/meshconform/meshconform/reference/mesh"
+)
+
+// Errors callers branch on.
+var (
+	ErrForged    = errors.New("portal sent forged or inconsistent material")
+	ErrWitness   = errors.New("connection witness does not match")
+	ErrNotAdmin  = errors.New("this device holds no master keys")
+	ErrTransport = errors.New("transport failure")
+	ErrProtocol  = errors.New("response does not decode")
+)
+
+// StatusError is a response whose payload Status is not a success.
+type StatusError struct {
+	Tx          string
+	Status      int32
+	Description string
+}
+
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("%s: status %d: %s", e.Tx, e.Status, e.Description)
+}
+
+// Auth authenticates a request per NOTE-AUTH.
+type Auth struct {
+	Signer  keys.Signer
+	Account string
+}
+
+// Exchange is what went over the wire, for checks that look at bytes.
+type Exchange struct {
+	Request    []byte
+	Response   []byte
+	HTTPStatus int
+	Header     http.Header
+}
+
+// Client talks to one portal.
+type Client struct {
+	URL  string       // the service URL, e.g. http://localhost:8080/.well-known/mmm/
+	Host string       // Host header and signed host; default the URL's host name
+	HTTP *http.Client // default http.DefaultClient
+	Now  func() time.Time
+	Rand io.Reader // nonces; default crypto/rand
+	// MaxResponse bounds how much of a response is read.
+	MaxResponse int64
+}
+
+// New returns a client for the service URL.
+func New(serviceURL string) *Client { return &Client{URL: serviceURL} }
+
+func (c *Client) host() string {
+	if c.Host != "" {
+		return c.Host
+	}
+	u, err := url.Parse(c.URL)
+	if err != nil {
+		return ""
+	}
+	return u.Hostname()
+}
+
+// Do sends one request and decodes the response of its transaction. A non-2xx payload
+// Status is returned as a *StatusError together with the decoded response.
+func (c *Client) Do(ctx context.Context, req mesh.MeshRequest, a *Auth) (mesh.MeshResponse, *Exchange, error) {
+	body, err := mesh.EncodeRequest(req)
+	if err != nil {
+		return nil, nil, fmt.Errorf("client: %w", err)
+	}
+	return c.DoRaw(ctx, req.Transaction(), body, a)
+}
+
+// DoRaw sends body as the request of transaction tx.
+func (c *Client) DoRaw(ctx context.Context, tx string, body []byte, a *Auth) (mesh.MeshResponse, *Exchange, error) {
+	ex := &Exchange{Request: body}
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL, bytes.NewReader(body))
+	if err != nil {
+		return nil, ex, fmt.Errorf("client: %w: %w", ErrTransport, err)
+	}
+	hreq.Header.Set("Content-Type", "application/json")
+	if c.Host != "" {
+		hreq.Host = c.Host
+	}
+	if a != nil {
+		now := time.Now
+		if c.Now != nil {
+			now = c.Now
+		}
+		hv, err := auth.Sign(a.Signer, c.host(), a.Account, body, now(), c.Rand)
+		if err != nil {
+			return nil, ex, err
+		}
+		hreq.Header.Set("Authorization", hv)
+	}
+	hc := c.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	hresp, err := hc.Do(hreq)
+	if err != nil {
+		return nil, ex, fmt.Errorf("client: %w: %w", ErrTransport, err)
+	}
+	defer hresp.Body.Close()
+	limit := c.MaxResponse
+	if limit <= 0 {
+		limit = 16 << 20
+	}
+	ex.HTTPStatus, ex.Header = hresp.StatusCode, hresp.Header
+	if ex.Response, err = io.ReadAll(io.LimitReader(hresp.Body, limit)); err != nil {
+		return nil, ex, fmt.Errorf("client: %w: %w", ErrTransport, err)
+	}
+	resp, err := mesh.DecodeResponse(ex.Response, tx, &mesh.DecodeOptions{Limits: limitsFor(limit)})
+	if err != nil {
+		return nil, ex, fmt.Errorf("client: %w (HTTP %d): %w", ErrProtocol, ex.HTTPStatus, err)
+	}
+	code, ok := resp.StatusCode()
+	if !ok {
+		code = 201
+	}
+	if code < 200 || code > 299 {
+		return resp, ex, &StatusError{Tx: tx, Status: code, Description: resp.Description()}
+	}
+	return resp, ex, nil
+}
+
+func call[T mesh.MeshResponse](ctx context.Context, c *Client, req mesh.MeshRequest, a *Auth) (T, *Exchange, error) {
+	var zero T
+	resp, ex, err := c.Do(ctx, req, a)
+	if resp == nil {
+		return zero, ex, err
+	}
+	t, ok := resp.(T)
+	if !ok {
+		return zero, ex, fmt.Errorf("client: %w: %T", ErrProtocol, resp)
+	}
+	return t, ex, err
+}
+
+// Hello calls Hello.
+func (c *Client) Hello(ctx context.Context) (*mesh.HelloResponse, *Exchange, error) {
+	return call[*mesh.HelloResponse](ctx, c, &mesh.HelloRequest{}, nil)
+}
+
+// Validate calls ValidateAccount.
+func (c *Client) Validate(ctx context.Context, account string) (*mesh.ValidateResponse, *Exchange, error) {
+	return call[*mesh.ValidateResponse](ctx, c, &mesh.ValidateRequest{Account: account}, nil)
+}
+
+// Create calls CreateAccount with a prepared request.
+func (c *Client) Create(ctx context.Context, req *mesh.CreateRequest) (*mesh.CreateResponse, *Exchange, error) {
+	return call[*mesh.CreateResponse](ctx, c, req, nil)
+}
+
+// CreateAccount builds and sends the CreateAccount of a.
+func (c *Client) CreateAccount(ctx context.Context, a *Account) (*mesh.CreateResponse, *Exchange, error) {
+	req, err := a.CreateRequest()
+	if err != nil {
+		return nil, nil, err
+	}
+	return c.Create(ctx, req)
+}
+
+// Delete calls DeleteAccount.
+func (c *Client) Delete(ctx context.Context, account string, a *Auth) (*mesh.DeleteResponse, *Exchange, error) {
+	return call[*mesh.DeleteResponse](ctx, c, &mesh.DeleteRequest{Account: account}, a)
+}
+
+// Get calls Get.
+func (c *Client) Get(ctx context.Context, req *mesh.GetRequest) (*mesh.GetResponse, *Exchange, error) {
+	return call[*mesh.GetResponse](ctx, c, req, nil)
+}
+
+// Publish calls Publish.
+func (c *Client) Publish(ctx context.Context, entry *mesh.DareMessage, a *Auth) (*mesh.PublishResponse, *Exchange, error) {
+	return call[*mesh.PublishResponse](ctx, c, &mesh.PublishRequest{Entry: entry}, a)
+}
+
+// Status calls Status.
+func (c *Client) Status(ctx context.Context) (*mesh.StatusResponse, *Exchange, error) {
+	return call[*mesh.StatusResponse](ctx, c, &mesh.StatusRequest{}, nil)
+}
+
+// ConnectStart calls ConnectStart.
+func (c *Client) ConnectStart(ctx context.Context, req *mesh.ConnectStartRequest) (*mesh.ConnectStartResponse, *Exchange, error) {
+	return call[*mesh.ConnectStartResponse](ctx, c, req, nil)
+}
+
+// ConnectStatus calls ConnectStatus.
+func (c *Client) ConnectStatus(ctx context.Context, account, deviceID string) (*mesh.ConnectStatusResponse, *Exchange, error) {
+	return call[*mesh.ConnectStatusResponse](ctx, c, &mesh.ConnectStatusRequest{AccountID: account, DeviceID: deviceID}, nil)
+}
+
+// ConnectPending calls ConnectPending.
+func (c *Client) ConnectPending(ctx context.Context, account string, sc *mesh.SearchConstraints, a *Auth) (*mesh.ConnectPendingResponse, *Exchange, error) {
+	return call[*mesh.ConnectPendingResponse](ctx, c, &mesh.ConnectPendingRequest{AccountID: account, SearchConstraints: sc}, a)
+}
+
+// ConnectComplete calls ConnectComplete.
+func (c *Client) ConnectComplete(ctx context.Context, account string, result *mesh.DareMessage, a *Auth) (*mesh.ConnectCompleteResponse, *Exchange, error) {
+	return call[*mesh.ConnectCompleteResponse](ctx, c, &mesh.ConnectCompleteRequest{AccountID: account, Result: result}, a)
+}
+
+// Transfer calls Transfer.
+func (c *Client) Transfer(ctx context.Context, sc *mesh.SearchConstraints, a *Auth) (*mesh.TransferResponse, *Exchange, error) {
+	return call[*mesh.TransferResponse](ctx, c, &mesh.TransferRequest{SearchConstraints: sc}, a)
+}

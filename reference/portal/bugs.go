@@ -1,0 +1,143 @@
+package portal
+
+import (
+	"fmt"
+	"reflect"
+	"sort"
+)
+
+// Bugs are misbehaviour knobs in the manner of BoGo's ProtocolBugs: each makes the portal break
+// exactly one requirement or control, so that the conformance suite can prove the check for it
+// fails when it should. The zero value is a conforming portal. The `bug` tag is the --bug name.
+type Bugs struct {
+	// SkipHostCheck accepts a Host that is not the portal's name (draft 3.1, NOTE-HTTP-BINDING).
+	SkipHostCheck bool `bug:"skip-host-check" doc:"accept any Host header (draft 3.1)"`
+	// HTTPStatusAlways200 answers HTTP 200 whatever the payload Status (draft 3.2).
+	HTTPStatusAlways200 bool `bug:"http-status-always-200" doc:"HTTP status 200 whatever the payload Status (draft 3.2)"`
+	// OmitStatus leaves Status out of every response (NOTE-STATUS-CODES, NOTE-CONNECT-RESPONSE-BASE).
+	OmitStatus bool `bug:"omit-status" doc:"omit Status from responses (NOTE-STATUS-CODES)"`
+	// UntaggedResponses writes responses without their class tag (NOTE-RESPONSE-TAG).
+	UntaggedResponses bool `bug:"untagged-responses" doc:"write responses untagged (NOTE-RESPONSE-TAG)"`
+	// RejectUnknownMembers refuses requests with unknown members (NOTE-UNKNOWN-MEMBERS).
+	RejectUnknownMembers bool `bug:"reject-unknown-members" doc:"refuse unknown members with 400 (NOTE-UNKNOWN-MEMBERS)"`
+	// ValidateIncompleteInvalidCharacters reports only the first illegal character (draft 3.6.2).
+	ValidateIncompleteInvalidCharacters bool `bug:"validate-incomplete-invalid-characters" doc:"InvalidCharacters lists only the first illegal character (draft 3.6.2)"`
+	// CreateCaseSensitive compares names case-sensitively in Create only, so Validate and
+	// Create disagree (NOTE-ACCOUNT-NAMES).
+	CreateCaseSensitive bool `bug:"create-case-sensitive" doc:"Create compares names case-sensitively (NOTE-ACCOUNT-NAMES)"`
+	// CreateIgnoresProfileAccount accepts a profile naming another account (NOTE-CREATE-PROFILE).
+	CreateIgnoresProfileAccount bool `bug:"create-ignores-profile-account" doc:"Create accepts a profile naming another account (NOTE-CREATE-PROFILE)"`
+	// AcceptUnsignedProfile accepts an unsigned ProfileMesh (draft 2.6, 7.1.5).
+	AcceptUnsignedProfile bool `bug:"accept-unsigned-profile" doc:"accept an unsigned or wrongly signed ProfileMesh (draft 2.6)"`
+	// AcceptWrongDeviceSignature accepts a device profile or connection request not signed by
+	// its DeviceSignatureKey (draft 2.6, NOTE-SIGNED-CONNECTION-REQUEST).
+	AcceptWrongDeviceSignature bool `bug:"accept-wrong-device-signature" doc:"accept device material not signed by its DeviceSignatureKey (draft 2.6)"`
+	// AcceptMeshProfileNotSignedByOSK accepts a ProfileMesh signed by a key that is not an
+	// OnlineSignatureKey of its master (draft 2.6).
+	AcceptMeshProfileNotSignedByOSK bool `bug:"accept-mesh-profile-not-signed-by-osk" doc:"accept a ProfileMesh signed by a non-OnlineSignatureKey (draft 2.6)"`
+	// PublishWithoutAccount publishes to an account that does not exist (draft 3.7).
+	PublishWithoutAccount bool `bug:"publish-without-account" doc:"Publish succeeds for an account that does not exist (draft 3.7)"`
+	// DeleteRemovesProfiles removes the account's profiles with it (draft 3.8).
+	DeleteRemovesProfiles bool `bug:"delete-removes-profiles" doc:"DeleteAccount removes the profiles too (draft 3.8)"`
+	// GetAfterDelete still answers Get by Account for a deleted account (draft 3.8).
+	GetAfterDelete bool `bug:"get-after-delete" doc:"Get by Account still answers after DeleteAccount (draft 3.8)"`
+	// EmptyGetListsAccounts answers a Get naming nothing with every account's profile (2.6.1,
+	// NOTE-ENUMERATION).
+	EmptyGetListsAccounts bool `bug:"empty-get-lists-accounts" doc:"a Get naming nothing lists every profile (draft 2.6.1, NOTE-ENUMERATION)"`
+	// IgnoreMaxEntries returns more entries than MaxEntries (draft 3.4.2).
+	IgnoreMaxEntries bool `bug:"ignore-max-entries" doc:"ignore SearchConstraints.MaxEntries (draft 3.4.2)"`
+	// IgnoreMaxBytes returns more bytes than MaxBytes (draft 3.4.2).
+	IgnoreMaxBytes bool `bug:"ignore-max-bytes" doc:"ignore SearchConstraints.MaxBytes (draft 3.4.2)"`
+	// IgnoreBefore returns entries at or after Before (draft 3.4.2).
+	IgnoreBefore bool `bug:"ignore-before" doc:"ignore SearchConstraints.Before (draft 3.4.2)"`
+	// IgnoreNotBefore returns entries earlier than NotBefore (draft 3.4.2).
+	IgnoreNotBefore bool `bug:"ignore-not-before" doc:"ignore SearchConstraints.NotBefore (draft 3.4.2)"`
+	// ForgeablePageKey accepts a PageKey whose MAC does not verify (draft 3.4.2).
+	ForgeablePageKey bool `bug:"forgeable-page-key" doc:"accept a forged PageKey (draft 3.4.2)"`
+	// SkipAuthentication serves authenticated transactions without an Authorization header
+	// (draft 7.1.1.2, NOTE-AUTH).
+	SkipAuthentication bool `bug:"skip-authentication" doc:"no Authorization needed (draft 7.1.1.2, NOTE-AUTH)"`
+	// CrossAccountAuth accepts a device of one account for another account (NOTE-AUTH).
+	CrossAccountAuth bool `bug:"cross-account-auth" doc:"a device of account A authenticates for account B (NOTE-AUTH)"`
+	// AcceptReplayedRequest does not remember nonces (NOTE-AUTH).
+	AcceptReplayedRequest bool `bug:"accept-replayed-request" doc:"accept a replayed authenticated request (NOTE-AUTH)"`
+	// AcceptStaleTime does not check the request time (NOTE-AUTH).
+	AcceptStaleTime bool `bug:"accept-stale-time" doc:"accept an Authorization time outside 300 s (NOTE-AUTH)"`
+	// AcceptUnsignedResult accepts an unsigned connection result (draft 3.15.1).
+	AcceptUnsignedResult bool `bug:"accept-unsigned-result" doc:"accept an unsigned connection result (draft 3.15.1)"`
+	// AcceptResultNotAdminSigned accepts a result signed by a key that is not an administration
+	// key of the profile (draft 3.15.1).
+	AcceptResultNotAdminSigned bool `bug:"accept-result-not-admin-signed" doc:"accept a connection result signed by a non-administration key (draft 3.15.1)"`
+	// AcceptReplayedResult accepts the same connection result twice (draft 3.15.1, NOTE-CONNECT-FLOW).
+	AcceptReplayedResult bool `bug:"accept-replayed-result" doc:"accept a replayed connection result (draft 3.15.1)"`
+	// WeakServerNonce draws a predictable 8-byte ServerNonce from a counter (draft 7.1.3).
+	WeakServerNonce bool `bug:"weak-server-nonce" doc:"short, predictable ServerNonce (draft 7.1.3)"`
+	// WrongWitness computes the witness with the nonces swapped (NOTE-WITNESS).
+	WrongWitness bool `bug:"wrong-witness" doc:"wrong connection witness (NOTE-WITNESS)"`
+	// CheckpointRegresses makes every second Status answer the first checkpoint (7.1.7, NOTE-LOG).
+	CheckpointRegresses bool `bug:"checkpoint-regresses" doc:"Status checkpoint goes backwards (draft 7.1.7, NOTE-LOG)"`
+	// TransferUnauthenticated gives the whole log to anyone (draft 3.16, NOTE-LOG).
+	TransferUnauthenticated bool `bug:"transfer-unauthenticated" doc:"Transfer serves anyone the whole log (draft 3.16)"`
+	// LeakAfterFailedCreate keeps the profile of a refused Create, visible to Get (draft 3.7).
+	LeakAfterFailedCreate bool `bug:"leak-after-failed-create" doc:"a refused Create still stores its profile (draft 3.7)"`
+	// CrashOnDeepNesting answers 500 instead of 400 on too deep a request (NOTE-LIMITS).
+	CrashOnDeepNesting bool `bug:"crash-on-deep-nesting" doc:"500 instead of 400 for too deep nesting (NOTE-LIMITS)"`
+	// NoBodyLimit reads bodies of any size (NOTE-LIMITS).
+	NoBodyLimit bool `bug:"no-body-limit" doc:"no request body size limit (NOTE-LIMITS)"`
+	// HangOnHugeString delays the answer to a request holding a string over 64 KiB past any
+	// reasonable client timeout (NOTE-LIMITS).
+	HangOnHugeString bool `bug:"hang-on-huge-string" doc:"delay the answer to a request with a huge string (NOTE-LIMITS)"`
+	// StatusNotImplemented answers Status with 501 (draft 3.11, NOTE-UNIMPLEMENTED): must be
+	// reported unimplemented, not failed.
+	StatusNotImplemented bool `bug:"status-not-implemented" doc:"Status answers 501 (draft 3.11, NOTE-UNIMPLEMENTED)"`
+}
+
+// BugInfo describes one knob.
+type BugInfo struct {
+	Name string // kebab-case --bug name
+	Doc  string
+}
+
+// ListBugs returns every knob sorted by name.
+func ListBugs() []BugInfo {
+	t := reflect.TypeOf(Bugs{})
+	out := make([]BugInfo, 0, t.NumField())
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		out = append(out, BugInfo{Name: f.Tag.Get("bug"), Doc: f.Tag.Get("doc")})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// ErrUnknownBug is returned by Set for a name that is no knob.
+type ErrUnknownBug struct{ Name string }
+
+func (e *ErrUnknownBug) Error() string {
+	return fmt.Sprintf("unknown bug %q (see --list-bugs)", e.Name)
+}
+
+// Set turns on the knob with the given kebab-case name.
+func (b *Bugs) Set(name string) error {
+	v := reflect.ValueOf(b).Elem()
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		if t.Field(i).Tag.Get("bug") == name {
+			v.Field(i).SetBool(true)
+			return nil
+		}
+	}
+	return &ErrUnknownBug{Name: name}
+}
+
+// Enabled lists the names of the knobs that are on.
+func (b Bugs) Enabled() []string {
+	v := reflect.ValueOf(b)
+	var out []string
+	for i := 0; i < v.NumField(); i++ {
+		if v.Field(i).Bool() {
+			out = append(out, v.Type().Field(i).Tag.Get("bug"))
+		}
+	}
+	return out
+}

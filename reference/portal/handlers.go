@@ -1,0 +1,979 @@
+package portal
+
+import (
+	"crypto/sha512"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"sort"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/meshconform/meshconform/reference/auth"
+	"github.com/meshconform/meshconform/reference/keys"
+	"github.com/meshconform/meshconform/reference/mesh"
+	"github.com/meshconform/meshconform/reference/udf"
+	"github.com/meshconform/meshconform/reference/witness"
+)
+
+func (p *Portal) name(s string, caseSensitive bool) NameCheck {
+	return CheckName(s, p.cfg.Domain, caseSensitive)
+}
+
+func (p *Portal) dispatch(c *call, req mesh.MeshRequest) (mesh.MeshResponse, error) {
+	switch r := req.(type) {
+	case *mesh.HelloRequest:
+		return p.hello(), nil
+	case *mesh.ValidateRequest:
+		return p.validate(r), nil
+	case *mesh.CreateRequest:
+		return p.create(c, r)
+	case *mesh.DeleteRequest:
+		return p.deleteAccount(c, r)
+	case *mesh.GetRequest:
+		return p.get(r)
+	case *mesh.PublishRequest:
+		return p.publish(c, r)
+	case *mesh.StatusRequest:
+		return p.status(c)
+	case *mesh.ConnectStartRequest:
+		return p.connectStart(c, r)
+	case *mesh.ConnectStatusRequest:
+		return p.connectStatus(r)
+	case *mesh.ConnectPendingRequest:
+		return p.connectPending(c, r)
+	case *mesh.ConnectCompleteRequest:
+		return p.connectComplete(c, r)
+	case *mesh.TransferRequest:
+		return p.transfer(c, r)
+	}
+	return nil, refuse(501, nil, "transaction %s not implemented", req.Transaction())
+}
+
+// update runs a write transaction; a *Refusal returned by fn passes through unchanged. Writes
+// go through bbolt's Batch so that concurrent writers share one commit and fsync (group
+// commit): each caller still returns only after its write is durable. fn may run more than
+// once, so it has no effect outside the transaction.
+func (p *Portal) update(fn func(tx *bolt.Tx) error) error {
+	err := p.st.db.Batch(fn)
+	var rf *Refusal
+	if err != nil && !errors.As(err, &rf) {
+		return refuse(500, err, "storage failure")
+	}
+	return err
+}
+
+func (p *Portal) view(fn func(tx *bolt.Tx) error) error {
+	err := p.st.db.View(fn)
+	var rf *Refusal
+	if err != nil && !errors.As(err, &rf) {
+		return refuse(500, err, "storage failure")
+	}
+	return err
+}
+
+func (p *Portal) hello() mesh.MeshResponse {
+	// NOTE-HELLO: the 2019 portal answered version 0.7, JSON only.
+	return &mesh.HelloResponse{Version: &mesh.Version{Major: mesh.Int(0), Minor: mesh.Int(7),
+		Encodings: []mesh.Encoding{{ID: []string{"application/json"}}}}}
+}
+
+// validate answers ValidateAccount with the NOTE-ACCOUNT-NAMES rule; Valid does not promise
+// that Create will succeed (3.6.2), so existing names are reported valid too.
+func (p *Portal) validate(r *mesh.ValidateRequest) mesh.MeshResponse {
+	chk := p.name(r.Account, false)
+	inv := chk.Invalid
+	if p.cfg.Bugs.ValidateIncompleteInvalidCharacters && inv != "" {
+		inv = string([]rune(inv)[:1])
+	}
+	return &mesh.ValidateResponse{Valid: mesh.Bool(chk.Valid), Minimum: mesh.Int(MinLocal),
+		Maximum: mesh.Int(MaxLocal), InvalidCharacters: inv, Reason: chk.Reason}
+}
+
+// principal is who an authenticated request acts for.
+type principal struct {
+	account string
+	peer    bool
+}
+
+// authenticate applies NOTE-AUTH. target is the canonical account the request names ("" when
+// the account comes from the header). A missing account is 404, like Get, since existence is
+// public anyway; everything else that fails is 401.
+func (p *Portal) authenticate(c *call, target string, allowPeer bool) (principal, error) {
+	if p.cfg.Bugs.SkipAuthentication {
+		if target == "" {
+			if h, err := auth.Parse(c.r.Header.Get("Authorization")); err == nil {
+				target = p.name(h.Account, false).Account
+			}
+		}
+		return principal{account: target, peer: target == ""}, nil
+	}
+	hv := c.r.Header.Get("Authorization")
+	if hv == "" {
+		return principal{}, refuse(401, nil, "authentication required (NOTE-AUTH)")
+	}
+	h, err := auth.Parse(hv)
+	if err != nil {
+		return principal{}, refuse(401, err, "malformed Authorization")
+	}
+	if err := h.Verify(p.cfg.Domain, c.body); err != nil {
+		return principal{}, refuse(401, err, "Authorization signature does not verify")
+	}
+	if !p.cfg.Bugs.AcceptStaleTime {
+		if err := h.CheckTime(c.now, auth.MaxSkew); err != nil {
+			return principal{}, refuse(401, err, "Authorization time outside the accepted window")
+		}
+	}
+	if !p.cfg.Bugs.AcceptReplayedRequest {
+		if err := p.replay.Check(h, c.now); err != nil {
+			if errors.Is(err, auth.ErrFull) {
+				return principal{}, refuse(503, err, "overloaded")
+			}
+			return principal{}, refuse(401, err, "replayed request")
+		}
+	}
+	fp := h.Fingerprint()
+	if allowPeer {
+		for _, peer := range p.peers {
+			if udf.Compare(peer, fp) {
+				return principal{peer: true}, nil
+			}
+		}
+	}
+	hacct := p.name(h.Account, false)
+	if !hacct.Valid {
+		return principal{}, refuse(401, nil, "Authorization names no valid account")
+	}
+	acct := target
+	if acct == "" {
+		acct = hacct.Account
+	}
+	if acct != hacct.Account && !p.cfg.Bugs.CrossAccountAuth {
+		return principal{}, refuse(401, nil, "Authorization is for another account")
+	}
+	var found, exists bool
+	err = p.view(func(tx *bolt.Tx) error {
+		exists = tx.Bucket(bAccounts).Get([]byte(acct)) != nil
+		c := tx.Bucket(bDevices).Cursor()
+		pre := []byte(normUDF(fp) + "\x00")
+		for k, _ := c.Seek(pre); k != nil && len(k) >= len(pre) && string(k[:len(pre)]) == string(pre); k, _ = c.Next() {
+			if string(k[len(pre):]) == acct || p.cfg.Bugs.CrossAccountAuth {
+				found = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return principal{}, err
+	}
+	if !exists {
+		return principal{account: acct}, refuse(404, nil, "no such account")
+	}
+	if !found {
+		return principal{}, refuse(401, nil, "the key is not an authorised device of the account")
+	}
+	return principal{account: acct}, nil
+}
+
+// loadMaster returns the master profile and the current ProfileMesh entry seq of an account.
+func loadMaster(tx *bolt.Tx, acct string) (*mesh.ProfileMaster, *accountRec, error) {
+	var rec accountRec
+	ok, err := getJSON(tx.Bucket(bAccounts), []byte(acct), &rec)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !ok {
+		return nil, nil, refuse(404, nil, "no such account")
+	}
+	var e entryRec
+	if _, err := getJSON(tx.Bucket(bEntries), u64(rec.ProfileSeq), &e); err != nil {
+		return nil, nil, err
+	}
+	env, err := decodeEnv(e.Env)
+	if err != nil {
+		return nil, nil, err
+	}
+	pm, err := openAs[*mesh.ProfileMesh](env, "stored profile")
+	if err != nil {
+		return nil, nil, err
+	}
+	master, err := openAs[*mesh.ProfileMaster](pm.MasterProfile, "stored master profile")
+	if err != nil {
+		return nil, nil, err
+	}
+	return master, &rec, nil
+}
+
+func newEntry(acct, typ, ident string, names []string, now time.Time, env *mesh.DareMessage, logIdx uint64) (*entryRec, error) {
+	data, err := mesh.Marshal(env)
+	if err != nil {
+		return nil, err
+	}
+	return &entryRec{Account: acct, Type: typ, Identifier: ident, Names: names, Time: now.UTC().Truncate(time.Second), Env: data, LogIndex: logIdx}, nil
+}
+
+// storeDevice records an authorised device: its catalog entry and its device profile.
+func storeDevice(tx *bolt.Tx, rec *accountRec, cd *checkedDevice, entryEnv *mesh.DareMessage, now time.Time, logIdx uint64) error {
+	ce, err := newEntry(rec.Name, "CatalogEntryDevice", cd.deviceUDF, nil, now, entryEnv, logIdx)
+	if err != nil {
+		return err
+	}
+	if err := addEntry(tx, ce); err != nil {
+		return err
+	}
+	pe, err := newEntry(rec.Name, "ProfileDevice", cd.deviceUDF, cd.profile.Names, now, cd.profEnv, logIdx)
+	if err != nil {
+		return err
+	}
+	if err := addEntry(tx, pe); err != nil {
+		return err
+	}
+	auth := normUDF(cd.authUDF)
+	if err := putJSON(tx.Bucket(bDevices), []byte(auth+"\x00"+rec.Name), &deviceRec{Account: rec.Name, DeviceUDF: cd.deviceUDF, EntrySeq: ce.Seq}); err != nil {
+		return err
+	}
+	for _, d := range rec.Devices {
+		if d == auth {
+			return nil
+		}
+	}
+	rec.Devices = append(rec.Devices, auth)
+	return nil
+}
+
+// storeProfile stores a ProfileMaster (from the mesh profile) and a ProfileMesh entry and makes
+// the latter the account's current profile.
+func storeProfile(tx *bolt.Tx, rec *accountRec, meshEnv *mesh.DareMessage, pm *mesh.ProfileMesh, master *mesh.ProfileMaster, now time.Time, logIdx uint64, withMaster bool) error {
+	if withMaster {
+		me, err := newEntry(rec.Name, "ProfileMaster", rec.Master, master.Names, now, pm.MasterProfile, logIdx)
+		if err != nil {
+			return err
+		}
+		if err := addEntry(tx, me); err != nil {
+			return err
+		}
+	}
+	e, err := newEntry(rec.Name, "ProfileMesh", rec.Master, pm.Names, now, meshEnv, logIdx)
+	if err != nil {
+		return err
+	}
+	if err := addEntry(tx, e); err != nil {
+		return err
+	}
+	rec.ProfileSeq = e.Seq
+	return nil
+}
+
+// create implements CreateAccount (3.7, NOTE-CREATE-PROFILE, NOTE-CREATE-DEVICE).
+func (p *Portal) create(c *call, r *mesh.CreateRequest) (mesh.MeshResponse, error) {
+	cs := p.cfg.Bugs.CreateCaseSensitive
+	chk := p.name(r.Account, cs)
+	if !chk.Valid {
+		return nil, refuse(409, nil, "invalid account name: %s", chk.Reason)
+	}
+	acct := chk.Account
+	if r.Profile == nil || r.Device == nil {
+		return nil, refuse(400, nil, "CreateAccount needs Profile and Device")
+	}
+	pm, master, mfp, err := p.verifyMeshProfile(r.Profile)
+	if err != nil {
+		return nil, err
+	}
+	if pc := p.name(pm.Account, cs); (!pc.Valid || pc.Account != acct) && !p.cfg.Bugs.CreateIgnoresProfileAccount {
+		return nil, refuse(409, nil, "the profile names account %q, not %q (NOTE-CREATE-PROFILE)", pm.Account, acct)
+	}
+	cd, err := p.checkAdminDevice(r.Device, master, acct)
+	if err != nil {
+		if p.cfg.Bugs.LeakAfterFailedCreate {
+			p.update(func(tx *bolt.Tx) error {
+				rec := &accountRec{Name: acct, Master: mfp, Created: c.now}
+				if err := storeProfile(tx, rec, r.Profile, pm, master, c.now, 0, true); err != nil {
+					return err
+				}
+				return putJSON(tx.Bucket(bAccounts), []byte(acct), rec)
+			})
+		}
+		return nil, err
+	}
+	err = p.update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bAccounts).Get([]byte(acct)) != nil {
+			return refuse(409, nil, "account %s already exists", acct)
+		}
+		// Re-creating a deleted name is allowed only with a profile of the same master: the
+		// profiles of the old account stay published (3.8), and a different master taking the
+		// name over would let Get by Account answer a stranger's profile for it.
+		if old := tx.Bucket(bTombstones).Get([]byte(acct)); old != nil && !udf.Compare(string(old), mfp) {
+			return refuse(409, nil, "account %s was deleted and may be re-created only by its master", acct)
+		}
+		idx, err := appendLog(tx, c.now, "CreateAccount", acct, r.Profile, c.body)
+		if err != nil {
+			return err
+		}
+		rec := &accountRec{Name: acct, Master: mfp, Created: c.now}
+		if err := storeProfile(tx, rec, r.Profile, pm, master, c.now, idx, true); err != nil {
+			return err
+		}
+		if err := storeDevice(tx, rec, cd, r.Device, c.now, idx); err != nil {
+			return err
+		}
+		tx.Bucket(bTombstones).Delete([]byte(acct))
+		return putJSON(tx.Bucket(bAccounts), []byte(acct), rec)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &mesh.CreateResponse{}, nil
+}
+
+// checkAdminDevice verifies a CatalogEntryDevice envelope signed by an OnlineSignatureKey.
+func (p *Portal) checkAdminDevice(env *mesh.DareMessage, master *mesh.ProfileMaster, acct string) (*checkedDevice, error) {
+	ce, err := openAs[*mesh.CatalogEntryDevice](env, "Device")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := auth.VerifyByAny(env, master.OnlineSignatureKeys); err != nil {
+		return nil, refuse(409, err, "the device entry is not signed by an OnlineSignatureKey of the master")
+	}
+	return p.verifyDeviceEntry(ce, acct)
+}
+
+// deleteAccount implements DeleteAccount (3.8): the account goes, its profiles stay.
+func (p *Portal) deleteAccount(c *call, r *mesh.DeleteRequest) (mesh.MeshResponse, error) {
+	chk := p.name(r.Account, false)
+	if !chk.Valid {
+		return nil, refuse(404, nil, "no such account")
+	}
+	if _, err := p.authenticate(c, chk.Account, false); err != nil {
+		return nil, err
+	}
+	err := p.update(func(tx *bolt.Tx) error {
+		var rec accountRec
+		ok, err := getJSON(tx.Bucket(bAccounts), []byte(chk.Account), &rec)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return refuse(404, nil, "no such account")
+		}
+		if _, err := appendLog(tx, c.now, "DeleteAccount", rec.Name, nil, c.body); err != nil {
+			return err
+		}
+		for _, d := range rec.Devices {
+			tx.Bucket(bDevices).Delete([]byte(d + "\x00" + rec.Name))
+		}
+		pc := tx.Bucket(bPending).Cursor()
+		pre := []byte(rec.Name + "\x00")
+		var gone [][]byte
+		for k, _ := pc.Seek(pre); k != nil && len(k) > len(pre) && string(k[:len(pre)]) == string(pre); k, _ = pc.Next() {
+			gone = append(gone, append([]byte(nil), k...))
+		}
+		for _, k := range gone {
+			tx.Bucket(bPending).Delete(k)
+		}
+		if p.cfg.Bugs.DeleteRemovesProfiles {
+			for _, seq := range scanIndex(tx.Bucket(bAcctIdx), rec.Name, true) {
+				if err := deleteEntry(tx, seq); err != nil {
+					return err
+				}
+			}
+		}
+		if err := tx.Bucket(bTombstones).Put([]byte(rec.Name), []byte(rec.Master)); err != nil {
+			return err
+		}
+		return tx.Bucket(bAccounts).Delete([]byte(rec.Name))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &mesh.DeleteResponse{}, nil
+}
+
+// publish implements Publish (3.7, NOTE-PUBLISH-ENTRY) to the authenticated account.
+func (p *Portal) publish(c *call, r *mesh.PublishRequest) (mesh.MeshResponse, error) {
+	who, err := p.authenticate(c, "", false)
+	noAccount := false
+	if err != nil {
+		if rf := asRefusal(err); rf.Status == 404 && p.cfg.Bugs.PublishWithoutAccount {
+			noAccount = true
+		} else {
+			return nil, err
+		}
+	}
+	if r.Entry == nil {
+		return nil, refuse(400, nil, "Publish needs an Entry")
+	}
+	v, err := auth.Open(r.Entry)
+	if err != nil {
+		return nil, refuse(409, err, "the entry payload does not decode")
+	}
+	if !auth.Signed(r.Entry) {
+		return nil, refuse(409, auth.ErrUnsigned, "the entry is not signed")
+	}
+	// Verify before the write transaction: signature checks are the expensive part and must
+	// not hold the store's single writer lock.
+	var master *mesh.ProfileMaster
+	var masterUDF string
+	if !noAccount {
+		if err := p.view(func(tx *bolt.Tx) error {
+			m, rec, err := loadMaster(tx, who.account)
+			master, masterUDF = m, rec.Master
+			return err
+		}); err != nil {
+			return nil, err
+		}
+	}
+	var write func(tx *bolt.Tx, rec *accountRec, idx uint64) error
+	switch e := v.(type) {
+	case *mesh.ProfileMesh:
+		pm, m2, mfp, err := p.verifyMeshProfile(r.Entry)
+		if err != nil {
+			return nil, err
+		}
+		if !noAccount && !udf.Compare(mfp, masterUDF) {
+			return nil, refuse(409, nil, "the profile belongs to another master")
+		}
+		if pc := p.name(pm.Account, false); pc.Account != who.account {
+			return nil, refuse(409, nil, "the profile names account %q", pm.Account)
+		}
+		write = func(tx *bolt.Tx, rec *accountRec, idx uint64) error {
+			if noAccount {
+				rec.Master = mfp
+			}
+			return storeProfile(tx, rec, r.Entry, pm, m2, c.now, idx, false)
+		}
+	case *mesh.CatalogEntryDevice:
+		var cd *checkedDevice
+		if noAccount {
+			cd, err = p.verifyDeviceEntry(e, who.account)
+		} else {
+			cd, err = p.checkAdminDevice(r.Entry, master, who.account)
+		}
+		if err != nil {
+			return nil, err
+		}
+		write = func(tx *bolt.Tx, rec *accountRec, idx uint64) error {
+			return storeDevice(tx, rec, cd, r.Entry, c.now, idx)
+		}
+	case *mesh.ProfileDevice:
+		_, alg, pub, err := p.verifyDeviceProfile(r.Entry)
+		if err != nil {
+			return nil, err
+		}
+		write = func(tx *bolt.Tx, rec *accountRec, idx uint64) error {
+			pe, err := newEntry(rec.Name, "ProfileDevice", keys.Fingerprint(alg, pub), e.Names, c.now, r.Entry, idx)
+			if err != nil {
+				return err
+			}
+			return addEntry(tx, pe)
+		}
+	default:
+		return nil, refuse(409, nil, "a %s cannot be published", v.MeshType())
+	}
+	err = p.update(func(tx *bolt.Tx) error {
+		rec := &accountRec{Name: who.account}
+		if !noAccount {
+			ok, err := getJSON(tx.Bucket(bAccounts), []byte(who.account), rec)
+			if err != nil {
+				return err
+			}
+			// The account may have gone, or been re-created, since it was read.
+			if !ok || rec.Master != masterUDF {
+				return refuse(404, nil, "no such account")
+			}
+		}
+		idx, err := appendLog(tx, c.now, "Publish", who.account, r.Entry, c.body)
+		if err != nil {
+			return err
+		}
+		if err := write(tx, rec, idx); err != nil {
+			return err
+		}
+		if noAccount {
+			return nil
+		}
+		return putJSON(tx.Bucket(bAccounts), []byte(rec.Name), rec)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &mesh.PublishResponse{}, nil
+}
+
+// get implements Get (3.9, NOTE-ENUMERATION, NOTE-GET-ENTRIES).
+func (p *Portal) get(r *mesh.GetRequest) (mesh.MeshResponse, error) {
+	multiple := r.Multiple != nil && *r.Multiple
+	full := r.Full != nil && *r.Full
+	var scope string
+	var items []item
+	err := p.view(func(tx *bolt.Tx) error {
+		var seqs []uint64
+		switch {
+		case r.Account != "":
+			chk := p.name(r.Account, false)
+			if !chk.Valid {
+				return refuse(404, nil, "no such account")
+			}
+			var rec accountRec
+			ok, err := getJSON(tx.Bucket(bAccounts), []byte(chk.Account), &rec)
+			if err != nil {
+				return err
+			}
+			all := scanIndex(tx.Bucket(bAcctIdx), chk.Account, true)
+			switch {
+			case ok && multiple:
+				seqs = all
+			case ok:
+				seqs = []uint64{rec.ProfileSeq}
+			case p.cfg.Bugs.GetAfterDelete && tx.Bucket(bTombstones).Get([]byte(chk.Account)) != nil:
+				seqs = lastOfType(tx, all, "ProfileMesh")
+			default:
+				return refuse(404, nil, "no such account")
+			}
+			scope = "a\x00" + chk.Account
+			if multiple {
+				scope += "\x00m"
+			}
+		case r.Identifier != "":
+			n := normUDF(r.Identifier)
+			if len(n) < 16 {
+				return refuse(404, nil, "nothing matches the identifier")
+			}
+			seqs = scanIndex(tx.Bucket(bIdent), n, false)
+			scope = "i\x00" + n
+		case len(r.KeyValues) > 0:
+			scope = "k"
+			for _, kv := range r.KeyValues {
+				scope += "\x00" + kv.Key + "\x00" + kv.Value
+				// Only Names is indexed; unknown keys match nothing (NOTE-GET-ENTRIES).
+				if kv.Key == "Names" && kv.Value != "" {
+					seqs = append(seqs, scanIndex(tx.Bucket(bNames), normUDF(kv.Value), true)...)
+				}
+			}
+		case p.cfg.Bugs.EmptyGetListsAccounts:
+			scope = "*"
+			tx.Bucket(bAccounts).ForEach(func(k, v []byte) error {
+				var rec accountRec
+				if getJSON(tx.Bucket(bAccounts), k, &rec); rec.ProfileSeq != 0 {
+					seqs = append(seqs, rec.ProfileSeq)
+				}
+				return nil
+			})
+		default:
+			// 2.6.1: Names are fingerprints so that nobody can list what they did not name.
+			return refuse(400, nil, "Get must name an Account, an Identifier or KeyValues")
+		}
+		seqs = uniqSorted(seqs)
+		for _, s := range seqs {
+			var e entryRec
+			ok, err := getJSON(tx.Bucket(bEntries), u64(s), &e)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			var env *mesh.DareMessage
+			if full {
+				env = &mesh.DareMessage{Header: &mesh.DareHeader{}, Payload: tx.Bucket(bLog).Get(u64(e.LogIndex))}
+			} else if env, err = decodeEnv(e.Env); err != nil {
+				return err
+			}
+			items = append(items, item{seq: s, time: e.Time, env: env})
+		}
+		if len(items) == 0 {
+			return refuse(404, nil, "nothing matches")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if full {
+		scope += "\x00f"
+	}
+	w, err := p.newWindow(scope, r.SearchConstraints)
+	if err != nil {
+		return nil, err
+	}
+	entries, pk := p.apply(w, items)
+	return &mesh.GetResponse{Entries: entries, PageKey: pk}, nil
+}
+
+func lastOfType(tx *bolt.Tx, seqs []uint64, typ string) []uint64 {
+	for i := len(seqs) - 1; i >= 0; i-- {
+		var e entryRec
+		if ok, _ := getJSON(tx.Bucket(bEntries), u64(seqs[i]), &e); ok && e.Type == typ {
+			return []uint64{seqs[i]}
+		}
+	}
+	return nil
+}
+
+func uniqSorted(s []uint64) []uint64 {
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	out := s[:0]
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// status implements Status (3.11, NOTE-LOG).
+func (p *Portal) status(c *call) (mesh.MeshResponse, error) {
+	resp := &mesh.StatusResponse{}
+	var chain, first string
+	var last time.Time
+	err := p.view(func(tx *bolt.Tx) error {
+		m := tx.Bucket(bMeta)
+		chain, first = string(m.Get(mLastChain)), string(m.Get(mFirst))
+		if v := m.Get(mLastTime); v != nil {
+			last.UnmarshalText(v)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	p.statusCalls++
+	regress := p.cfg.Bugs.CheckpointRegresses && p.statusCalls%2 == 0
+	p.mu.Unlock()
+	if regress {
+		chain = first
+	}
+	if chain != "" {
+		resp.CheckpointValue = chain
+		resp.LastWriteTime = mesh.Time(last)
+		// Every write is a checkpoint, so the last one was made at the last write and the
+		// next will be made at the next write, no later than a minute from now.
+		resp.LastCheckpointTime = mesh.Time(last)
+	}
+	resp.NextCheckpointTime = mesh.Time(c.now.Add(time.Minute))
+	return resp, nil
+}
+
+// connectStart implements ConnectStart (3.12, NOTE-CONNECT-FLOW).
+func (p *Portal) connectStart(c *call, r *mesh.ConnectStartRequest) (mesh.MeshResponse, error) {
+	chk := p.name(r.AccountID, false)
+	if !chk.Valid {
+		return nil, refuse(404, nil, "no such account")
+	}
+	mcr, err := openAs[*mesh.MessageConnectionRequest](r.SignedRequest, "SignedRequest")
+	if err != nil {
+		return nil, err
+	}
+	if mcr.MessageID == "" || len(mcr.ClientNonce) != witness.NonceSize {
+		return nil, refuse(400, nil, "the connection request needs a MessageID and a 16-byte ClientNonce")
+	}
+	_, alg, dsk, err := p.verifyDeviceProfile(mcr.DeviceProfile)
+	if err != nil {
+		return nil, err
+	}
+	if err := auth.VerifyBy(r.SignedRequest, alg, dsk); err != nil && !p.cfg.Bugs.AcceptWrongDeviceSignature {
+		return nil, refuse(409, err, "the connection request is not signed by the device's DeviceSignatureKey")
+	}
+	if mcr.Account != "" {
+		if a := p.name(mcr.Account, false); a.Account != chk.Account {
+			return nil, refuse(409, nil, "the connection request names account %q", mcr.Account)
+		}
+	}
+	sn := make([]byte, witness.NonceSize)
+	if p.cfg.Bugs.WeakServerNonce {
+		p.mu.Lock()
+		p.nonceCounter++
+		binary.BigEndian.PutUint64(sn[8:], p.nonceCounter)
+		p.mu.Unlock()
+	} else if _, err := p.cfg.Rand.Read(sn); err != nil {
+		return nil, refuse(500, err, "no randomness")
+	}
+	devUDF := keys.Fingerprint(alg, dsk)
+	var ch *mesh.ConnectionChallenge
+	err = p.update(func(tx *bolt.Tx) error {
+		master, _, err := loadMaster(tx, chk.Account)
+		if err != nil {
+			return err
+		}
+		malg, mpub, err := keys.FromMeshPublicKey(master.MasterSignatureKey)
+		if err != nil {
+			return err
+		}
+		a, b := sn, mcr.ClientNonce
+		if p.cfg.Bugs.WrongWitness {
+			a, b = b, a
+		}
+		wb, err := witness.Binary(keys.FingerprintBinary(malg, mpub), a, keys.FingerprintBinary(alg, dsk), b)
+		if err != nil {
+			return err
+		}
+		wp, err := witness.Present(wb)
+		if err != nil {
+			return err
+		}
+		ch = &mesh.ConnectionChallenge{MessageID: mcr.MessageID, ServerNonce: sn, Witness: wp, Received: mesh.Time(c.now)}
+		chb, err := mesh.Marshal(ch)
+		if err != nil {
+			return err
+		}
+		reqb, err := mesh.Marshal(r.SignedRequest)
+		if err != nil {
+			return err
+		}
+		if _, err := appendLog(tx, c.now, "ConnectStart", chk.Account, r.SignedRequest, c.body); err != nil {
+			return err
+		}
+		seq, err := tx.Bucket(bPending).NextSequence()
+		if err != nil {
+			return err
+		}
+		// A new request from the same device replaces the earlier one.
+		return putJSON(tx.Bucket(bPending), []byte(chk.Account+"\x00"+normUDF(devUDF)),
+			&pendingRec{Seq: seq, Account: chk.Account, DeviceUDF: devUDF, MessageID: mcr.MessageID, Request: reqb, Challenge: chb})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &mesh.ConnectStartResponse{Challenge: ch}, nil
+}
+
+// connectStatus implements ConnectStatus: 202 while pending, 201 with the result after.
+func (p *Portal) connectStatus(r *mesh.ConnectStatusRequest) (mesh.MeshResponse, error) {
+	chk := p.name(r.AccountID, false)
+	if !chk.Valid || r.DeviceID == "" {
+		return nil, refuse(404, nil, "no such request")
+	}
+	var pr pendingRec
+	err := p.view(func(tx *bolt.Tx) error {
+		ok, err := getJSON(tx.Bucket(bPending), []byte(chk.Account+"\x00"+normUDF(r.DeviceID)), &pr)
+		if err == nil && !ok {
+			err = refuse(404, nil, "no connection request for that device")
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	resp := &mesh.ConnectStatusResponse{}
+	if !pr.Done {
+		resp.SetStatus(202, "Connection request pending")
+		return resp, nil
+	}
+	env, err := decodeEnv(pr.Result)
+	if err != nil {
+		return nil, err
+	}
+	resp.Result = env
+	return resp, nil
+}
+
+func listPending(tx *bolt.Tx, acct string) ([]pendingRec, error) {
+	var out []pendingRec
+	pre := []byte(acct + "\x00")
+	cur := tx.Bucket(bPending).Cursor()
+	for k, v := cur.Seek(pre); k != nil && len(k) > len(pre) && string(k[:len(pre)]) == string(pre); k, v = cur.Next() {
+		var pr pendingRec
+		if err := json.Unmarshal(v, &pr); err != nil {
+			return nil, refuse(500, err, "stored pending request")
+		}
+		out = append(out, pr)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
+	return out, nil
+}
+
+// connectPending implements ConnectPending for an authenticated admin device.
+func (p *Portal) connectPending(c *call, r *mesh.ConnectPendingRequest) (mesh.MeshResponse, error) {
+	target := ""
+	if r.AccountID != "" {
+		target = p.name(r.AccountID, false).Account
+		if target == "" {
+			return nil, refuse(404, nil, "no such account")
+		}
+	}
+	who, err := p.authenticate(c, target, false)
+	if err != nil {
+		return nil, err
+	}
+	var prs []pendingRec
+	if err := p.view(func(tx *bolt.Tx) (err error) { prs, err = listPending(tx, who.account); return }); err != nil {
+		return nil, err
+	}
+	var items []item
+	byEnv := map[uint64]*mesh.ConnectionChallenge{}
+	for _, pr := range prs {
+		if pr.Done {
+			continue
+		}
+		env, err := decodeEnv(pr.Request)
+		if err != nil {
+			return nil, err
+		}
+		ch := new(mesh.ConnectionChallenge)
+		if err := mesh.UnmarshalInto(pr.Challenge, ch, nil); err != nil {
+			return nil, refuse(500, err, "stored challenge")
+		}
+		var t time.Time
+		if ch.Received != nil {
+			t = *ch.Received
+		}
+		byEnv[pr.Seq] = ch
+		items = append(items, item{seq: pr.Seq, time: t, env: env})
+	}
+	w, err := p.newWindow("p\x00"+who.account, r.SearchConstraints)
+	if err != nil {
+		return nil, err
+	}
+	sel, pk := p.selectItems(w, items)
+	resp := &mesh.ConnectPendingResponse{PageKey: pk}
+	for _, it := range sel {
+		resp.Pending = append(resp.Pending, *it.env)
+		resp.Challenges = append(resp.Challenges, *byEnv[it.seq])
+	}
+	return resp, nil
+}
+
+// connectComplete implements ConnectComplete (3.13, 3.15.1, NOTE-SIGNED-CONNECTION-RESULT).
+func (p *Portal) connectComplete(c *call, r *mesh.ConnectCompleteRequest) (mesh.MeshResponse, error) {
+	target := ""
+	if r.AccountID != "" {
+		if target = p.name(r.AccountID, false).Account; target == "" {
+			return nil, refuse(404, nil, "no such account")
+		}
+	}
+	who, err := p.authenticate(c, target, false)
+	if err != nil {
+		return nil, err
+	}
+	if r.Result == nil {
+		return nil, refuse(400, nil, "ConnectComplete needs a Result")
+	}
+	v, err := auth.Open(r.Result)
+	if err != nil {
+		return nil, refuse(409, err, "the result payload does not decode")
+	}
+	digest := sha512.Sum512(r.Result.Payload)
+	err = p.update(func(tx *bolt.Tx) error {
+		master, rec, err := loadMaster(tx, who.account)
+		if err != nil {
+			return err
+		}
+		switch {
+		case p.cfg.Bugs.AcceptUnsignedResult:
+		case p.cfg.Bugs.AcceptResultNotAdminSigned:
+			if !auth.Signed(r.Result) {
+				return refuse(409, auth.ErrUnsigned, "the result is unsigned")
+			}
+		default:
+			if _, err := auth.VerifyByAny(r.Result, master.OnlineSignatureKeys); err != nil {
+				return refuse(409, err, "the result is not signed by an administration key of the profile (3.15.1)")
+			}
+		}
+		prs, err := listPending(tx, who.account)
+		if err != nil {
+			return err
+		}
+		var pr *pendingRec
+		var cd *checkedDevice
+		switch e := v.(type) {
+		case *mesh.CatalogEntryDevice:
+			for i := range prs {
+				if udf.Compare(prs[i].DeviceUDF, e.UDF) && len(normUDF(e.UDF)) >= 16 {
+					pr = &prs[i]
+				}
+			}
+			if pr != nil {
+				if cd, err = p.verifyDeviceEntry(e, who.account); err != nil {
+					return err
+				}
+			}
+		case *mesh.MessageConfirmationResponse:
+			if e.Accept != nil && *e.Accept {
+				return refuse(409, nil, "an acceptance is a CatalogEntryDevice, not a MessageConfirmationResponse")
+			}
+			for i := range prs {
+				if e.ResponseID != "" && prs[i].MessageID == e.ResponseID {
+					pr = &prs[i]
+				}
+			}
+		default:
+			return refuse(409, nil, "a %s is not a connection result", v.MeshType())
+		}
+		if pr == nil {
+			return refuse(404, nil, "no pending connection request matches the result")
+		}
+		replayed := pr.Done || tx.Bucket(bResults).Get(digest[:]) != nil
+		if replayed && !p.cfg.Bugs.AcceptReplayedResult {
+			return refuse(409, nil, "the connection request was already completed (replay)")
+		}
+		idx, err := appendLog(tx, c.now, "ConnectComplete", who.account, r.Result, c.body)
+		if err != nil {
+			return err
+		}
+		if cd != nil {
+			if err := storeDevice(tx, rec, cd, r.Result, c.now, idx); err != nil {
+				return err
+			}
+			if err := putJSON(tx.Bucket(bAccounts), []byte(rec.Name), rec); err != nil {
+				return err
+			}
+		}
+		if pr.Result, err = mesh.Marshal(r.Result); err != nil {
+			return err
+		}
+		pr.Done = true
+		if err := tx.Bucket(bResults).Put(digest[:], nil); err != nil {
+			return err
+		}
+		return putJSON(tx.Bucket(bPending), []byte(pr.Account+"\x00"+normUDF(pr.DeviceUDF)), pr)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &mesh.ConnectCompleteResponse{}, nil
+}
+
+// transfer implements Transfer (3.16, NOTE-LOG): a peer gets the whole log, an account
+// device its own account's records.
+func (p *Portal) transfer(c *call, r *mesh.TransferRequest) (mesh.MeshResponse, error) {
+	who := principal{peer: true}
+	if !p.cfg.Bugs.TransferUnauthenticated {
+		var err error
+		if who, err = p.authenticate(c, "", true); err != nil {
+			return nil, err
+		}
+	}
+	var items []item
+	err := p.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bLog).ForEach(func(k, v []byte) error {
+			rec := new(mesh.LogRecord)
+			if err := mesh.UnmarshalInto(v, rec, nil); err != nil {
+				return err
+			}
+			if !who.peer && rec.Account != who.account {
+				return nil
+			}
+			var t time.Time
+			if rec.Time != nil {
+				t = *rec.Time
+			}
+			items = append(items, item{seq: binary.BigEndian.Uint64(k), time: t,
+				env: &mesh.DareMessage{Header: &mesh.DareHeader{}, Payload: append([]byte(nil), v...)}})
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	scope := "t\x00" + who.account
+	if who.peer {
+		scope = "t\x00*"
+	}
+	w, err := p.newWindow(scope, r.SearchConstraints)
+	if err != nil {
+		return nil, err
+	}
+	out, pk := p.apply(w, items)
+	return &mesh.TransferResponse{DataItems: out, PageKey: pk}, nil
+}

@@ -1,0 +1,381 @@
+package portal_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/meshconform/meshconform/reference/auth"
+	"github.com/meshconform/meshconform/reference/client"
+	"github.com/meshconform/meshconform/reference/mesh"
+	"github.com/meshconform/meshconform/reference/portal"
+	"github.com/meshconform/meshconform/reference/wire"
+)
+
+var statusRE = regexp.MustCompile(`"Status":\s*(-?\d+)`)
+
+// raw posts body and returns the HTTP status, the payload Status (-1 when absent) and the body.
+func (e *env) raw(body []byte, mod func(*http.Request)) (int, int32, string) {
+	e.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, e.url, bytes.NewReader(body))
+	require.NoError(e.t, err)
+	if mod != nil {
+		mod(req)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(e.t, err)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	code := int32(-1)
+	if m := statusRE.FindSubmatch(b); m != nil {
+		n, _ := strconv.Atoi(string(m[1]))
+		code = int32(n)
+	}
+	return resp.StatusCode, code, string(b)
+}
+
+func s(code int32) string { return strconv.Itoa(int(code)) }
+
+func ctxb() context.Context { return context.Background() }
+
+// connectDevice starts a connection request for a new device and returns the admin's view.
+func connectDevice(t testing.TB, e *env, a *client.Account) (*client.Device, *client.Connection, client.PendingRequest) {
+	t.Helper()
+	dev := newDevice(t)
+	conn, err := e.c.StartConnection(ctxb(), a.Name, dev, "")
+	require.NoError(t, err)
+	prs, _, err := e.c.Pending(ctxb(), a, nil)
+	require.NoError(t, err)
+	require.Len(t, prs, 1)
+	return dev, conn, prs[0]
+}
+
+// knob is one misbehaviour knob with a probe that observes the behaviour it changes. want is
+// what the conforming portal shows; the knob must make the probe show something else.
+type knob struct {
+	name  string
+	cfg   func(*portal.Config)
+	want  string
+	probe func(t *testing.T, e *env) string
+}
+
+var knobs = []knob{
+	{name: "skip-host-check", want: "400", probe: func(t *testing.T, e *env) string {
+		_, st, _ := e.raw([]byte(`{"Hello":{}}`), func(r *http.Request) { r.Host = "evil.example" })
+		return s(st)
+	}},
+	{name: "http-status-always-200", want: "404", probe: func(t *testing.T, e *env) string {
+		h, _, _ := e.raw([]byte(`{"Get":{"Account":"nobody"}}`), nil)
+		return strconv.Itoa(h)
+	}},
+	{name: "omit-status", want: "201", probe: func(t *testing.T, e *env) string {
+		_, st, _ := e.raw([]byte(`{"Hello":{}}`), nil)
+		return s(st)
+	}},
+	{name: "untagged-responses", want: "true", probe: func(t *testing.T, e *env) string {
+		_, _, b := e.raw([]byte(`{"Hello":{}}`), nil)
+		return strconv.FormatBool(strings.HasPrefix(b, `{"HelloResponse":`))
+	}},
+	{name: "reject-unknown-members", want: "201", probe: func(t *testing.T, e *env) string {
+		_, st, _ := e.raw([]byte(`{"Hello":{"Unknown":{"x":[1]}}}`), nil)
+		return s(st)
+	}},
+	{name: "validate-incomplete-invalid-characters", want: "' !'", probe: func(t *testing.T, e *env) string {
+		v, _, err := e.c.Validate(ctxb(), "a b!c d")
+		require.NoError(t, err)
+		return "'" + v.InvalidCharacters + "'"
+	}},
+	{name: "create-case-sensitive", want: "409", probe: func(t *testing.T, e *env) string {
+		e.create("carol")
+		_, _, err := e.c.CreateAccount(ctxb(), newAccount(t, "CAROL"))
+		return s(statusOf(err))
+	}},
+	{name: "create-ignores-profile-account", want: "409", probe: func(t *testing.T, e *env) string {
+		a := newAccount(t, "dave")
+		req, err := a.CreateRequest()
+		require.NoError(t, err)
+		req.Account = "erin"
+		_, _, err = e.c.Create(ctxb(), req)
+		return s(statusOf(err))
+	}},
+	{name: "accept-unsigned-profile", want: "409", probe: func(t *testing.T, e *env) string {
+		a := newAccount(t, "frank")
+		req, err := a.CreateRequest()
+		require.NoError(t, err)
+		req.Profile.Trailer = nil
+		_, _, err = e.c.Create(ctxb(), req)
+		return s(statusOf(err))
+	}},
+	{name: "accept-wrong-device-signature", want: "409", probe: func(t *testing.T, e *env) string {
+		a := e.create("gina")
+		dev, other := newDevice(t), newDevice(t)
+		dp, err := dev.ProfileDevice()
+		require.NoError(t, err)
+		signed, err := auth.SignStructure(&mesh.MessageConnectionRequest{MessageID: "m1", DeviceProfile: dp,
+			ClientNonce: make([]byte, 16)}, other.DSK)
+		require.NoError(t, err)
+		_, _, err = e.c.ConnectStart(ctxb(), &mesh.ConnectStartRequest{AccountID: a.Name, SignedRequest: signed})
+		return s(statusOf(err))
+	}},
+	{name: "accept-mesh-profile-not-signed-by-osk", want: "409", probe: func(t *testing.T, e *env) string {
+		a := newAccount(t, "hank")
+		req, err := a.CreateRequest()
+		require.NoError(t, err)
+		v, err := auth.Open(req.Profile)
+		require.NoError(t, err)
+		req.Profile, err = auth.SignStructure(v, a.Master.MSK)
+		require.NoError(t, err)
+		_, _, err = e.c.Create(ctxb(), req)
+		return s(statusOf(err))
+	}},
+	{name: "publish-without-account", want: "404", probe: func(t *testing.T, e *env) string {
+		a := e.create("ivan")
+		_, _, err := e.c.Delete(ctxb(), a.Name, a.Auth())
+		require.NoError(t, err)
+		pm, err := a.Master.ProfileMesh("ivan@localhost")
+		require.NoError(t, err)
+		_, _, err = e.c.Publish(ctxb(), pm, a.Auth())
+		return s(statusOf(err))
+	}},
+	{name: "delete-removes-profiles", want: "201", probe: func(t *testing.T, e *env) string {
+		a := e.create("judy")
+		_, _, err := e.c.Delete(ctxb(), a.Name, a.Auth())
+		require.NoError(t, err)
+		_, _, err = e.c.Get(ctxb(), &mesh.GetRequest{Identifier: a.Device.UDF()})
+		return s(statusOf(err))
+	}},
+	{name: "get-after-delete", want: "404", probe: func(t *testing.T, e *env) string {
+		a := e.create("kate")
+		_, _, err := e.c.Delete(ctxb(), a.Name, a.Auth())
+		require.NoError(t, err)
+		_, _, err = e.c.Get(ctxb(), &mesh.GetRequest{Account: a.Name})
+		return s(statusOf(err))
+	}},
+	{name: "empty-get-lists-accounts", want: "400", probe: func(t *testing.T, e *env) string {
+		e.create("liam")
+		_, _, err := e.c.Get(ctxb(), &mesh.GetRequest{})
+		return s(statusOf(err))
+	}},
+	{name: "ignore-max-entries", want: "1", probe: func(t *testing.T, e *env) string {
+		a := e.create("mia")
+		r, _, err := e.c.Get(ctxb(), &mesh.GetRequest{Account: a.Name, Multiple: mesh.Bool(true),
+			SearchConstraints: &mesh.SearchConstraints{MaxEntries: mesh.Int(1)}})
+		require.NoError(t, err)
+		return strconv.Itoa(len(r.Entries))
+	}},
+	{name: "ignore-max-bytes", want: "1", probe: func(t *testing.T, e *env) string {
+		a := e.create("nina")
+		all, _, err := e.c.Get(ctxb(), &mesh.GetRequest{Account: a.Name, Multiple: mesh.Bool(true)})
+		require.NoError(t, err)
+		first, _ := mesh.MarshalBare(&all.Entries[0])
+		r, _, err := e.c.Get(ctxb(), &mesh.GetRequest{Account: a.Name, Multiple: mesh.Bool(true),
+			SearchConstraints: &mesh.SearchConstraints{MaxBytes: mesh.Int(int32(len(first)))}})
+		require.NoError(t, err)
+		return strconv.Itoa(len(r.Entries))
+	}},
+	{name: "ignore-before", want: "0", probe: func(t *testing.T, e *env) string {
+		a := e.create("omar")
+		r, _, err := e.c.Get(ctxb(), &mesh.GetRequest{Account: a.Name, Multiple: mesh.Bool(true),
+			SearchConstraints: &mesh.SearchConstraints{Before: mesh.Time(time.Now().Add(-time.Hour))}})
+		require.NoError(t, err)
+		return strconv.Itoa(len(r.Entries))
+	}},
+	{name: "ignore-not-before", want: "0", probe: func(t *testing.T, e *env) string {
+		a := e.create("pia")
+		r, _, err := e.c.Get(ctxb(), &mesh.GetRequest{Account: a.Name, Multiple: mesh.Bool(true),
+			SearchConstraints: &mesh.SearchConstraints{NotBefore: mesh.Time(time.Now().Add(time.Hour))}})
+		require.NoError(t, err)
+		return strconv.Itoa(len(r.Entries))
+	}},
+	{name: "forgeable-page-key", want: "400", probe: func(t *testing.T, e *env) string {
+		a := e.create("quin")
+		g := &mesh.GetRequest{Account: a.Name, Multiple: mesh.Bool(true), SearchConstraints: &mesh.SearchConstraints{MaxEntries: mesh.Int(1)}}
+		r, _, err := e.c.Get(ctxb(), g)
+		require.NoError(t, err)
+		raw, err := wire.DecodeBase64(r.PageKey)
+		require.NoError(t, err)
+		raw[len(raw)-1] ^= 1
+		g.SearchConstraints.PageKey = wire.EncodeBase64(raw)
+		_, _, err = e.c.Get(ctxb(), g)
+		return s(statusOf(err))
+	}},
+	{name: "skip-authentication", want: "401", probe: func(t *testing.T, e *env) string {
+		a := e.create("rita")
+		_, _, err := e.c.Delete(ctxb(), a.Name, nil)
+		return s(statusOf(err))
+	}},
+	{name: "cross-account-auth", want: "401", probe: func(t *testing.T, e *env) string {
+		a, b := e.create("sam"), e.create("tess")
+		_, _, err := e.c.Delete(ctxb(), a.Name, &client.Auth{Signer: b.Device.DAK, Account: a.Name})
+		return s(statusOf(err))
+	}},
+	{name: "accept-replayed-request", want: "401", probe: func(t *testing.T, e *env) string {
+		a := e.create("uma")
+		c := *e.c
+		c.Rand = zeroReader{}
+		dp, err := a.Device.ProfileDevice()
+		require.NoError(t, err)
+		_, _, err = c.Publish(ctxb(), dp, a.Auth())
+		require.NoError(t, err)
+		_, _, err = c.Publish(ctxb(), dp, a.Auth())
+		return s(statusOf(err))
+	}},
+	{name: "accept-stale-time", want: "401", probe: func(t *testing.T, e *env) string {
+		a := e.create("vera")
+		c := *e.c
+		c.Now = func() time.Time { return time.Now().Add(-time.Hour) }
+		dp, err := a.Device.ProfileDevice()
+		require.NoError(t, err)
+		_, _, err = c.Publish(ctxb(), dp, a.Auth())
+		return s(statusOf(err))
+	}},
+	{name: "accept-unsigned-result", want: "409", probe: func(t *testing.T, e *env) string {
+		a := e.create("walt")
+		_, _, pr := connectDevice(t, e, a)
+		entry, err := a.Master.CatalogEntry(a.Name, pr.DeviceEnv)
+		require.NoError(t, err)
+		entry.Trailer = nil
+		_, _, err = e.c.ConnectComplete(ctxb(), a.Name, entry, a.Auth())
+		return s(statusOf(err))
+	}},
+	{name: "accept-result-not-admin-signed", want: "409", probe: func(t *testing.T, e *env) string {
+		a := e.create("xena")
+		dev, _, pr := connectDevice(t, e, a)
+		entry, err := a.Master.CatalogEntry(a.Name, pr.DeviceEnv)
+		require.NoError(t, err)
+		v, err := auth.Open(entry)
+		require.NoError(t, err)
+		forged, err := auth.SignStructure(v, dev.DSK)
+		require.NoError(t, err)
+		_, _, err = e.c.ConnectComplete(ctxb(), a.Name, forged, a.Auth())
+		return s(statusOf(err))
+	}},
+	{name: "accept-replayed-result", want: "409", probe: func(t *testing.T, e *env) string {
+		a := e.create("yuri")
+		_, _, pr := connectDevice(t, e, a)
+		entry, err := a.Master.CatalogEntry(a.Name, pr.DeviceEnv)
+		require.NoError(t, err)
+		_, _, err = e.c.ConnectComplete(ctxb(), a.Name, entry, a.Auth())
+		require.NoError(t, err)
+		_, _, err = e.c.ConnectComplete(ctxb(), a.Name, entry, a.Auth())
+		return s(statusOf(err))
+	}},
+	{name: "weak-server-nonce", want: "false", probe: func(t *testing.T, e *env) string {
+		a := e.create("zoe")
+		_, conn, _ := connectDevice(t, e, a)
+		return strconv.FormatBool(bytes.Equal(conn.Challenge.ServerNonce[:8], make([]byte, 8)))
+	}},
+	{name: "wrong-witness", want: "<nil>", probe: func(t *testing.T, e *env) string {
+		a := e.create("abe")
+		_, err := e.c.StartConnection(ctxb(), a.Name, newDevice(t), "")
+		if errors.Is(err, client.ErrWitness) {
+			return "witness"
+		}
+		return fmt.Sprint(err)
+	}},
+	{name: "checkpoint-regresses", want: "true", probe: func(t *testing.T, e *env) string {
+		e.create("bea")
+		e.create("cy")
+		s1, _, err := e.c.Status(ctxb())
+		require.NoError(t, err)
+		s2, _, err := e.c.Status(ctxb())
+		require.NoError(t, err)
+		return strconv.FormatBool(s1.CheckpointValue == s2.CheckpointValue)
+	}},
+	{name: "transfer-unauthenticated", want: "401", probe: func(t *testing.T, e *env) string {
+		e.create("dan")
+		_, _, err := e.c.Transfer(ctxb(), nil, nil)
+		return s(statusOf(err))
+	}},
+	{name: "leak-after-failed-create", want: "404", probe: func(t *testing.T, e *env) string {
+		a := newAccount(t, "eve")
+		req, err := a.CreateRequest()
+		require.NoError(t, err)
+		v, err := auth.Open(req.Device)
+		require.NoError(t, err)
+		req.Device, err = auth.SignStructure(v, a.Device.DSK) // not an OSK
+		require.NoError(t, err)
+		_, _, err = e.c.Create(ctxb(), req)
+		require.Equal(t, int32(409), statusOf(err))
+		_, _, err = e.c.Get(ctxb(), &mesh.GetRequest{Account: a.Name})
+		return s(statusOf(err))
+	}},
+	{name: "crash-on-deep-nesting", want: "400", probe: func(t *testing.T, e *env) string {
+		body := `{"Hello":{"X":` + strings.Repeat("[", 200) + strings.Repeat("]", 200) + `}}`
+		_, st, _ := e.raw([]byte(body), nil)
+		return s(st)
+	}},
+	{name: "no-body-limit", want: "413", probe: func(t *testing.T, e *env) string {
+		body := `{"Hello":{"X":"` + strings.Repeat("a", 2<<20) + `"}}`
+		_, st, _ := e.raw([]byte(body), nil)
+		return s(st)
+	}},
+	{name: "hang-on-huge-string", cfg: func(c *portal.Config) { c.HangDelay = 3 * time.Second }, want: "answered",
+		probe: func(t *testing.T, e *env) string {
+			c := *e.c
+			c.HTTP = &http.Client{Timeout: 500 * time.Millisecond}
+			body := []byte(`{"Hello":{"X":"` + strings.Repeat("a", 100<<10) + `"}}`)
+			_, _, err := c.DoRaw(ctxb(), "Hello", body, nil)
+			if errors.Is(err, client.ErrTransport) {
+				return "timeout"
+			}
+			return "answered"
+		}},
+	{name: "status-not-implemented", want: "201", probe: func(t *testing.T, e *env) string {
+		_, _, err := e.c.Status(ctxb())
+		return s(statusOf(err))
+	}},
+}
+
+type zeroReader struct{}
+
+func (zeroReader) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+// TestKnobs proves that each knob changes the behaviour its probe observes, and that the
+// conforming portal shows the required behaviour (these are also the negative tests).
+func TestKnobs(t *testing.T) {
+	for _, k := range knobs {
+		t.Run(k.name, func(t *testing.T) {
+			for _, on := range []bool{false, true} {
+				cfg := portal.Config{}
+				if k.cfg != nil {
+					k.cfg(&cfg)
+				}
+				if on {
+					require.NoError(t, cfg.Bugs.Set(k.name))
+				}
+				got := k.probe(t, start(t, cfg))
+				if on {
+					assert.NotEqual(t, k.want, got, "the knob must change the behaviour")
+				} else {
+					assert.Equal(t, k.want, got, "conforming portal")
+				}
+			}
+		})
+	}
+}
+
+// TestEveryKnobHasAProbe keeps the table and the Bugs struct in step.
+func TestEveryKnobHasAProbe(t *testing.T) {
+	have := map[string]bool{}
+	for _, k := range knobs {
+		have[k.name] = true
+	}
+	for _, b := range portal.ListBugs() {
+		assert.True(t, have[b.Name], "knob without a test: "+b.Name)
+		assert.NotEqual(t, "", b.Doc, b.Name)
+	}
+	var bugs portal.Bugs
+	var ub *portal.ErrUnknownBug
+	assert.True(t, errors.As(bugs.Set("no-such-bug"), &ub))
+	require.NoError(t, bugs.Set("omit-status"))
+	assert.Equal(t, []string{"omit-status"}, bugs.Enabled())
+}

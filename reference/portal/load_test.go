@@ -1,0 +1,232 @@
+package portal_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/meshconform/meshconform/reference/client"
+	"github.com/meshconform/meshconform/reference/keys"
+	"github.com/meshconform/meshconform/reference/mesh"
+	"github.com/meshconform/meshconform/reference/portal"
+)
+
+// loadResult is what a bounded load run measured.
+type loadResult struct {
+	created, reads, errors int64
+	lost                   int
+	elapsed                time.Duration
+}
+
+// runLoad has 64 concurrent clients create and read accounts for d, then checks that every
+// acknowledged account is found, before and after a restart on the same directory.
+func runLoad(t testing.TB, d time.Duration) loadResult {
+	dir := t.TempDir()
+	url, stop, err := portal.StartLoopback(context.Background(), portal.Config{DataDir: dir})
+	require.NoError(t, err)
+	tr := &http.Transport{MaxIdleConnsPerHost: 64}
+	defer tr.CloseIdleConnections()
+	c := &client.Client{URL: url, HTTP: &http.Client{Transport: tr, Timeout: 30 * time.Second}}
+	var res loadResult
+	var mu sync.Mutex
+	var acked []string
+	var firstErr atomic.Value
+	deadline := time.Now().Add(d)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := 0; w < 64; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; time.Now().Before(deadline); i++ {
+				name := fmt.Sprintf("load-%d-%d", w, i)
+				seed := []byte(name)
+				m, err1 := client.NewMaster(keys.Ed448, append(seed, 'm'))
+				dv, err2 := client.NewDevice(keys.Ed448, append(seed, 'd'))
+				if err1 != nil || err2 != nil {
+					atomic.AddInt64(&res.errors, 1)
+					continue
+				}
+				a := &client.Account{Name: name, Master: m, Device: dv}
+				if _, _, err := c.CreateAccount(context.Background(), a); err != nil {
+					firstErr.CompareAndSwap(nil, err)
+					atomic.AddInt64(&res.errors, 1)
+					continue
+				}
+				mu.Lock()
+				acked = append(acked, name)
+				mu.Unlock()
+				atomic.AddInt64(&res.created, 1)
+				if _, _, err := c.Get(context.Background(), &mesh.GetRequest{Account: name}); err != nil {
+					firstErr.CompareAndSwap(nil, err)
+					atomic.AddInt64(&res.errors, 1)
+					continue
+				}
+				atomic.AddInt64(&res.reads, 1)
+			}
+		}(w)
+	}
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	if v := firstErr.Load(); v != nil {
+		t.Errorf("first load error: %v", v)
+	}
+	check := func(c *client.Client) int {
+		lost := 0
+		for _, name := range acked {
+			if _, _, err := c.Get(context.Background(), &mesh.GetRequest{Account: name}); err != nil {
+				lost++
+			}
+		}
+		return lost
+	}
+	res.lost = check(c)
+	stop()
+	url2, stop2, err := portal.StartLoopback(context.Background(), portal.Config{DataDir: dir})
+	require.NoError(t, err)
+	defer stop2()
+	res.lost += check(&client.Client{URL: url2, HTTP: c.HTTP})
+	return res
+}
+
+// TestLoad is the bounded load test: zero errors, zero lost writes.
+func TestLoad(t *testing.T) {
+	d := 3 * time.Second
+	if testing.Short() {
+		d = 2 * time.Second
+	}
+	r := runLoad(t, d)
+	t.Logf("%d accounts created, %d reads in %s (%.0f creates/s)", r.created, r.reads, r.elapsed, float64(r.created)/r.elapsed.Seconds())
+	assert.Equal(t, int64(0), r.errors, "errors")
+	assert.Equal(t, 0, r.lost, "lost writes")
+	assert.True(t, r.created > 0, "no account created")
+}
+
+// BenchmarkLoad30s is the 30-second load run (it runs once; use -benchtime=1x).
+func BenchmarkLoad30s(b *testing.B) {
+	r := runLoad(b, 30*time.Second)
+	b.ReportMetric(float64(r.created)/r.elapsed.Seconds(), "creates/s")
+	b.ReportMetric(float64(r.reads)/r.elapsed.Seconds(), "reads/s")
+	b.ReportMetric(float64(r.errors), "errors")
+	b.ReportMetric(float64(r.lost), "lost")
+	if r.errors != 0 || r.lost != 0 {
+		b.Fatalf("errors %d, lost %d", r.errors, r.lost)
+	}
+}
+
+// bareHandler is the baseline: a plain net/http JSON handler that decodes the request and
+// writes a small JSON answer, with no protocol work at all.
+func bareHandler(w http.ResponseWriter, r *http.Request) {
+	var v map[string]any
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err := json.Unmarshal(body, &v); err != nil {
+		http.Error(w, "bad", 400)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write([]byte(`{"HelloResponse":{"Status":201,"Version":{"Major":0,"Minor":7}}}`))
+}
+
+func benchRequests(b *testing.B, url string, body []byte) {
+	tr := &http.Transport{MaxIdleConnsPerHost: 64}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr}
+	b.SetParallelism(8) // 8 x GOMAXPROCS concurrent clients for both handlers
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req, _ := http.NewRequest(http.MethodPost, url, bytesReader(body))
+			resp, err := hc.Do(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				b.Errorf("HTTP %d", resp.StatusCode)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+}
+
+// BenchmarkThroughput compares Hello and Get through the portal with the bare handler on
+// loopback HTTP, in the same run.
+func BenchmarkThroughput(b *testing.B) {
+	bare := httptest.NewServer(http.HandlerFunc(bareHandler))
+	defer bare.Close()
+	url, stop, err := portal.StartLoopback(context.Background(), portal.Config{DataDir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer stop()
+	a := newAccount(b, "bench")
+	if _, _, err := client.New(url).CreateAccount(context.Background(), a); err != nil {
+		b.Fatal(err)
+	}
+	hello := []byte(`{"Hello":{}}`)
+	get := []byte(`{"Get":{"Account":"bench"}}`)
+	b.Run("Hello/bare", func(b *testing.B) { benchRequests(b, bare.URL, hello) })
+	b.Run("Hello/portal", func(b *testing.B) { benchRequests(b, url, hello) })
+	b.Run("Get/bare", func(b *testing.B) { benchRequests(b, bare.URL, get) })
+	b.Run("Get/portal", func(b *testing.B) { benchRequests(b, url, get) })
+}
+
+// BenchmarkPublish compares Publish of a signed profile with bare Ed448 verification.
+func BenchmarkPublish(b *testing.B) {
+	a := newAccount(b, "pub")
+	pm, err := a.Master.ProfileMesh("pub@localhost")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("Ed448Verify", func(b *testing.B) {
+		msg := []byte("message")
+		sig, _ := a.Master.OSK.Sign(msg)
+		start := time.Now()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if err := keys.Verify(keys.Ed448, a.Master.OSK.PublicBytes(), msg, sig); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "ops/s")
+	})
+	b.Run("Publish", func(b *testing.B) {
+		url, stop, err := portal.StartLoopback(context.Background(), portal.Config{DataDir: b.TempDir()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer stop()
+		tr := &http.Transport{MaxIdleConnsPerHost: 64}
+		defer tr.CloseIdleConnections()
+		c := &client.Client{URL: url, HTTP: &http.Client{Transport: tr}}
+		if _, _, err := c.CreateAccount(context.Background(), a); err != nil {
+			b.Fatal(err)
+		}
+		// Concurrent publishers, so that writes share commits as they would on a busy portal.
+		b.SetParallelism(16)
+		b.ResetTimer()
+		start := time.Now()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, _, err := c.Publish(context.Background(), pm, a.Auth()); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "ops/s")
+	})
+}

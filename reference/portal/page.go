@@ -1,0 +1,132 @@
+package portal
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"time"
+
+	"github.com/meshconform/meshconform/reference/mesh"
+	"github.com/meshconform/meshconform/reference/wire"
+)
+
+// window is the selection a SearchConstraints asks for (draft 3.4.2).
+type window struct {
+	scope      string
+	from       uint64 // first sequence number to consider (from a PageKey)
+	notBefore  *time.Time
+	before     *time.Time
+	maxEntries int
+	maxBytes   int
+}
+
+// item is one candidate result in sequence order.
+type item struct {
+	seq  uint64
+	time time.Time
+	env  *mesh.DareMessage
+}
+
+// pageKey layout: version byte, seq, notBefore, before (unix seconds, 0 = none), then a
+// truncated HMAC-SHA-256 over that and the scope, so that a client cannot forge a cursor or
+// move one to another query (draft 3.4.2: the PageKey is opaque).
+func (p *Portal) pageKey(w window, next uint64) string {
+	b := make([]byte, 25)
+	b[0] = 1
+	binary.BigEndian.PutUint64(b[1:], next)
+	if w.notBefore != nil {
+		binary.BigEndian.PutUint64(b[9:], uint64(w.notBefore.Unix()))
+	}
+	if w.before != nil {
+		binary.BigEndian.PutUint64(b[17:], uint64(w.before.Unix()))
+	}
+	return wire.EncodeBase64(append(b, p.mac(w.scope, b)...))
+}
+
+func (p *Portal) mac(scope string, b []byte) []byte {
+	m := hmac.New(sha256.New, p.secret)
+	m.Write([]byte(scope))
+	m.Write([]byte{0})
+	m.Write(b)
+	return m.Sum(nil)[:16]
+}
+
+// newWindow reads SearchConstraints for a query named scope. With a PageKey, the time bounds
+// come from the key and only MaxEntries and MaxBytes from the request (3.4.2).
+func (p *Portal) newWindow(scope string, sc *mesh.SearchConstraints) (window, error) {
+	w := window{scope: scope}
+	if sc == nil {
+		return w, nil
+	}
+	if sc.MaxEntries != nil && *sc.MaxEntries > 0 && !p.cfg.Bugs.IgnoreMaxEntries {
+		w.maxEntries = int(*sc.MaxEntries)
+	}
+	if sc.MaxBytes != nil && *sc.MaxBytes > 0 && !p.cfg.Bugs.IgnoreMaxBytes {
+		w.maxBytes = int(*sc.MaxBytes)
+	}
+	if sc.PageKey == "" {
+		if !p.cfg.Bugs.IgnoreNotBefore {
+			w.notBefore = sc.NotBefore
+		}
+		if !p.cfg.Bugs.IgnoreBefore {
+			w.before = sc.Before
+		}
+		return w, nil
+	}
+	raw, err := wire.DecodeBase64(sc.PageKey)
+	if err != nil || len(raw) != 41 || raw[0] != 1 {
+		return w, refuse(400, err, "PageKey is not one this portal issued")
+	}
+	if !p.cfg.Bugs.ForgeablePageKey && !hmac.Equal(raw[25:], p.mac(scope, raw[:25])) {
+		return w, refuse(400, nil, "PageKey is not one this portal issued for this query")
+	}
+	w.from = binary.BigEndian.Uint64(raw[1:])
+	if v := binary.BigEndian.Uint64(raw[9:]); v != 0 {
+		t := time.Unix(int64(v), 0).UTC()
+		w.notBefore = &t
+	}
+	if v := binary.BigEndian.Uint64(raw[17:]); v != 0 {
+		t := time.Unix(int64(v), 0).UTC()
+		w.before = &t
+	}
+	return w, nil
+}
+
+// apply selects from items (ascending seq) what the window allows and the next PageKey when
+// more remain.
+func (p *Portal) apply(w window, items []item) ([]mesh.DareMessage, string) {
+	sel, pk := p.selectItems(w, items)
+	out := make([]mesh.DareMessage, 0, len(sel))
+	for _, it := range sel {
+		out = append(out, *it.env)
+	}
+	return out, pk
+}
+
+// selectItems is apply returning the chosen items themselves.
+func (p *Portal) selectItems(w window, items []item) ([]item, string) {
+	var out []item
+	size := 0
+	for _, it := range items {
+		if it.seq < w.from {
+			continue
+		}
+		if w.notBefore != nil && it.time.Before(*w.notBefore) {
+			continue
+		}
+		if w.before != nil && !it.time.Before(*w.before) {
+			continue
+		}
+		n := 0
+		if w.maxBytes > 0 {
+			enc, _ := mesh.MarshalBare(it.env)
+			n = len(enc)
+		}
+		if (w.maxEntries > 0 && len(out) >= w.maxEntries) || (w.maxBytes > 0 && size+n > w.maxBytes) {
+			return out, p.pageKey(w, it.seq)
+		}
+		size += n
+		out = append(out, it)
+	}
+	return out, ""
+}

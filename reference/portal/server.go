@@ -1,0 +1,444 @@
+package portal
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"reflect"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/meshconform/meshconform/reference/auth"
+	"github.com/meshconform/meshconform/reference/keys"
+	"github.com/meshconform/meshconform/reference/mesh"
+	"github.com/meshconform/meshconform/reference/wire"
+)
+
+// Path is the service endpoint of NOTE-HTTP-BINDING.
+const Path = "/.well-known/mmm/"
+
+// PeerKey is a public key allowed to Transfer the whole log.
+type PeerKey struct {
+	Alg keys.Algorithm
+	Pub []byte
+}
+
+// Config configures a portal. Zero fields take the documented defaults.
+type Config struct {
+	Domain  string // the portal's DNS name: Host and account domain (default "localhost")
+	DataDir string // bbolt directory (required by New; StartLoopback makes a temporary one)
+	Bugs    Bugs
+	Limits  wire.Limits // request parser limits (default wire.DefaultLimits)
+	// RateLimit is requests per second per client address (default 20000, burst the same);
+	// negative disables it. The default never throttles a conformance run.
+	RateLimit float64
+	RateBurst int
+	PeerKeys  []PeerKey
+	Logger    *slog.Logger     // default: discard
+	Now       func() time.Time // default time.Now
+	Rand      io.Reader        // default crypto/rand (server nonces)
+	// HangDelay is how long the hang-on-huge-string knob stalls (default 30 s).
+	HangDelay         time.Duration
+	ReadHeaderTimeout time.Duration // default 10 s
+	IdleTimeout       time.Duration // default 120 s
+	ReplayCacheSize   int           // default 1<<20 (key, nonce) pairs
+}
+
+// Portal is a running reference portal.
+type Portal struct {
+	cfg     Config
+	st      *store
+	log     *slog.Logger
+	replay  *auth.ReplayCache
+	limiter *rateLimiter
+	secret  []byte
+	peers   []string
+
+	mu           sync.Mutex
+	statusCalls  uint64
+	nonceCounter uint64
+}
+
+// ErrConfig reports an unusable configuration.
+var ErrConfig = errors.New("bad portal configuration")
+
+// New opens (or creates) the store in cfg.DataDir and returns a portal ready to serve.
+func New(cfg Config) (*Portal, error) {
+	if cfg.DataDir == "" {
+		return nil, fmt.Errorf("portal: %w: DataDir is required", ErrConfig)
+	}
+	if cfg.Domain == "" {
+		cfg.Domain = "localhost"
+	}
+	cfg.Domain = asciiLower(cfg.Domain)
+	if cfg.Limits.MaxBytes <= 0 {
+		cfg.Limits.MaxBytes = wire.DefaultLimits.MaxBytes
+	}
+	if cfg.RateLimit == 0 {
+		cfg.RateLimit = 20000
+	}
+	if cfg.RateBurst <= 0 {
+		cfg.RateBurst = int(max(cfg.RateLimit, 1))
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	if cfg.HangDelay <= 0 {
+		cfg.HangDelay = 30 * time.Second
+	}
+	if cfg.ReadHeaderTimeout <= 0 {
+		cfg.ReadHeaderTimeout = 10 * time.Second
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = 120 * time.Second
+	}
+	if cfg.ReplayCacheSize <= 0 {
+		cfg.ReplayCacheSize = 1 << 20
+	}
+	st, err := openStore(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	p := &Portal{cfg: cfg, st: st, log: cfg.Logger,
+		replay: auth.NewReplayCache(auth.MaxSkew, cfg.ReplayCacheSize)}
+	if cfg.RateLimit > 0 {
+		p.limiter = newRateLimiter(cfg.RateLimit, cfg.RateBurst)
+	}
+	for _, k := range cfg.PeerKeys {
+		p.peers = append(p.peers, keys.Fingerprint(k.Alg, k.Pub))
+	}
+	if p.secret, err = st.secret(cfg.Rand); err != nil {
+		st.close()
+		return nil, err
+	}
+	if b := cfg.Bugs.Enabled(); len(b) > 0 {
+		p.log.Warn("misbehaviour knobs enabled", "bugs", strings.Join(b, ","))
+	}
+	return p, nil
+}
+
+// Domain returns the portal's DNS name.
+func (p *Portal) Domain() string { return p.cfg.Domain }
+
+// Close closes the store. In-flight requests must have finished.
+func (p *Portal) Close() error { return p.st.close() }
+
+// Handler returns the HTTP handler of the service.
+func (p *Portal) Handler() http.Handler { return p }
+
+// Server returns an http.Server for the portal with the hygiene timeouts set.
+func (p *Portal) Server(addr string) *http.Server {
+	return &http.Server{Addr: addr, Handler: p, ReadHeaderTimeout: p.cfg.ReadHeaderTimeout,
+		IdleTimeout: p.cfg.IdleTimeout, ErrorLog: slog.NewLogLogger(p.log.Handler(), slog.LevelWarn)}
+}
+
+// StartLoopback serves a portal on 127.0.0.1 with a random port. With an empty DataDir it
+// uses a temporary directory that stop removes. The URL uses the host name "localhost" when
+// the domain is the default, so that the Host header matches.
+func StartLoopback(ctx context.Context, cfg Config) (url string, stop func(), err error) {
+	tmp := ""
+	if cfg.DataDir == "" {
+		if tmp, err = os.MkdirTemp("", "meshportal-*"); err != nil {
+			return "", nil, fmt.Errorf("portal: %w", err)
+		}
+		cfg.DataDir = tmp
+	}
+	cleanup := func() {
+		if tmp != "" {
+			os.RemoveAll(tmp)
+		}
+	}
+	p, err := New(cfg)
+	if err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
+	if err != nil {
+		p.Close()
+		cleanup()
+		return "", nil, fmt.Errorf("portal: %w", err)
+	}
+	srv := p.Server(ln.Addr().String())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = srv.Serve(ln) }()
+	port := ln.Addr().(*net.TCPAddr).Port
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = srv.Shutdown(sctx)
+			<-done
+			p.Close()
+			cleanup()
+		})
+	}
+	return fmt.Sprintf("http://%s:%d%s", p.cfg.Domain, port, Path), stop, nil
+}
+
+// call is one request in flight.
+type call struct {
+	r    *http.Request
+	body []byte
+	tx   mesh.TransactionInfo
+	now  time.Time
+}
+
+var tagRE = regexp.MustCompile(`^\s*\{\s*"([A-Za-z]{1,64})"`)
+
+// sniff guesses the transaction from the first tag of a body that could not be decoded, so
+// that even an error answer is tagged with its response class (NOTE-RESPONSE-TAG).
+func sniff(body []byte) (mesh.TransactionInfo, bool) {
+	if len(body) > 256 {
+		body = body[:256]
+	}
+	m := tagRE.FindSubmatch(body)
+	if m == nil {
+		return mesh.TransactionInfo{}, false
+	}
+	for _, t := range mesh.Transactions() {
+		if t.Name == string(m[1]) || t.Request == string(m[1]) {
+			return t, true
+		}
+	}
+	return mesh.TransactionInfo{}, false
+}
+
+// ServeHTTP implements the HTTP binding (NOTE-HTTP-BINDING, NOTE-STATUS-CODES).
+func (p *Portal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	c := &call{r: r, now: p.cfg.Now()}
+	if r.URL.Path != Path {
+		http.Error(w, "not found: the service is at "+Path, http.StatusNotFound)
+		return
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	var err error
+	limits := p.cfg.Limits
+	if p.cfg.Bugs.NoBodyLimit {
+		c.body, err = io.ReadAll(r.Body)
+		limits.MaxBytes = len(c.body) + 1
+	} else {
+		c.body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, int64(limits.MaxBytes)))
+	}
+	resp := p.serve(c, limits, err)
+	code, _ := resp.StatusCode()
+	p.write(w, c, resp)
+	p.log.Info("request", "tx", c.tx.Name, "status", code, "client", clientIP(r),
+		"bytes", len(c.body), "duration", time.Since(start))
+}
+
+func (p *Portal) serve(c *call, limits wire.Limits, readErr error) (resp mesh.MeshResponse) {
+	c.tx, _ = sniff(c.body)
+	fail := func(code int32, msg string) mesh.MeshResponse {
+		return p.failure(c.tx, code, msg)
+	}
+	if readErr != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(readErr, &mbe) {
+			return fail(413, fmt.Sprintf("request body larger than %d bytes", limits.MaxBytes))
+		}
+		return fail(400, "request body could not be read")
+	}
+	if p.cfg.Bugs.HangOnHugeString && longestString(c.body) > 64<<10 {
+		select {
+		case <-time.After(p.cfg.HangDelay):
+		case <-c.r.Context().Done():
+		}
+	}
+	if p.limiter != nil && !p.limiter.allow(clientIP(c.r), time.Now()) {
+		return fail(503, "rate limited: slow down")
+	}
+	req, _, err := mesh.DecodeRequest(c.body, &mesh.DecodeOptions{Strict: p.cfg.Bugs.RejectUnknownMembers, Limits: limits})
+	if err != nil {
+		var le *wire.LimitError
+		if errors.As(err, &le) {
+			switch {
+			case le.Limit == "body size":
+				return fail(413, err.Error())
+			case le.Limit == "depth" && p.cfg.Bugs.CrashOnDeepNesting:
+				return fail(500, "internal error")
+			}
+		}
+		return fail(400, "malformed request: "+err.Error())
+	}
+	c.tx, _ = mesh.LookupTransaction(req.Transaction())
+	if !p.cfg.Bugs.SkipHostCheck {
+		host := c.r.Host
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		if !strings.EqualFold(strings.TrimSuffix(host, "."), p.cfg.Domain) {
+			return fail(400, "Host is not this portal's name (draft 3.1)")
+		}
+		if pn := req.PortalName(); pn != "" && !strings.EqualFold(pn, p.cfg.Domain) {
+			return fail(400, "Portal names another portal (draft 3.1)")
+		}
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			p.log.Error("handler panic", "tx", c.tx.Name, "panic", fmt.Sprint(v))
+			resp = fail(500, "internal error")
+		}
+	}()
+	out, err := p.dispatch(c, req)
+	if err != nil {
+		rf := asRefusal(err)
+		if rf.Status >= 500 {
+			p.log.Error("internal error", "tx", c.tx.Name, "err", rf.Error())
+		}
+		return fail(rf.Status, rf.Reason)
+	}
+	if code, ok := out.StatusCode(); !ok || code == 0 {
+		out.SetStatus(201, "Operation completed successfully")
+	}
+	return out
+}
+
+func (p *Portal) failure(tx mesh.TransactionInfo, code int32, msg string) mesh.MeshResponse {
+	var resp mesh.MeshResponse
+	if tx.Response != "" {
+		if v, ok := mesh.New(tx.Response); ok {
+			resp, _ = v.(mesh.MeshResponse)
+		}
+	}
+	if resp == nil {
+		resp = &genericResponse{}
+	}
+	resp.SetStatus(code, msg)
+	return resp
+}
+
+// genericResponse answers a body whose transaction is unknown: no class tag can be chosen.
+type genericResponse struct{ mesh.CreateResponse }
+
+func (p *Portal) write(w http.ResponseWriter, c *call, resp mesh.MeshResponse) {
+	code, _ := resp.StatusCode()
+	if p.cfg.Bugs.StatusNotImplemented && c.tx.Name == "Status" {
+		code = 501
+		resp = p.failure(c.tx, 501, "Status is not implemented")
+	}
+	if p.cfg.Bugs.OmitStatus {
+		if f := reflect.ValueOf(resp).Elem().FieldByName("Status"); f.IsValid() && f.CanSet() {
+			f.Set(reflect.Zero(f.Type()))
+		}
+	}
+	var body []byte
+	var err error
+	if _, generic := resp.(*genericResponse); generic || p.cfg.Bugs.UntaggedResponses {
+		if g, ok := resp.(*genericResponse); ok {
+			body, err = mesh.MarshalBare(&g.CreateResponse)
+		} else {
+			body, err = mesh.MarshalBare(resp)
+		}
+	} else {
+		body, err = mesh.EncodeResponse(resp)
+	}
+	if err != nil {
+		code, body = 500, []byte(`{"Status":500,"StatusDescription":"internal error"}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	httpCode := int(code)
+	switch {
+	case p.cfg.Bugs.HTTPStatusAlways200, code == 201, code == 0:
+		httpCode = 200
+	case code < 100 || code > 599:
+		httpCode = 500
+	}
+	w.WriteHeader(httpCode)
+	w.Write(body)
+}
+
+// longestString returns the length of the longest JSON string token of body (approximate:
+// escapes are counted as written), used only by the hang-on-huge-string knob.
+func longestString(body []byte) int {
+	best, in, n := 0, false, 0
+	for i := 0; i < len(body); i++ {
+		switch {
+		case in && body[i] == '\\':
+			i++
+			n += 2
+		case body[i] == '"':
+			if in {
+				best = max(best, n)
+			}
+			in, n = !in, 0
+		case in:
+			n++
+		}
+	}
+	return best
+}
+
+func clientIP(r *http.Request) string {
+	h, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return h
+}
+
+// rateLimiter is a token bucket per client address.
+type rateLimiter struct {
+	mu      sync.Mutex
+	rate    float64
+	burst   float64
+	buckets map[string]*bucket
+	sweep   time.Time
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+func newRateLimiter(rate float64, burst int) *rateLimiter {
+	return &rateLimiter{rate: rate, burst: float64(burst), buckets: map[string]*bucket{}}
+}
+
+func (l *rateLimiter) allow(client string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.sweep) > time.Minute {
+		// Forget idle clients so that the map stays bounded.
+		for k, b := range l.buckets {
+			if now.Sub(b.last) > time.Minute {
+				delete(l.buckets, k)
+			}
+		}
+		l.sweep = now
+	}
+	b, ok := l.buckets[client]
+	if !ok {
+		b = &bucket{tokens: l.burst, last: now}
+		l.buckets[client] = b
+	}
+	b.tokens = min(l.burst, b.tokens+now.Sub(b.last).Seconds()*l.rate)
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}

@@ -1,0 +1,283 @@
+package portal
+
+import (
+	"bytes"
+	"crypto/sha512"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/meshconform/meshconform/reference/mesh"
+	"github.com/meshconform/meshconform/reference/udf"
+)
+
+// Bucket names. Every write of a transaction and its log record go in one bbolt transaction,
+// so an acknowledged write is durable and the log never disagrees with the data.
+var (
+	bAccounts   = []byte("accounts")   // account -> accountRec
+	bTombstones = []byte("tombstones") // deleted account -> master UDF (re-creation rule)
+	bEntries    = []byte("entries")    // seq -> entryRec
+	bIdent      = []byte("ident")      // normUDF \x00 seq
+	bNames      = []byte("names")      // normUDF \x00 seq
+	bAcctIdx    = []byte("acctidx")    // account \x00 seq
+	bDevices    = []byte("devices")    // normAuthUDF \x00 account -> deviceRec
+	bPending    = []byte("pending")    // account \x00 normDeviceUDF -> pendingRec
+	bResults    = []byte("results")    // SHA-512(result payload) -> empty
+	bLog        = []byte("log")        // index -> encoded LogRecord (with Chain)
+	bMeta       = []byte("meta")
+	allBuckets  = [][]byte{bAccounts, bTombstones, bEntries, bIdent, bNames, bAcctIdx, bDevices, bPending, bResults, bLog, bMeta}
+)
+
+// ErrStore wraps storage failures (answered 500).
+var ErrStore = errors.New("store failure")
+
+type accountRec struct {
+	Name       string
+	Master     string // UDF of the master's MasterSignatureKey
+	ProfileSeq uint64 // entry seq of the current ProfileMesh
+	Devices    []string
+	Created    time.Time
+}
+
+type entryRec struct {
+	Seq        uint64
+	Account    string
+	Type       string
+	Identifier string
+	Names      []string
+	Time       time.Time
+	Env        []byte // the envelope, tagged document form
+	LogIndex   uint64
+}
+
+type deviceRec struct {
+	Account   string
+	DeviceUDF string
+	EntrySeq  uint64
+}
+
+type pendingRec struct {
+	Seq       uint64
+	Account   string
+	DeviceUDF string
+	MessageID string
+	Request   []byte // signed request envelope
+	Challenge []byte // tagged ConnectionChallenge
+	Done      bool
+	Result    []byte // signed result envelope
+}
+
+// store is the bbolt database of one portal.
+type store struct{ db *bolt.DB }
+
+func openStore(dir string) (*store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("portal: %w: %w", ErrStore, err)
+	}
+	// A short lock timeout: a second portal on the same directory fails fast instead of hanging.
+	// The freelist is rebuilt on open instead of written at every commit: commits stay small
+	// as the store grows (durability is unchanged: data pages are still fsynced).
+	db, err := bolt.Open(filepath.Join(dir, "portal.db"), 0o600, &bolt.Options{Timeout: 2 * time.Second,
+		NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+	if err != nil {
+		return nil, fmt.Errorf("portal: %w: %w", ErrStore, err)
+	}
+	// A short batch window: a lone writer waits at most this long, concurrent writers share
+	// the commit.
+	db.MaxBatchDelay = 2 * time.Millisecond
+	if err := db.Update(func(tx *bolt.Tx) error {
+		for _, b := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("portal: %w: %w", ErrStore, err)
+	}
+	return &store{db: db}, nil
+}
+
+func (s *store) close() error { return s.db.Close() }
+
+func u64(n uint64) []byte { var b [8]byte; binary.BigEndian.PutUint64(b[:], n); return b[:] }
+
+func normUDF(s string) string { return strings.ToUpper(strings.ReplaceAll(s, "-", "")) }
+
+func getJSON(b *bolt.Bucket, k []byte, v any) (bool, error) {
+	data := b.Get(k)
+	if data == nil {
+		return false, nil
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return false, fmt.Errorf("portal: %w: record %q: %w", ErrStore, k, err)
+	}
+	return true, nil
+}
+
+func putJSON(b *bolt.Bucket, k []byte, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put(k, data)
+}
+
+// meta keys
+var (
+	mSecret    = []byte("pagekey-secret")
+	mLastIndex = []byte("log-index")
+	mLastChain = []byte("log-chain")
+	mLastTime  = []byte("log-time")
+	mFirst     = []byte("log-first-chain")
+)
+
+// appendLog adds a record to the hash chain (NOTE-LOG) inside tx and returns its index.
+// Chain_n = UDF presentation (SHA-2 type byte, 140 bits) of
+// SHA-512(UTF8(Chain_{n-1}) || SHA-512(canonical tagged LogRecord without Chain)).
+func appendLog(tx *bolt.Tx, now time.Time, transaction, account string, entry *mesh.DareMessage, body []byte) (uint64, error) {
+	meta := tx.Bucket(bMeta)
+	var idx uint64
+	if v := meta.Get(mLastIndex); v != nil {
+		idx = binary.BigEndian.Uint64(v)
+	}
+	idx++
+	digest := sha512.Sum512(body)
+	rec := &mesh.LogRecord{Index: mesh.Int(int32(idx)), Time: mesh.Time(now), Transaction: transaction,
+		Account: account, Entry: entry, Digest: digest[:]}
+	canon, err := mesh.Marshal(rec)
+	if err != nil {
+		return 0, err
+	}
+	inner := sha512.Sum512(canon)
+	h := sha512.New()
+	h.Write(meta.Get(mLastChain))
+	h.Write(inner[:])
+	chain, err := udf.Present(append([]byte{udf.TypeDigestSHA2}, h.Sum(nil)...), udf.DefaultBits)
+	if err != nil {
+		return 0, err
+	}
+	rec.Chain = chain
+	full, err := mesh.Marshal(rec)
+	if err != nil {
+		return 0, err
+	}
+	if err := tx.Bucket(bLog).Put(u64(idx), full); err != nil {
+		return 0, err
+	}
+	if idx == 1 {
+		if err := meta.Put(mFirst, []byte(chain)); err != nil {
+			return 0, err
+		}
+	}
+	tb, _ := now.UTC().MarshalText()
+	for k, v := range map[string][]byte{string(mLastIndex): u64(idx), string(mLastChain): []byte(chain), string(mLastTime): tb} {
+		if err := meta.Put([]byte(k), v); err != nil {
+			return 0, err
+		}
+	}
+	return idx, nil
+}
+
+// addEntry stores an envelope and indexes it by identifier, names and account.
+func addEntry(tx *bolt.Tx, e *entryRec) error {
+	b := tx.Bucket(bEntries)
+	seq, err := b.NextSequence()
+	if err != nil {
+		return err
+	}
+	e.Seq = seq
+	if err := putJSON(b, u64(seq), e); err != nil {
+		return err
+	}
+	if e.Identifier != "" {
+		if err := tx.Bucket(bIdent).Put(idxKey(normUDF(e.Identifier), seq), nil); err != nil {
+			return err
+		}
+	}
+	for _, n := range e.Names {
+		if err := tx.Bucket(bNames).Put(idxKey(normUDF(n), seq), nil); err != nil {
+			return err
+		}
+	}
+	if e.Account != "" {
+		return tx.Bucket(bAcctIdx).Put(idxKey(e.Account, seq), nil)
+	}
+	return nil
+}
+
+func idxKey(prefix string, seq uint64) []byte {
+	return append(append([]byte(prefix), 0), u64(seq)...)
+}
+
+// scanIndex returns the seqs under an exact prefix (exact=true) or every key starting with
+// prefix (a shorter UDF presentation matches as a prefix).
+func scanIndex(b *bolt.Bucket, prefix string, exact bool) []uint64 {
+	var out []uint64
+	p := []byte(prefix)
+	if exact {
+		p = append(p, 0)
+	}
+	c := b.Cursor()
+	for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = c.Next() {
+		if len(k) >= 9 && k[len(k)-9] == 0 {
+			out = append(out, binary.BigEndian.Uint64(k[len(k)-8:]))
+		}
+	}
+	return out
+}
+
+func deleteEntry(tx *bolt.Tx, seq uint64) error {
+	var e entryRec
+	ok, err := getJSON(tx.Bucket(bEntries), u64(seq), &e)
+	if err != nil || !ok {
+		return err
+	}
+	if e.Identifier != "" {
+		tx.Bucket(bIdent).Delete(idxKey(normUDF(e.Identifier), seq))
+	}
+	for _, n := range e.Names {
+		tx.Bucket(bNames).Delete(idxKey(normUDF(n), seq))
+	}
+	tx.Bucket(bAcctIdx).Delete(idxKey(e.Account, seq))
+	return tx.Bucket(bEntries).Delete(u64(seq))
+}
+
+func decodeEnv(data []byte) (*mesh.DareMessage, error) {
+	env := new(mesh.DareMessage)
+	if err := mesh.UnmarshalInto(data, env, nil); err != nil {
+		return nil, fmt.Errorf("portal: %w: stored envelope: %w", ErrStore, err)
+	}
+	return env, nil
+}
+
+// secret returns the page-key MAC secret, drawn once and kept so that page keys survive a
+// restart.
+func (s *store) secret(r io.Reader) ([]byte, error) {
+	var out []byte
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		m := tx.Bucket(bMeta)
+		if v := m.Get(mSecret); v != nil {
+			out = bytes.Clone(v)
+			return nil
+		}
+		out = make([]byte, 32)
+		if _, err := io.ReadFull(r, out); err != nil {
+			return err
+		}
+		return m.Put(mSecret, out)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("portal: %w: %w", ErrStore, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,160 @@
+package portal
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/meshconform/meshconform/reference/auth"
+	"github.com/meshconform/meshconform/reference/keys"
+	"github.com/meshconform/meshconform/reference/mesh"
+	"github.com/meshconform/meshconform/reference/udf"
+)
+
+// Refusal is a request the portal turns down with a payload Status and a reason.
+type Refusal struct {
+	Status int32
+	Reason string
+	Err    error
+}
+
+func (r *Refusal) Error() string {
+	if r.Err != nil {
+		return fmt.Sprintf("%d %s: %v", r.Status, r.Reason, r.Err)
+	}
+	return fmt.Sprintf("%d %s", r.Status, r.Reason)
+}
+
+func (r *Refusal) Unwrap() error { return r.Err }
+
+func refuse(status int32, err error, format string, a ...any) *Refusal {
+	return &Refusal{Status: status, Reason: fmt.Sprintf(format, a...), Err: err}
+}
+
+func asRefusal(err error) *Refusal {
+	var r *Refusal
+	if errors.As(err, &r) {
+		return r
+	}
+	return &Refusal{Status: 500, Reason: "internal error", Err: err}
+}
+
+// openAs decodes an envelope's payload and checks its tag.
+func openAs[T mesh.Structure](env *mesh.DareMessage, what string) (T, error) {
+	var zero T
+	if env == nil {
+		return zero, refuse(400, nil, "%s is missing", what)
+	}
+	v, err := auth.Open(env)
+	if err != nil {
+		return zero, refuse(409, err, "%s payload does not decode", what)
+	}
+	t, ok := v.(T)
+	if !ok {
+		return zero, refuse(409, nil, "%s is a %s, not a %s", what, v.MeshType(), zero.MeshType())
+	}
+	return t, nil
+}
+
+// verifyMaster checks a ProfileMaster envelope signed by its own MasterSignatureKey (2.6).
+func (p *Portal) verifyMaster(env *mesh.DareMessage) (*mesh.ProfileMaster, string, error) {
+	pm, err := openAs[*mesh.ProfileMaster](env, "MasterProfile")
+	if err != nil {
+		return nil, "", err
+	}
+	alg, pub, err := keys.FromMeshPublicKey(pm.MasterSignatureKey)
+	if err != nil {
+		return nil, "", refuse(409, err, "MasterSignatureKey is not a usable key")
+	}
+	if err := auth.VerifyBy(env, alg, pub); err != nil && !p.cfg.Bugs.AcceptUnsignedProfile {
+		return nil, "", refuse(409, err, "ProfileMaster is not signed by its MasterSignatureKey")
+	}
+	if len(pm.OnlineSignatureKeys) == 0 {
+		return nil, "", refuse(409, nil, "ProfileMaster has no OnlineSignatureKeys")
+	}
+	return pm, keys.Fingerprint(alg, pub), nil
+}
+
+// verifyMeshProfile checks a ProfileMesh envelope: its embedded master and its signature by an
+// OnlineSignatureKey of that master (2.6, NOTE-CREATE-PROFILE).
+func (p *Portal) verifyMeshProfile(env *mesh.DareMessage) (*mesh.ProfileMesh, *mesh.ProfileMaster, string, error) {
+	pm, err := openAs[*mesh.ProfileMesh](env, "Profile")
+	if err != nil {
+		return nil, nil, "", err
+	}
+	master, mfp, err := p.verifyMaster(pm.MasterProfile)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	switch {
+	case p.cfg.Bugs.AcceptUnsignedProfile:
+	case p.cfg.Bugs.AcceptMeshProfileNotSignedByOSK:
+		if !auth.Signed(env) {
+			return nil, nil, "", refuse(409, auth.ErrUnsigned, "ProfileMesh is unsigned")
+		}
+	default:
+		if _, err := auth.VerifyByAny(env, master.OnlineSignatureKeys); err != nil {
+			return nil, nil, "", refuse(409, err, "ProfileMesh is not signed by an OnlineSignatureKey of its master")
+		}
+	}
+	return pm, master, mfp, nil
+}
+
+// verifyDeviceProfile checks a ProfileDevice envelope signed by its own DeviceSignatureKey.
+func (p *Portal) verifyDeviceProfile(env *mesh.DareMessage) (*mesh.ProfileDevice, keys.Algorithm, []byte, error) {
+	pd, err := openAs[*mesh.ProfileDevice](env, "DeviceProfile")
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	alg, pub, err := keys.FromMeshPublicKey(pd.DeviceSignatureKey)
+	if err != nil {
+		return nil, 0, nil, refuse(409, err, "DeviceSignatureKey is not a usable key")
+	}
+	if _, _, err := keys.FromMeshPublicKey(pd.DeviceAuthenticationKey); err != nil {
+		return nil, 0, nil, refuse(409, err, "DeviceAuthenticationKey is not a usable key")
+	}
+	if err := auth.VerifyBy(env, alg, pub); err != nil && !p.cfg.Bugs.AcceptWrongDeviceSignature {
+		return nil, 0, nil, refuse(409, err, "ProfileDevice is not signed by its DeviceSignatureKey")
+	}
+	return pd, alg, pub, nil
+}
+
+// checkedDevice is a verified CatalogEntryDevice with its device profile.
+type checkedDevice struct {
+	entry     *mesh.CatalogEntryDevice
+	profile   *mesh.ProfileDevice
+	profEnv   *mesh.DareMessage
+	deviceUDF string
+	authUDF   string
+}
+
+// verifyDeviceEntry checks the contents of a CatalogEntryDevice (NOTE-CREATE-DEVICE): its
+// UDF and AuthUDF name the keys of the self-signed device profile it carries. The signature
+// on the entry itself is checked by the caller, which knows the administration keys.
+func (p *Portal) verifyDeviceEntry(e *mesh.CatalogEntryDevice, account string) (*checkedDevice, error) {
+	if e.ProfileMeshDevicePublicSigned == nil {
+		return nil, refuse(409, nil, "CatalogEntryDevice has no ProfileMeshDevicePublicSigned")
+	}
+	pub, err := openAs[*mesh.ProfileMeshDevicePublic](e.ProfileMeshDevicePublicSigned, "ProfileMeshDevicePublicSigned")
+	if err != nil {
+		return nil, err
+	}
+	pd, alg, dsk, err := p.verifyDeviceProfile(pub.DeviceProfile)
+	if err != nil {
+		return nil, err
+	}
+	dalg, dak, _ := keys.FromMeshPublicKey(pd.DeviceAuthenticationKey)
+	dfp, afp := keys.Fingerprint(alg, dsk), keys.Fingerprint(dalg, dak)
+	if !udf.Compare(e.UDF, dfp) {
+		return nil, refuse(409, nil, "CatalogEntryDevice.UDF is not the fingerprint of the DeviceSignatureKey")
+	}
+	if !udf.Compare(e.AuthUDF, afp) {
+		return nil, refuse(409, nil, "CatalogEntryDevice.AuthUDF is not the fingerprint of the DeviceAuthenticationKey")
+	}
+	// The two Create knobs loosen this comparison too, or the entry would refuse what they let in.
+	if e.Account != "" && !p.cfg.Bugs.CreateIgnoresProfileAccount {
+		if c := p.name(e.Account, p.cfg.Bugs.CreateCaseSensitive); !c.Valid || c.Account != account {
+			return nil, refuse(409, nil, "CatalogEntryDevice names account %q, not %q", e.Account, account)
+		}
+	}
+	return &checkedDevice{entry: e, profile: pd, profEnv: pub.DeviceProfile, deviceUDF: dfp, authUDF: afp}, nil
+}
