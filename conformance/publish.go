@@ -217,22 +217,60 @@ func publishChecks(env Env) []harness.Check {
 			ID: "get.time-window", Requirement: "REQ-ENUMERATION-NO-WILDCARD", Category: harness.Deviation, Section: "3.4.2",
 			Title: "NotBefore and Before select entries by publication time",
 			Doc: "3.4.2: NotBefore selects data \"published on or after\" and Before data \"published before the " +
-				"specified time instant\". Gets an account's entries with Before set an hour in the past (expecting none) " +
-				"and NotBefore an hour in the past (expecting all). Three requests.",
+				"specified time instant\". Gets an account's entries four times: Before an hour ago and NotBefore an " +
+				"hour ahead (expecting none), Before an hour ahead and NotBefore an hour ago (expecting all). Five requests.",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				a := s.create("time")
-				past := time.Now().Add(-time.Hour)
-				before := s.do(&mesh.GetRequest{Account: a.Name, Multiple: mesh.Bool(true), SearchConstraints: &mesh.SearchConstraints{Before: mesh.Time(past)}}, nil)
-				s.answered("Get", before)
-				if n := len(before.resp.(*mesh.GetResponse).Entries); n > 0 {
-					t.Fail(harness.Finding{Message: "Before an hour ago returned entries published just now", Expected: 0, Observed: n})
+				past, future := time.Now().Add(-time.Hour), time.Now().Add(time.Hour)
+				for _, c := range []struct {
+					name string
+					sc   *mesh.SearchConstraints
+					none bool
+				}{
+					{"Before an hour ago", &mesh.SearchConstraints{Before: mesh.Time(past)}, true},
+					{"NotBefore an hour ahead", &mesh.SearchConstraints{NotBefore: mesh.Time(future)}, true},
+					{"Before an hour ahead", &mesh.SearchConstraints{Before: mesh.Time(future)}, false},
+					{"NotBefore an hour ago", &mesh.SearchConstraints{NotBefore: mesh.Time(past)}, false},
+				} {
+					r := s.do(&mesh.GetRequest{Account: a.Name, Multiple: mesh.Bool(true), SearchConstraints: c.sc}, nil)
+					s.answered("Get", r)
+					n := len(r.resp.(*mesh.GetResponse).Entries)
+					if c.none && n > 0 {
+						t.Fail(harness.Finding{Message: c.name + " returned entries published just now", Expected: 0, Observed: n})
+					}
+					if !c.none && n == 0 {
+						t.Fail(harness.Finding{Message: c.name + " returned nothing", Expected: "the account's entries", Observed: fmt.Sprintf("Status %d, 0 entries", r.status)})
+					}
 				}
-				notBefore := s.do(&mesh.GetRequest{Account: a.Name, Multiple: mesh.Bool(true), SearchConstraints: &mesh.SearchConstraints{NotBefore: mesh.Time(past)}}, nil)
-				s.ok("Get", notBefore, "Get with NotBefore failed")
-				if n := len(notBefore.resp.(*mesh.GetResponse).Entries); n == 0 {
-					t.Fail(harness.Finding{Message: "NotBefore an hour ago returned nothing", Expected: "the account's entries", Observed: 0})
+			},
+		},
+		{
+			ID: "get.page-key-forged", Requirement: "REQ-ENUMERATION-NO-WILDCARD", Category: harness.Control, Section: "3.4.2",
+			Title: "A forged PageKey is refused",
+			Doc: "A PageKey is the portal's own continuation token; a client that edits one must not page into " +
+				"another query's data. Pages an account's entries with MaxEntries 1, changes one character of the " +
+				"PageKey it got, and expects a 4xx refusal. Four requests.",
+			Run: func(ctx context.Context, t *harness.T) {
+				s := env.session(ctx, t)
+				a := s.create("forge")
+				dp, _ := s.newDevice().ProfileDevice()
+				s.ok("Publish", s.publish(a, dp), "publishing a device profile failed")
+				r := s.do(&mesh.GetRequest{Account: a.Name, Multiple: mesh.Bool(true), SearchConstraints: &mesh.SearchConstraints{MaxEntries: mesh.Int(1)}}, nil)
+				s.ok("Get", r, "a paged Get failed")
+				key := r.resp.(*mesh.GetResponse).PageKey
+				if key == "" {
+					t.Fail(harness.Finding{Message: "two entries with MaxEntries 1 gave no PageKey", Expected: "a PageKey"})
 				}
+				b := []byte(key)
+				i := len(b) / 2
+				if b[i] == 'A' {
+					b[i] = 'B'
+				} else {
+					b[i] = 'A'
+				}
+				forged := s.do(&mesh.GetRequest{Account: a.Name, Multiple: mesh.Bool(true), SearchConstraints: &mesh.SearchConstraints{MaxEntries: mesh.Int(1), PageKey: string(b)}}, nil)
+				s.refused("Get", forged, "a forged PageKey was accepted")
 			},
 		},
 		{

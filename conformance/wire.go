@@ -207,13 +207,16 @@ func wireChecks(env Env) []harness.Check {
 		{
 			ID: "wire.limits", Requirement: "REQ-WIRE-LIMITS", Category: harness.Control, Serial: true,
 			Title: "Oversized and deeply nested requests are refused cleanly",
-			Doc: "Sends a 4 MiB request body and a request nested 10,000 levels deep, and expects a 4xx Status " +
-				"(413 or 400) within the request timeout. Example failure: a 500, a hang, or a dropped connection, " +
-				"which show the portal has no limits (NOTE-LIMITS). Two requests, 4 MiB sent.",
+			Doc: "Sends a well-formed request padded with white space to 4 MiB, a request with one 768 KiB string, " +
+				"and a request nested 10,000 levels deep, and expects each refused with a 4xx Status (413 or 400) " +
+				"within the request timeout. Example failure: a 2xx for the padded body (no size limit), a 500, a " +
+				"hang, or a dropped connection (NOTE-LIMITS). Three requests, about 5 MiB sent.",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
-				huge := []byte(`{"ValidateAccount":{"Account":"` + strings.Repeat("a", 4<<20) + `"}}`)
-				s.expectClientError("a 4 MiB body", huge)
+				padded := []byte(`{"ValidateAccount":{"Account":"` + s.account("big") + `"}}` + strings.Repeat(" ", 4<<20))
+				s.expectClientError("a 4 MiB body", padded)
+				long := []byte(`{"ValidateAccount":{"Account":"` + strings.Repeat("a", 768<<10) + `"}}`)
+				s.expectClientError("a 768 KiB string", long)
 				deep := []byte(`{"ValidateAccount":{"X":` + strings.Repeat("[", 10000) + strings.Repeat("]", 10000) + `}}`)
 				s.expectClientError("10,000 levels of nesting", deep)
 			},

@@ -17,14 +17,19 @@ func Summary(w io.Writer, results []*Result, baseline, dir string) error {
 			base = r.ExecsPerSec()
 		}
 	}
+	// Numbers align right; names are padded by hand so that they read left-aligned.
+	width := len("target")
+	for _, r := range results {
+		width = max(width, len(r.Target))
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	header := "target\texecs\texecs/sec\t"
+	header := fmt.Sprintf("%-*s\texecs\texecs/sec\t", width, "target")
 	if base > 0 {
 		header += "vs json\t"
 	}
 	fmt.Fprintln(tw, header+"new interesting\tcorpus\tcrashers\t")
 	for _, r := range results {
-		row := fmt.Sprintf("%s\t%d\t%.0f\t", r.Target, r.Execs, r.ExecsPerSec())
+		row := fmt.Sprintf("%-*s\t%d\t%.0f\t", width, r.Target, r.Execs, r.ExecsPerSec())
 		if base > 0 {
 			row += fmt.Sprintf("%.2f\t", r.ExecsPerSec()/base)
 		}

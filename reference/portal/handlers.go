@@ -186,9 +186,9 @@ func loadMaster(tx *bolt.Tx, acct string) (*mesh.ProfileMaster, *accountRec, err
 	if !ok {
 		return nil, nil, refuse(404, nil, "no such account")
 	}
-	var e entryRec
-	if _, err := getJSON(tx.Bucket(bEntries), u64(rec.ProfileSeq), &e); err != nil {
-		return nil, nil, err
+	e, ok, err := loadEntry(tx, rec.ProfileSeq)
+	if err != nil || !ok {
+		return nil, nil, refuse(500, err, "the account's profile is missing")
 	}
 	env, err := decodeEnv(e.Env)
 	if err != nil {
@@ -417,8 +417,11 @@ func (p *Portal) publish(c *call, r *mesh.PublishRequest) (mesh.MeshResponse, er
 	if !noAccount {
 		if err := p.view(func(tx *bolt.Tx) error {
 			m, rec, err := loadMaster(tx, who.account)
+			if err != nil {
+				return err
+			}
 			master, masterUDF = m, rec.Master
-			return err
+			return nil
 		}); err != nil {
 			return nil, err
 		}
@@ -519,14 +522,13 @@ func (p *Portal) get(r *mesh.GetRequest) (mesh.MeshResponse, error) {
 			if err != nil {
 				return err
 			}
-			all := scanIndex(tx.Bucket(bAcctIdx), chk.Account, true)
 			switch {
 			case ok && multiple:
-				seqs = all
+				seqs = scanIndex(tx.Bucket(bAcctIdx), chk.Account, true)
 			case ok:
 				seqs = []uint64{rec.ProfileSeq}
 			case p.cfg.Bugs.GetAfterDelete && tx.Bucket(bTombstones).Get([]byte(chk.Account)) != nil:
-				seqs = lastOfType(tx, all, "ProfileMesh")
+				seqs = lastOfType(tx, scanIndex(tx.Bucket(bAcctIdx), chk.Account, true), "ProfileMesh")
 			default:
 				return refuse(404, nil, "no such account")
 			}
@@ -565,8 +567,7 @@ func (p *Portal) get(r *mesh.GetRequest) (mesh.MeshResponse, error) {
 		}
 		seqs = uniqSorted(seqs)
 		for _, s := range seqs {
-			var e entryRec
-			ok, err := getJSON(tx.Bucket(bEntries), u64(s), &e)
+			e, ok, err := loadEntry(tx, s)
 			if err != nil {
 				return err
 			}

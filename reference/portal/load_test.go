@@ -230,3 +230,28 @@ func BenchmarkPublish(b *testing.B) {
 		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "ops/s")
 	})
 }
+
+// BenchmarkStart measures opening a portal on an existing data directory (it must start in
+// well under a second).
+func BenchmarkStart(b *testing.B) {
+	dir := b.TempDir()
+	url, stop, err := portal.StartLoopback(context.Background(), portal.Config{DataDir: dir})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := client.New(url)
+	for i := 0; i < 50; i++ {
+		if _, _, err := c.CreateAccount(context.Background(), newAccount(b, fmt.Sprintf("start%d", i))); err != nil {
+			b.Fatal(err)
+		}
+	}
+	stop()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p, err := portal.New(portal.Config{DataDir: dir})
+		if err != nil {
+			b.Fatal(err)
+		}
+		p.Close()
+	}
+}

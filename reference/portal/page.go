@@ -122,7 +122,9 @@ func (p *Portal) selectItems(w window, items []item) ([]item, string) {
 			enc, _ := mesh.MarshalBare(it.env)
 			n = len(enc)
 		}
-		if (w.maxEntries > 0 && len(out) >= w.maxEntries) || (w.maxBytes > 0 && size+n > w.maxBytes) {
+		// An entry larger than MaxBytes on its own still goes out, alone on its page: otherwise
+		// paging could never get past it.
+		if (w.maxEntries > 0 && len(out) >= w.maxEntries) || (w.maxBytes > 0 && size+n > w.maxBytes && len(out) > 0) {
 			return out, p.pageKey(w, it.seq)
 		}
 		size += n

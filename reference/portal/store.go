@@ -25,6 +25,7 @@ var (
 	bAccounts   = []byte("accounts")   // account -> accountRec
 	bTombstones = []byte("tombstones") // deleted account -> master UDF (re-creation rule)
 	bEntries    = []byte("entries")    // seq -> entryRec
+	bEnvs       = []byte("envs")       // seq -> the entry's envelope, tagged document form
 	bIdent      = []byte("ident")      // normUDF \x00 seq
 	bNames      = []byte("names")      // normUDF \x00 seq
 	bAcctIdx    = []byte("acctidx")    // account \x00 seq
@@ -33,7 +34,7 @@ var (
 	bResults    = []byte("results")    // SHA-512(result payload) -> empty
 	bLog        = []byte("log")        // index -> encoded LogRecord (with Chain)
 	bMeta       = []byte("meta")
-	allBuckets  = [][]byte{bAccounts, bTombstones, bEntries, bIdent, bNames, bAcctIdx, bDevices, bPending, bResults, bLog, bMeta}
+	allBuckets  = [][]byte{bAccounts, bTombstones, bEntries, bEnvs, bIdent, bNames, bAcctIdx, bDevices, bPending, bResults, bLog, bMeta}
 )
 
 // ErrStore wraps storage failures (answered 500).
@@ -54,7 +55,7 @@ type entryRec struct {
 	Identifier string
 	Names      []string
 	Time       time.Time
-	Env        []byte // the envelope, tagged document form
+	Env        []byte `json:"-"` // kept in bEnvs: raw bytes, not base64 inside JSON
 	LogIndex   uint64
 }
 
@@ -199,6 +200,9 @@ func addEntry(tx *bolt.Tx, e *entryRec) error {
 	if err := putJSON(b, u64(seq), e); err != nil {
 		return err
 	}
+	if err := tx.Bucket(bEnvs).Put(u64(seq), e.Env); err != nil {
+		return err
+	}
 	if e.Identifier != "" {
 		if err := tx.Bucket(bIdent).Put(idxKey(normUDF(e.Identifier), seq), nil); err != nil {
 			return err
@@ -249,6 +253,7 @@ func deleteEntry(tx *bolt.Tx, seq uint64) error {
 		tx.Bucket(bNames).Delete(idxKey(normUDF(n), seq))
 	}
 	tx.Bucket(bAcctIdx).Delete(idxKey(e.Account, seq))
+	tx.Bucket(bEnvs).Delete(u64(seq))
 	return tx.Bucket(bEntries).Delete(u64(seq))
 }
 
@@ -280,4 +285,15 @@ func (s *store) secret(r io.Reader) ([]byte, error) {
 		return nil, fmt.Errorf("portal: %w: %w", ErrStore, err)
 	}
 	return out, nil
+}
+
+// loadEntry reads an entry record with its envelope.
+func loadEntry(tx *bolt.Tx, seq uint64) (*entryRec, bool, error) {
+	var e entryRec
+	ok, err := getJSON(tx.Bucket(bEntries), u64(seq), &e)
+	if err != nil || !ok {
+		return nil, ok, err
+	}
+	e.Env = tx.Bucket(bEnvs).Get(u64(seq))
+	return &e, true, nil
 }

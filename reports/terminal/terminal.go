@@ -163,6 +163,34 @@ func Summary(w io.Writer, run *result.Run, opts Options) error {
 		}
 	}
 
+	var observed []result.CheckResult
+	review := 0
+	for _, r := range results {
+		switch {
+		case r.Outcome == result.Info && r.Category == "review":
+			review++ // each says the same thing: look at the report
+		case r.Outcome == result.Info:
+			observed = append(observed, r)
+		}
+	}
+	if review > 0 {
+		s.printf("\n%d requirement%s can only be verified by review; the JSON report lists them.\n", review, plural(review))
+	}
+	if len(observed) > 0 {
+		// Probes and MAY-level findings are not failures, but they are why one runs a probe.
+		s.printf("\nObservations:\n")
+		for _, r := range observed {
+			msgs := append([]string(nil), r.Notes...)
+			if r.Finding != nil {
+				msgs = append(msgs, r.Finding.Message)
+			}
+			if len(msgs) == 0 {
+				msgs = []string{"(nothing reported)"}
+			}
+			s.printf("  %s: %s\n", r.ID, oneLine(strings.Join(msgs, "; "), 200))
+		}
+	}
+
 	sum := run.Summary
 	s.printf("\n%d check%s: %s\n", sum.Total, plural(sum.Total), counts(sum.Outcomes))
 	for _, c := range sortedKeys(sum.Categories) {
@@ -240,6 +268,9 @@ func writeDetail(s *writer, r result.CheckResult, opts Options) {
 	if f := r.Finding; f != nil {
 		s.printf("  %s\n", f.Message)
 		switch {
+		case isScalar(f.Expected) && isScalar(f.Observed):
+			// For two scalars a diff only adds noise.
+			s.printf("  expected: %s\n  observed: %s\n", f.Expected, f.Observed)
 		case f.Diff != "":
 			s.printf("  diff (-expected +observed):\n%s", indent(f.Diff, "    "))
 		case len(f.Expected) > 0 || len(f.Observed) > 0:
@@ -285,6 +316,12 @@ func writeExchange(s *writer, i int, ex result.Exchange, opts Options) {
 	if ex.Error != "" {
 		s.printf("    ! %s\n", oneLine(ex.Error, opts.MaxBody))
 	}
+}
+
+// isScalar reports whether raw is a JSON string, number, boolean or null.
+func isScalar(raw []byte) bool {
+	t := strings.TrimSpace(string(raw))
+	return t != "" && t[0] != '{' && t[0] != '['
 }
 
 func body(b result.Body, max int) string {

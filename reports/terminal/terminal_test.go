@@ -77,6 +77,42 @@ func TestSummaryGolden(t *testing.T) {
 	}
 }
 
+func TestScalarFindingWithoutDiff(t *testing.T) {
+	run := &result.Run{Mode: result.ModeRun, Seed: 1, Results: []result.CheckResult{{
+		ID: "wire.mirror", Title: "t", Level: "MUST", Category: "deviation", Outcome: result.Fail,
+		Finding: &result.Finding{Message: "m", Expected: []byte(`"HTTP 404"`), Observed: []byte(`"HTTP 200"`), Diff: "string(\n- ...\n)"},
+	}}}
+	run.Summary = result.Summarize(run.Results)
+	var buf bytes.Buffer
+	if err := Summary(&buf, run, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if !strings.Contains(out, `expected: "HTTP 404"`) || !strings.Contains(out, `observed: "HTTP 200"`) || strings.Contains(out, "diff (") {
+		t.Errorf("two scalars are shown side by side, not diffed:\n%s", out)
+	}
+}
+
+func TestSummaryReviewItemsCounted(t *testing.T) {
+	run := &result.Run{Mode: result.ModeRun, Seed: 1}
+	for _, id := range []string{"review.a", "review.b"} {
+		run.Results = append(run.Results, result.CheckResult{ID: id, Category: "review", Outcome: result.Info, Notes: []string{"review item"}})
+	}
+	run.Results = append(run.Results, result.CheckResult{ID: "wire.probe", Category: "probe", Outcome: result.Info, Notes: []string{"accepts X"}})
+	run.Summary = result.Summarize(run.Results)
+	var buf bytes.Buffer
+	if err := Summary(&buf, run, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if !strings.Contains(out, "2 requirements can only be verified by review") || strings.Contains(out, "review.a") {
+		t.Errorf("review items must be counted, not listed:\n%s", out)
+	}
+	if !strings.Contains(out, "wire.probe: accepts X") {
+		t.Errorf("probe observations must be listed:\n%s", out)
+	}
+}
+
 // TestSummaryContent pins what the summary must say, independent of layout.
 func TestSummaryContent(t *testing.T) {
 	var buf bytes.Buffer

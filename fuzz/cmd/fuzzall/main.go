@@ -1,13 +1,3 @@
-// Command fuzzall runs every native fuzz target of a package in turn (go test -fuzz takes one
-// target per run) for a fixed time each, then prints a summary: executions, executions per
-// second beside the bare encoding/json target, new corpus entries, and crashers with the
-// files go test wrote them to. It exits 1 when any target failed, 2 on a usage error.
-//
-//	go run ./fuzz/cmd/fuzzall -fuzztime 30s [-run Regexp] [-pkg ./fuzz]
-//
-// With -write-seeds DIR it instead writes every target's seed corpus (the reference-built
-// seeds and the vector files' candidates) to DIR/<Target>/, one file per seed, for go-fuzz
-// and OSS-Fuzz style engines (build-gofuzz.sh uses it).
 package main
 
 import (
@@ -25,23 +15,33 @@ import (
 	"github.com/meshconform/meshconform/fuzz/targets"
 )
 
-// seedsTo writes each target's seeds to dir/<Target>/<n>, named by position so that the
-// output is identical from run to run.
+// seedsTo writes each target's seeds to dir/<Target>/seed-<n>, named by position so that the
+// output is identical from run to run, and all of them to dir/Fuzz/ prefixed with the
+// target's index, the selector byte of the dispatching go-fuzz entry point gofuzz.Fuzz.
 func seedsTo(dir, vectors string) error {
-	for _, t := range targets.All() {
+	for i, t := range targets.All() {
 		seeds, err := t.Seeds(vectors)
 		if err != nil {
 			return err
 		}
-		sub := filepath.Join(dir, t.Name)
-		if err := os.MkdirAll(sub, 0o755); err != nil {
-			return fmt.Errorf("writing seeds: %w", err)
-		}
-		for i, s := range seeds {
-			if err := os.WriteFile(filepath.Join(sub, fmt.Sprintf("seed-%03d", i)), s, 0o644); err != nil {
-				return fmt.Errorf("writing seeds: %w", err)
+		for j, s := range seeds {
+			if err := writeSeed(filepath.Join(dir, t.Name), j, s); err != nil {
+				return err
+			}
+			if err := writeSeed(filepath.Join(dir, "Fuzz"), i*10000+j, append([]byte{byte(i)}, s...)); err != nil {
+				return err
 			}
 		}
+	}
+	return nil
+}
+
+func writeSeed(dir string, n int, data []byte) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("writing seeds: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("seed-%03d", n)), data, 0o644); err != nil {
+		return fmt.Errorf("writing seeds: %w", err)
 	}
 	return nil
 }

@@ -1,0 +1,171 @@
+package conformance
+
+import (
+	"context"
+	"net/url"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/meshconform/meshconform/harness"
+	"github.com/meshconform/meshconform/harness/result"
+	"github.com/meshconform/meshconform/harness/target"
+	"github.com/meshconform/meshconform/reference/portal"
+	"github.com/meshconform/meshconform/spec"
+)
+
+// knobBreaks names, for every misbehaviour knob of the reference portal, the checks that must
+// stop passing when it is on. This is how we know each check can fail. A knob missing here
+// fails TestEveryKnobIsCovered.
+var knobBreaks = map[string][]string{
+	"accept-mesh-profile-not-signed-by-osk":  {"create.profile-wrong-signer"},
+	"accept-replayed-request":                {"auth.replay"},
+	"accept-replayed-result":                 {"connect.replayed-result"},
+	"accept-result-not-admin-signed":         {"connect.result-not-admin"},
+	"accept-stale-time":                      {"auth.stale-time"},
+	"accept-unsigned-profile":                {"create.unsigned-profile", "create.master-not-self-signed", "create.profile-wrong-signer"},
+	"accept-unsigned-result":                 {"connect.unsigned-result"},
+	"accept-wrong-device-signature":          {"publish.device-wrong-signer", "connect.request-wrong-signer", "connect.unsigned-request"},
+	"checkpoint-regresses":                   {"status.idempotent"},
+	"crash-on-deep-nesting":                  {"wire.limits"},
+	"create-case-sensitive":                  {"validate.create-consistent"},
+	"create-ignores-profile-account":         {"create.profile-names-account"},
+	"cross-account-auth":                     {"auth.cross-account", "auth.mismatched-account"},
+	"delete-removes-profiles":                {"delete.keeps-profile"},
+	"empty-get-lists-accounts":               {"get.no-listing"},
+	"forgeable-page-key":                     {"get.page-key-forged"},
+	"get-after-delete":                       {"delete.basic", "delete.enumeration"},
+	"hang-on-huge-string":                    {"wire.limits"},
+	"http-status-always-200":                 {"wire.http-status-mirror", "wire.malformed-json"},
+	"ignore-before":                          {"get.time-window"},
+	"ignore-max-bytes":                       {"get.max-bytes"},
+	"ignore-max-entries":                     {"get.max-entries"},
+	"ignore-not-before":                      {"get.time-window"},
+	"leak-after-failed-create":               {"create.no-leak-after-failure"},
+	"no-body-limit":                          {"wire.limits"},
+	"omit-status":                            {"wire.status-present", "wire.status-present-connect"},
+	"publish-without-account":                {"publish.before-create"},
+	"reject-unknown-members":                 {"wire.unknown-members"},
+	"skip-authentication":                    {"auth.publish-unauthenticated", "delete.unauthenticated", "connect.pending-unauthenticated", "transfer.unauthenticated", "auth.replay", "auth.stale-time", "auth.body-binding", "auth.portal-binding"},
+	"skip-host-check":                        {"wire.host"},
+	"status-not-implemented":                 {"status.checkpoint-grows", "status.idempotent"},
+	"transfer-unauthenticated":               {"transfer.unauthenticated", "transfer.own-records"},
+	"untagged-responses":                     {"wire.response-tagged"},
+	"validate-incomplete-invalid-characters": {"validate.invalid-characters"},
+	"weak-server-nonce":                      {"connect.server-nonce"},
+	"wrong-witness":                          {"connect.witness"},
+}
+
+func TestEveryKnobIsCovered(t *testing.T) {
+	ids := map[string]bool{}
+	for _, c := range All(Env{Domain: "localhost"}) {
+		ids[c.ID] = true
+	}
+	known := map[string]bool{}
+	for _, b := range portal.ListBugs() {
+		known[b.Name] = true
+		if len(knobBreaks[b.Name]) == 0 {
+			t.Errorf("knob %s has no entry in knobBreaks: which check does it break?", b.Name)
+		}
+	}
+	for k, checks := range knobBreaks {
+		if !known[k] {
+			t.Errorf("knobBreaks names %s, which is no knob of the reference portal", k)
+		}
+		for _, c := range checks {
+			if !ids[c] {
+				t.Errorf("knob %s names check %s, which does not exist", k, c)
+			}
+		}
+	}
+}
+
+// runAgainst runs the whole suite against a fresh embedded portal with the given knobs.
+func runAgainst(t *testing.T, bugs ...string) *result.Run {
+	t.Helper()
+	var b portal.Bugs
+	for _, name := range bugs {
+		if err := b.Set(name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	u, stop, err := portal.StartLoopback(ctx, portal.Config{Bugs: b, HangDelay: 4 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	tg, err := target.New(target.Options{URL: u, Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tg.Close()
+	pu, _ := url.Parse(u)
+	run, err := harness.Run(ctx, All(Env{Domain: pu.Hostname()}), harness.Config{
+		Target: tg, Catalog: Catalog(spec.MustLoad()), Seed: 1, Jobs: 4, CheckTimeout: 30 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run
+}
+
+func outcomes(run *result.Run) map[string]result.CheckResult {
+	out := map[string]result.CheckResult{}
+	for _, r := range run.Results {
+		out[r.ID] = r
+	}
+	return out
+}
+
+// TestCleanPortalPasses: against the reference portal every check passes; the only exception
+// is the TLS control, because the embedded portal listens on plain http.
+func TestCleanPortalPasses(t *testing.T) {
+	run := runAgainst(t)
+	for _, r := range run.Results {
+		switch {
+		case r.Outcome == result.Pass || r.Outcome == result.Info:
+		case r.ID == "wire.transport-tls" && r.Outcome == result.Warn:
+		default:
+			msg := r.Reason
+			if r.Finding != nil {
+				msg = r.Finding.Message
+			}
+			t.Errorf("%s: %s against the clean reference portal: %s", r.ID, r.Outcome, msg)
+		}
+	}
+	if code := run.ExitCode(); code != 0 {
+		t.Errorf("exit code %d against the clean reference portal, want 0", code)
+	}
+}
+
+// TestEachKnobBreaksItsChecks runs the suite once per knob.
+func TestEachKnobBreaksItsChecks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the whole suite once per knob; skipped with -short")
+	}
+	knobs := make([]string, 0, len(knobBreaks))
+	for k := range knobBreaks {
+		knobs = append(knobs, k)
+	}
+	sort.Strings(knobs)
+	for _, k := range knobs {
+		t.Run(k, func(t *testing.T) {
+			got := outcomes(runAgainst(t, k))
+			for _, id := range knobBreaks[k] {
+				r, ok := got[id]
+				if !ok {
+					t.Errorf("check %s did not run", id)
+					continue
+				}
+				want := map[result.Outcome]bool{result.Fail: true, result.Warn: true}
+				if k == "status-not-implemented" {
+					want = map[result.Outcome]bool{result.Unimplemented: true}
+				}
+				if !want[r.Outcome] {
+					t.Errorf("with knob %s, check %s is %s; it should catch the knob", k, id, r.Outcome)
+				}
+			}
+		})
+	}
+}
