@@ -361,6 +361,3 @@ func stripSignatures(env *mesh.DareMessage) *mesh.DareMessage {
 	}
 	return &cp
 }
-
-
-

@@ -125,3 +125,42 @@ type ShamirTest struct {
 	Secret     string   `json:"secret"`
 	ErrorClass string   `json:"errorClass,omitempty"`
 }
+
+// TransactionTest is a script run against a live portal: each step is a transaction the
+// runner builds with the reference implementation (fresh keys, signatures and authentication,
+// since those cannot be fixed bytes), sends, and checks against the step's expectations.
+// valid: a conforming portal accepts what the test's last step sends; invalid: it must refuse it.
+type TransactionTest struct {
+	Test
+	Steps []Step `json:"steps"`
+}
+
+// Step is one transaction of a script. Names ("a", "d1") are placeholders the runner binds to
+// fresh accounts and devices, unique per run.
+type Step struct {
+	Op string `json:"op"` // a transaction name
+	// Account is the account placeholder the step acts on; AccountText sends a literal name
+	// instead (for naming rules), with "{domain}" replaced by the portal's domain.
+	Account     string `json:"account,omitempty"`
+	AccountText string `json:"accountText,omitempty"`
+	Device      string `json:"device,omitempty"` // a device placeholder
+	// Auth is how the request is authenticated (NOTE-AUTH): "" none, "self" the account's
+	// administration device, "device" the step's device, "other:<account>" another account's
+	// administration device.
+	Auth string `json:"auth,omitempty"`
+	// By selects a Get: "account", "master", "device", "names", "nothing".
+	By         string `json:"by,omitempty"`
+	Multiple   bool   `json:"multiple,omitempty"`
+	MaxEntries int    `json:"maxEntries,omitempty"`
+	// Decision of a ConnectComplete: "accept" or "refuse".
+	Decision string `json:"decision,omitempty"`
+	// Mutate names one deviation from the valid request (see the file's header).
+	Mutate string `json:"mutate,omitempty"`
+	// ExpectStatus lists the acceptable payload Status codes.
+	ExpectStatus []int `json:"expectStatus"`
+	// ExpectFields are top-level response members that must have these JSON values.
+	ExpectFields map[string]any `json:"expectFields,omitempty"`
+	// MinEntries and MaxEntriesReturned bound the entries of a Get or ConnectPending response.
+	MinEntries         int  `json:"minEntries,omitempty"`
+	MaxEntriesReturned *int `json:"maxEntriesReturned,omitempty"`
+}

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -47,6 +46,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	fmt.Fprintln(stderr, "meshclient:", err)
+	// The shim contract (docs/SHIM.md): one line naming the error class, for the harness's
+	// error map.
+	fmt.Fprintln(stderr, "error:", errorID(err))
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee.code
@@ -62,9 +64,33 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 1
 }
 
+// errorID names the class of a failure with the identifiers of the shim contract
+// (docs/SHIM.md): witness, forged, status, transport, protocol, usage, failed.
+func errorID(err error) string {
+	var ee *exitError
+	var se *client.StatusError
+	switch {
+	case errors.As(err, &ee) && ee.code == 2:
+		return "usage"
+	case errors.Is(err, client.ErrWitness):
+		return "witness"
+	case errors.Is(err, client.ErrForged):
+		return "forged"
+	case errors.As(err, &se):
+		return "status"
+	case errors.Is(err, client.ErrTransport):
+		return "transport"
+	case errors.Is(err, client.ErrProtocol):
+		return "protocol"
+	}
+	return "failed"
+}
+
 type globals struct {
 	portal, stateDir, host string
 	timeout                time.Duration
+	bugNames               []string
+	bugs                   client.Bugs
 	out                    io.Writer
 }
 
@@ -72,14 +98,14 @@ func (g *globals) client() (*client.Client, error) {
 	if g.portal == "" {
 		return nil, usage("--portal URL is required")
 	}
-	return &client.Client{URL: g.portal, Host: g.host, HTTP: &http.Client{Timeout: g.timeout}}, nil
+	return &client.Client{URL: g.portal, Host: g.host, HTTP: g.bugs.HTTPClient(g.timeout), Bugs: g.bugs}, nil
 }
 
 func (g *globals) store() (store, error) {
 	if g.stateDir == "" {
 		return store{}, usage("--state DIR is required")
 	}
-	return store{dir: g.stateDir}, nil
+	return store{dir: g.stateDir, open: g.bugs.WorldReadableKeys}, nil
 }
 
 // print writes v as indented JSON; raw JSON documents are indented as they are.
@@ -125,6 +151,26 @@ func newRoot(stdout io.Writer) *cobra.Command {
 	pf.StringVar(&g.stateDir, "state", "", "state directory (keys, account, pending connection)")
 	pf.StringVar(&g.host, "host", "", "Host header and signed portal name (default: the URL's host)")
 	pf.DurationVar(&g.timeout, "timeout", 30*time.Second, "HTTP timeout")
+	pf.StringArrayVar(&g.bugNames, "bug", nil, "turn on a misbehaviour knob, for testing the client harness (repeatable; see --list-bugs)")
+	var listBugs bool
+	root.Flags().BoolVar(&listBugs, "list-bugs", false, "list the misbehaviour knobs and exit")
+	root.RunE = func(c *cobra.Command, _ []string) error {
+		if listBugs {
+			for _, b := range client.ListBugs() {
+				fmt.Fprintf(stdout, "%-24s %s\n", b.Name, b.Doc)
+			}
+			return nil
+		}
+		return usage("name an operation (see --help)")
+	}
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		for _, b := range g.bugNames {
+			if err := g.bugs.Set(b); err != nil {
+				return usage("--bug: %v", err)
+			}
+		}
+		return nil
+	}
 	ctx := context.Background()
 
 	simple := func(use, short string, nargs int, fn func(c *client.Client, args []string) (*client.Exchange, error)) *cobra.Command {
@@ -178,7 +224,18 @@ func newRoot(stdout io.Writer) *cobra.Command {
 				return err
 			}
 			a := &client.Account{Name: args[0], Master: m, Device: d}
+			var valid bool
+			if g.bugs.TrustValidate {
+				// The trust-validate knob: a Valid answer is taken as a reservation.
+				if vr, _, verr := c.Validate(ctx, args[0]); verr == nil && vr.Valid != nil && *vr.Valid {
+					valid = true
+				}
+			}
 			_, ex, err := c.CreateAccount(ctx, a)
+			var se *client.StatusError
+			if valid && errors.As(err, &se) {
+				err = nil
+			}
 			if err == nil {
 				if err = s.saveKey("msk", m.MSK); err == nil {
 					err = s.saveKey("osk", m.OSK)

@@ -29,7 +29,19 @@ type savedConn struct {
 
 var keyNames = []string{"msk", "osk", "dsk", "dak", "dek"}
 
-type store struct{ dir string }
+// store is a state directory; open is the world-readable-keys knob.
+type store struct {
+	dir  string
+	open bool
+}
+
+// perms are the directory and key-file permissions: private unless the knob is on.
+func (s store) perms() (dir, file os.FileMode) {
+	if s.open {
+		return 0o755, 0o644
+	}
+	return 0o700, 0o600
+}
 
 func (s store) path(name string) string { return filepath.Join(s.dir, name) }
 
@@ -69,15 +81,19 @@ func writeFile(path string, data []byte) error {
 }
 
 func (s store) saveKey(name string, k *keys.PrivateKey) error {
-	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+	dirMode, fileMode := s.perms()
+	if err := os.MkdirAll(s.dir, dirMode); err != nil {
 		return err
 	}
-	os.Chmod(s.dir, 0o700)
+	os.Chmod(s.dir, dirMode)
 	data, err := keys.MarshalPrivate(k)
 	if err != nil {
 		return err
 	}
-	return writeFile(s.path(name+".key"), data)
+	if err := writeFile(s.path(name+".key"), data); err != nil {
+		return err
+	}
+	return os.Chmod(s.path(name+".key"), fileMode)
 }
 
 func (s store) loadKey(name string) (*keys.PrivateKey, error) {

@@ -3,18 +3,78 @@ package main
 import (
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/meshconform/meshconform/reference/client"
+	"github.com/meshconform/meshconform/reference/portal"
 	"github.com/meshconform/meshconform/spec"
 	"github.com/meshconform/meshconform/vectors"
 	"github.com/meshconform/meshconform/vectors/generate"
 	"github.com/meshconform/meshconform/vectors/lint"
+	"github.com/meshconform/meshconform/vectors/script"
 )
+
+// runVectors replays every transaction vector and prints one line per test.
+func runVectors(c *cobra.Command, portalURL, host string, bugs []string, seed uint64) error {
+	out := c.OutOrStdout()
+	if portalURL == "" {
+		var b portal.Bugs
+		for _, n := range bugs {
+			if err := b.Set(n); err != nil {
+				return usage("--bug: %v", err)
+			}
+		}
+		u, stop, err := portal.StartLoopback(c.Context(), portal.Config{Bugs: b})
+		if err != nil {
+			return usage("start the embedded reference portal: %v", err)
+		}
+		defer stop()
+		portalURL = u
+	} else if len(bugs) > 0 {
+		return usage("--bug applies to the embedded portal only (omit --portal)")
+	}
+	u, err := url.Parse(portalURL)
+	if err != nil || u.Hostname() == "" {
+		return usage("--portal %q is not a URL", portalURL)
+	}
+	if host == "" {
+		host = u.Hostname()
+	}
+	if seed == 0 {
+		seed = rand.Uint64()
+	}
+	tests, err := script.LoadAll()
+	if err != nil {
+		return usage("%v", err)
+	}
+	cl := client.New(portalURL)
+	cl.Host = host
+	cl.HTTP = &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	fmt.Fprintf(out, "transaction vectors against %s (seed %d)\n", portalURL, seed)
+	failures := 0
+	for _, r := range (&script.Runner{Client: cl, Domain: host, Seed: seed}).Run(c.Context(), tests) {
+		if r.Pass {
+			fmt.Fprintf(out, "PASS %s\n", r.TcID)
+			continue
+		}
+		failures++
+		fmt.Fprintf(out, "FAIL %s: %s\n", r.TcID, r.Message)
+	}
+	fmt.Fprintf(out, "%d passed, %d failed\n", len(tests)-failures, failures)
+	if failures > 0 {
+		return failed("%d transaction vectors failed", failures)
+	}
+	return nil
+}
 
 func init() {
 	cmd := &cobra.Command{Use: "vectors", Short: "Generate, lint and replay the test vectors"}
@@ -77,6 +137,22 @@ func init() {
 	}
 	lintCmd.Flags().StringVar(&dir, "dir", "", "lint the files under DIR/testvectors instead of the embedded ones")
 
-	cmd.AddCommand(gen, lintCmd)
+	var portalURL, host string
+	var bugs []string
+	var seed uint64
+	runCmd := &cobra.Command{
+		Use:   "run",
+		Short: "Replay the transaction vectors against a portal (default: the embedded reference portal)",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runVectors(c, portalURL, host, bugs, seed)
+		},
+	}
+	runCmd.Flags().StringVar(&portalURL, "portal", "", "portal URL (default: start the embedded reference portal)")
+	runCmd.Flags().StringVar(&host, "host", "", "the portal's DNS name (default: the URL's host)")
+	runCmd.Flags().StringArrayVar(&bugs, "bug", nil, "embedded portal only: turn on a misbehaviour knob (repeatable)")
+	runCmd.Flags().Uint64Var(&seed, "seed", 0, "seed of account names and keys (0: pick one; it is printed)")
+
+	cmd.AddCommand(gen, lintCmd, runCmd)
 	rootCmd.AddCommand(cmd)
 }

@@ -58,13 +58,23 @@ type Client struct {
 	Rand io.Reader // nonces; default crypto/rand
 	// MaxResponse bounds how much of a response is read.
 	MaxResponse int64
+	// Bugs are misbehaviour knobs for testing the client harness; zero conforms.
+	Bugs Bugs
+}
+
+// rand is the nonce source: Rand, or a constant stream under the reuse-nonce knob.
+func (c *Client) rand() io.Reader {
+	if c.Bugs.ReuseNonce {
+		return zeroReader{}
+	}
+	return c.Rand
 }
 
 // New returns a client for the service URL.
 func New(serviceURL string) *Client { return &Client{URL: serviceURL} }
 
 func (c *Client) host() string {
-	if c.Host != "" {
+	if c.Host != "" && !c.Bugs.IgnoreHost {
 		return c.Host
 	}
 	u, err := url.Parse(c.URL)
@@ -86,21 +96,29 @@ func (c *Client) Do(ctx context.Context, req mesh.MeshRequest, a *Auth) (mesh.Me
 
 // DoRaw sends body as the request of transaction tx.
 func (c *Client) DoRaw(ctx context.Context, tx string, body []byte, a *Auth) (mesh.MeshResponse, *Exchange, error) {
+	if c.Bugs.UnknownMembers {
+		body = addUnknownMember(body)
+	}
 	ex := &Exchange{Request: body}
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL, bytes.NewReader(body))
 	if err != nil {
 		return nil, ex, fmt.Errorf("client: %w: %w", ErrTransport, err)
 	}
 	hreq.Header.Set("Content-Type", "application/json")
-	if c.Host != "" {
+	if c.Host != "" && !c.Bugs.IgnoreHost {
 		hreq.Host = c.Host
 	}
-	if a != nil {
+	if c.Bugs.HostIP {
+		if ip, ok := resolvedHost(ctx, hreq.URL); ok {
+			hreq.Host = ip
+		}
+	}
+	if a != nil && !c.Bugs.NoAuthHeader {
 		now := time.Now
 		if c.Now != nil {
 			now = c.Now
 		}
-		hv, err := auth.Sign(a.Signer, c.host(), a.Account, body, now(), c.Rand)
+		hv, err := auth.Sign(a.Signer, c.host(), a.Account, body, now(), c.rand())
 		if err != nil {
 			return nil, ex, err
 		}
@@ -119,17 +137,33 @@ func (c *Client) DoRaw(ctx context.Context, tx string, body []byte, a *Auth) (me
 	if limit <= 0 {
 		limit = 16 << 20
 	}
+	if c.Bugs.UnboundedRead {
+		limit = 1 << 40
+	}
 	ex.HTTPStatus, ex.Header = hresp.StatusCode, hresp.Header
 	if ex.Response, err = io.ReadAll(io.LimitReader(hresp.Body, limit)); err != nil {
 		return nil, ex, fmt.Errorf("client: %w: %w", ErrTransport, err)
 	}
-	resp, err := mesh.DecodeResponse(ex.Response, tx, &mesh.DecodeOptions{Limits: limitsFor(limit)})
+	opts := &mesh.DecodeOptions{Limits: limitsFor(limit)}
+	resp, err := mesh.DecodeResponse(ex.Response, tx, opts)
+	if err != nil && c.Bugs.AcceptUntagged {
+		resp, err = decodeUntagged(ex.Response, tx, opts)
+	}
 	if err != nil {
+		if c.Bugs.CrashOnMalformed {
+			panic(fmt.Sprintf("crash-on-malformed: %v", err))
+		}
 		return nil, ex, fmt.Errorf("client: %w (HTTP %d): %w", ErrProtocol, ex.HTTPStatus, err)
 	}
 	code, ok := resp.StatusCode()
 	if !ok {
 		code = 201
+	}
+	if c.Bugs.TrustHTTPStatus {
+		code = int32(ex.HTTPStatus)
+		if code >= 200 && code <= 299 {
+			return resp, ex, nil
+		}
 	}
 	if code < 200 || code > 299 {
 		return resp, ex, &StatusError{Tx: tx, Status: code, Description: resp.Description()}

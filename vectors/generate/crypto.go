@@ -12,8 +12,8 @@ import (
 	"github.com/meshconform/meshconform/reference/mesh"
 	"github.com/meshconform/meshconform/reference/shamir"
 	"github.com/meshconform/meshconform/reference/udf"
-	"github.com/meshconform/meshconform/reference/witness"
 	"github.com/meshconform/meshconform/reference/wire"
+	"github.com/meshconform/meshconform/reference/witness"
 	"github.com/meshconform/meshconform/vectors"
 )
 
@@ -27,10 +27,18 @@ func seeded(topic string) *rand.ChaCha8 {
 // Published holds the values of testdata/external/udf-draft-examples.txt (its derived summary
 // section); a test checks that each appears there, so they stay tied to the published source.
 var Published = struct {
-	Digests []struct{ Text, ContentType, Alg string; Bits int; Udf string }
-	MACs    []struct{ Text, ContentType, Key, Udf string }
+	Digests []struct {
+		Text, ContentType, Alg string
+		Bits                   int
+		Udf                    string
+	}
+	MACs []struct{ Text, ContentType, Key, Udf string }
 }{
-	Digests: []struct{ Text, ContentType, Alg string; Bits int; Udf string }{
+	Digests: []struct {
+		Text, ContentType, Alg string
+		Bits                   int
+		Udf                    string
+	}{
 		{"UDF Data Value", "text/plain", "sha2", 100, "MDDK-7N6A-727A-JZNO-STRX"},
 		{"UDF Data Value", "text/plain", "sha2", 120, "MDDK-7N6A-727A-JZNO-STRX-XKS7"},
 		{"UDF Data Value", "text/plain", "sha2", 140, "MDDK-7N6A-727A-JZNO-STRX-XKS7-DJAF"},

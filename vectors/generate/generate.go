@@ -28,6 +28,7 @@ type file struct {
 var generators = []func() ([]file, error){
 	structureFiles,
 	cryptoFiles,
+	transactionFiles,
 }
 
 // All builds every vector file in memory, keyed by file name.

@@ -69,3 +69,17 @@ func TestPublishedValuesAreFromTheSource(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryTransactionHasValidAndInvalidVectors: issue 6 asks for both kinds per transaction.
+func TestEveryTransactionHasValidAndInvalidVectors(t *testing.T) {
+	for tx, cases := range transactionCases {
+		kinds := map[bool]bool{}
+		for _, c := range cases {
+			last := c.steps[len(c.steps)-1]
+			kinds[!refuses(last)] = true
+		}
+		if !kinds[true] || !kinds[false] {
+			t.Errorf("transaction %s lacks a valid or an invalid vector", tx)
+		}
+	}
+}
