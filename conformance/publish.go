@@ -27,7 +27,7 @@ func publishChecks(env Env) []harness.Check {
 			},
 		},
 		{
-			ID: "publish.device-profile", Requirement: "REQ-PUBLISH-SIGNED-ENTRY", Category: harness.Deviation,
+			ID: "publish.device-profile", Requirement: "REQ-WIRE-DEVICE-IDENTITY", Category: harness.Deviation,
 			Title: "A signed device profile is published and found by its Identifier",
 			Doc: "Publishes a second device's ProfileDevice, self-signed by its DeviceSignatureKey (2.6.6), to an " +
 				"account and expects Get by Identifier (the device's UDF) to return exactly that envelope. Three requests.",
@@ -94,7 +94,7 @@ func publishChecks(env Env) []harness.Check {
 			},
 		},
 		{
-			ID: "get.by-account", Requirement: "REQ-CREATE-BEFORE-PUBLISH", Category: harness.Deviation,
+			ID: "get.by-account", Requirement: "CTL-PROFILE-VERIFY-CHAIN", Category: harness.Control,
 			Title: "Get by Account returns the account's signed ProfileMesh",
 			Doc: "Get with Account returns the account's profile (NOTE-GET-ENTRIES): one entry, a ProfileMesh " +
 				"signed by an OnlineSignatureKey of its embedded, self-signed master profile, naming the account. " +

@@ -16,6 +16,7 @@ func All(env Env) []harness.Check {
 		connectChecks(env),
 		logChecks(env),
 		securityChecks(env),
+		moreChecks(env),
 		reviewChecks(spec.MustLoad()),
 	} {
 		out = append(out, group...)

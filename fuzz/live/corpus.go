@@ -247,7 +247,7 @@ func templates() []template {
 				Other: f.other.acct.Name, Setup: [][]byte{f.main.create, f.other.create}}, nil
 		}},
 		{name: "delete", build: func(ctx context.Context, f *Fuzzer, _ *rand.Rand, inst uint64) (*base, error) {
-			p, err := f.createParty("d", inst)
+			p, err := f.createParty(ctx, "d", inst)
 			if err != nil {
 				return nil, err
 			}

@@ -111,15 +111,11 @@ func walk(sp *spec.Spec, n *node, path []string, structure string, out *[]site) 
 	fields := sp.AllFields(structure)
 	for _, m := range n.Members {
 		p := append(slices.Clone(path), m.Name)
-		typ := "unknown"
 		var f *spec.Field
 		for i := range fields {
 			if fields[i].Name == m.Name {
 				f = &fields[i]
 			}
-		}
-		if f != nil {
-			typ = f.Type
 		}
 		if f != nil && f.Repeated && m.Value.Kind == kArray {
 			*out = append(*out, site{Path: p, Type: "array", Member: true})

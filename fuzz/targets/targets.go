@@ -78,14 +78,6 @@ func All() []*Target {
 	return out
 }
 
-// Lookup finds a target by its fuzz function name.
-func Lookup(name string) (*Target, bool) {
-	registryMu.Lock()
-	defer registryMu.Unlock()
-	t, ok := registry[name]
-	return t, ok
-}
-
 // Seeds returns the target's seed corpus: values built with the reference, then candidates
 // taken from the vector files under vectorsDir (skipped when vectorsDir is "" or absent).
 func (t *Target) Seeds(vectorsDir string) ([][]byte, error) {

@@ -128,6 +128,8 @@ func TestChecksOnKnownInputs(t *testing.T) {
 		{KeyFile, `{"PublicKeyECDH":{"crv":"P-256"}}`, Rejected},
 		{DareParse, `[{},"AA"]`, Accepted},
 		{DareParse, `[{}]`, Rejected},
+		// The 2019 writer's raw line breaks inside a base64 string, which dare.Parse unwraps.
+		{DareParse, "[{},\"aGVs\n  bG8\"]", Accepted},
 		{DareVerify, `{"DareMessage":[{"dig":"S512"},"AA",{"signatures":[{"kid":"MDDK","signature":"AA"}],"PayloadDigest":"AA"}]}`, Rejected},
 		{DareDecrypt, `[{},"aGVsbG8"]`, Accepted},
 		{Shamir, "not a share", Rejected},
@@ -176,5 +178,18 @@ func TestVectorSeeds(t *testing.T) {
 	}
 	if _, err := VectorSeeds(dir); err == nil {
 		t.Error("a malformed vector file was not reported")
+	}
+}
+
+func TestUnwrapped(t *testing.T) {
+	cases := map[string]string{
+		`{"a":"b"}`:                     `{"a":"b"}`,
+		"{\n  \"a\": \"QU\r\n  JD\"\n}": `{"a": "QUJD"}`,
+		"[\"x\\\n  n\"]":                `["x\n"]`,
+	}
+	for in, want := range cases {
+		if got := string(unwrapped([]byte(in))); got != want {
+			t.Errorf("unwrapped(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -1,0 +1,500 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/meshconform/meshconform/harness/target"
+	"github.com/meshconform/meshconform/reference/auth"
+	"github.com/meshconform/meshconform/spec"
+)
+
+// Errors callers branch on.
+var (
+	ErrConfig = errors.New("bad fuzzer configuration")
+	ErrSetup  = errors.New("the portal refused the fuzzer's valid setup requests")
+)
+
+// Config configures a campaign.
+type Config struct {
+	Target    *target.HTTP
+	PortalURL string // recorded in reproducers
+	// Domain is the portal's name, signed in Authorization headers and used for accounts
+	// (default: the URL's host name).
+	Domain string
+	Seed   int64
+	// The campaign ends at Duration or after MaxRequests fuzz cases, whichever comes first
+	// (zero: no bound of that kind; at least one must be set).
+	Duration    time.Duration
+	MaxRequests int64
+	Workers     int    // concurrent cases (default 2)
+	OutDir      string // where reproducers go ("" = not saved)
+	Log         io.Writer
+	// SavePerClass bounds how many findings of one class are minimised and saved (default 2).
+	SavePerClass int
+	// StopWhen ends the campaign early once every named class was found (tests use it).
+	StopWhen []string
+	// ProbeEvery sends an unmutated Hello every N cases to watch answer times (default 100).
+	ProbeEvery int
+}
+
+// Saved is a minimised finding and where its reproducer went.
+type Saved struct {
+	Finding
+	Reproducer *Reproducer
+	File       string
+}
+
+// Summary is the outcome of a campaign.
+type Summary struct {
+	Seed      int64
+	Requests  int64 // HTTP requests sent, setup and minimisation included
+	Cases     int64 // fuzz cases run
+	Elapsed   time.Duration
+	PerSecond float64
+	ByClass   map[string]int
+	// FirstAt is how long into the campaign each class was first seen, FirstCase at which case.
+	FirstAt   map[string]time.Duration
+	FirstCase map[string]int64
+	Saved     []Saved
+	// ProbeFirst and ProbeLast are the median answer times of the first and last probe windows:
+	// the reference portal exposes no memory figure, so answer-time growth is what is observed.
+	ProbeFirst, ProbeLast time.Duration
+}
+
+// Fuzzer runs one campaign.
+type Fuzzer struct {
+	cfg       Config
+	domain    string
+	sp        *spec.Spec
+	templates []template
+	main      *party
+	other     *party
+	start     time.Time
+	requests  atomic.Int64
+	inst      atomic.Uint64
+
+	mu        sync.Mutex
+	sum       Summary
+	savedN    map[string]int
+	probes    []time.Duration
+	stopClass map[string]bool
+}
+
+// New checks the configuration.
+func New(cfg Config) (*Fuzzer, error) {
+	if cfg.Target == nil {
+		return nil, fmt.Errorf("live: %w: no target", ErrConfig)
+	}
+	if cfg.Duration <= 0 && cfg.MaxRequests <= 0 {
+		return nil, fmt.Errorf("live: %w: neither a duration nor a request count bounds the campaign", ErrConfig)
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 2
+	}
+	if cfg.SavePerClass <= 0 {
+		cfg.SavePerClass = 2
+	}
+	if cfg.ProbeEvery <= 0 {
+		cfg.ProbeEvery = 100
+	}
+	if cfg.Log == nil {
+		cfg.Log = io.Discard
+	}
+	if cfg.PortalURL == "" {
+		cfg.PortalURL = cfg.Target.URL()
+	}
+	dom := cfg.Domain
+	if dom == "" {
+		u, err := url.Parse(cfg.PortalURL)
+		if err != nil {
+			return nil, fmt.Errorf("live: %w: %w", ErrConfig, err)
+		}
+		dom = u.Hostname()
+	}
+	sp, err := spec.Load()
+	if err != nil {
+		return nil, fmt.Errorf("live: %w", err)
+	}
+	f := &Fuzzer{cfg: cfg, domain: strings.ToLower(dom), sp: sp, templates: templates(), savedN: map[string]int{},
+		stopClass: map[string]bool{}}
+	f.sum = Summary{Seed: cfg.Seed, ByClass: map[string]int{}, FirstAt: map[string]time.Duration{}, FirstCase: map[string]int64{}}
+	for _, c := range cfg.StopWhen {
+		f.stopClass[c] = true
+	}
+	return f, nil
+}
+
+type authMode string
+
+const (
+	authNone   authMode = ""
+	authSign   authMode = "sign"
+	authStale  authMode = "stale"
+	authBroken authMode = "broken"
+	authReplay authMode = "replay"
+)
+
+// send posts body, authenticated by p's device under mode; a replay sends twice and returns
+// the second answer. The header is signed afresh at every call (time and nonce).
+func (f *Fuzzer) send(ctx context.Context, body []byte, p *party, mode authMode) (*target.Exchange, error) {
+	var hdr http.Header
+	if p != nil && mode != authNone {
+		now := time.Now()
+		signed := body
+		switch mode {
+		case authStale:
+			now = now.Add(-time.Hour)
+		case authBroken:
+			signed = append(slices.Clone(body), ' ')
+		}
+		hv, err := auth.Sign(p.acct.Device.DAK, f.domain, p.acct.Name, signed, now, nil)
+		if err != nil {
+			return nil, fmt.Errorf("live: %w", err)
+		}
+		hdr = http.Header{"Authorization": {hv}}
+	}
+	return f.post(ctx, body, hdr, mode == authReplay)
+}
+
+func (f *Fuzzer) post(ctx context.Context, body []byte, hdr http.Header, twice bool) (*target.Exchange, error) {
+	f.requests.Add(1)
+	ex, err := f.cfg.Target.Post(ctx, body, hdr)
+	if err != nil || !twice {
+		return ex, err
+	}
+	f.requests.Add(1)
+	return f.cfg.Target.Post(ctx, body, hdr)
+}
+
+// Run runs the campaign.
+func (f *Fuzzer) Run(ctx context.Context) (*Summary, error) {
+	f.start = time.Now()
+	fmt.Fprintf(f.cfg.Log, "live fuzz: seed %d, portal %s, domain %s\n", f.cfg.Seed, f.cfg.PortalURL, f.domain)
+	var err error
+	if f.main, err = f.createParty(ctx, "main", 0); err != nil {
+		return nil, err
+	}
+	if f.other, err = f.createParty(ctx, "other", 0); err != nil {
+		return nil, err
+	}
+	if f.cfg.Duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, f.cfg.Duration)
+		defer cancel()
+	}
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var firstErr error
+	var errOnce sync.Once
+	for range f.cfg.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				i := next.Add(1) - 1
+				if f.cfg.MaxRequests > 0 && i >= f.cfg.MaxRequests {
+					return
+				}
+				if err := f.runCase(ctx, i); err != nil && ctx.Err() == nil {
+					errOnce.Do(func() { firstErr = err; stop() })
+					return
+				}
+				if f.done() {
+					stop()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	return f.summary(next.Load()), nil
+}
+
+func (f *Fuzzer) done() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.stopClass) == 0 {
+		return false
+	}
+	for c := range f.stopClass {
+		if f.sum.ByClass[c] == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func (f *Fuzzer) summary(cases int64) *Summary {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s := f.sum
+	s.Cases = min(cases, max(f.cfg.MaxRequests, cases))
+	if f.cfg.MaxRequests > 0 {
+		s.Cases = min(cases, f.cfg.MaxRequests)
+	}
+	s.Requests = f.requests.Load()
+	s.Elapsed = time.Since(f.start)
+	s.PerSecond = float64(s.Requests) / s.Elapsed.Seconds()
+	if n := len(f.probes); n >= 2 {
+		w := max(1, min(5, n/2))
+		s.ProbeFirst, s.ProbeLast = median(f.probes[:w]), median(f.probes[n-w:])
+		if s.ProbeLast > 20*s.ProbeFirst && s.ProbeLast > 200*time.Millisecond {
+			s.ByClass[ClassLatencyGrowth]++
+		}
+	}
+	return &s
+}
+
+func median(ds []time.Duration) time.Duration {
+	c := slices.Clone(ds)
+	slices.Sort(c)
+	return c[len(c)/2]
+}
+
+// caseRand is the random source of case i: every choice flows from the printed seed.
+func (f *Fuzzer) caseRand(i int64) *rand.Rand {
+	return rand.New(rand.NewPCG(uint64(f.cfg.Seed), uint64(i)))
+}
+
+// runCase builds, mutates, sends and judges case i.
+func (f *Fuzzer) runCase(ctx context.Context, i int64) error {
+	if i%int64(f.cfg.ProbeEvery) == 0 {
+		if ex, err := f.post(ctx, []byte(`{"Hello":{}}`), nil, false); err == nil && ex.Problem == "" {
+			f.mu.Lock()
+			f.probes = append(f.probes, ex.Duration)
+			f.mu.Unlock()
+		}
+	}
+	r := f.caseRand(i)
+	t := f.templates[r.IntN(len(f.templates))]
+	b, err := t.build(ctx, f, r, f.inst.Add(1))
+	if err != nil {
+		return err
+	}
+	tree, err := parseTree(b.Body)
+	if err != nil {
+		return err
+	}
+	var muts []Mutation
+	if r.IntN(20) > 0 {
+		muts = generate(r, f.sp, b, tree)
+	}
+	res, err := f.execute(ctx, b, muts)
+	if err != nil || res == nil {
+		return err
+	}
+	for _, fd := range res.findings {
+		f.record(ctx, i, t, muts, fd, res)
+	}
+	return nil
+}
+
+// result is one executed case.
+type result struct {
+	ci       caseInfo
+	body     []byte
+	mode     authMode
+	hdr      http.Header
+	ex       *target.Exchange
+	base     *base
+	findings []Finding
+}
+
+// render applies mutations to a base request: the body, the auth mode and extra headers.
+func render(b *base, muts []Mutation) (body []byte, mode authMode, hdr http.Header, applied []bool, err error) {
+	tree, err := parseTree(b.Body)
+	if err != nil {
+		return nil, "", nil, nil, err
+	}
+	applied = applyTree(tree, muts)
+	body = tree.encode()
+	mode = authNone
+	if b.Signer != nil {
+		mode = authSign
+	}
+	for _, m := range muts {
+		switch m.Op {
+		case OpTruncate:
+			n, _ := strconv.Atoi(m.Arg)
+			body = body[:min(max(n, 0), len(body))]
+		case OpOversize:
+			n, _ := strconv.Atoi(m.Arg)
+			if pad := min(n, 64<<20) - len(body); pad > 0 {
+				body = append(body, strings.Repeat(" ", pad)...)
+			}
+		case OpNoAuth:
+			mode = authNone
+		case OpStaleAuth:
+			mode = authStale
+		case OpBrokenAuth:
+			mode = authBroken
+		case OpReplay:
+			mode = authReplay
+		case OpWrongHost:
+			hdr = http.Header{"Host": {m.Arg}}
+		}
+	}
+	if b.Signer == nil {
+		mode = authNone
+	}
+	return body, mode, hdr, applied, nil
+}
+
+func (f *Fuzzer) execute(ctx context.Context, b *base, muts []Mutation) (*result, error) {
+	body, mode, hdr, applied, err := render(b, muts)
+	if err != nil {
+		return nil, err
+	}
+	ci := caseInfo{Template: b.Template, Tx: b.Tx, Signed: b.Signed, HasSigner: b.Signer != nil, MustSucceed: b.MustSucceed,
+		Other: b.Other, Mutations: muts, Applied: applied}
+	if b.Signer != nil {
+		ci.Self = b.Signer.acct.Name
+	}
+	ex, err := f.sendWith(ctx, body, b.Signer, mode, hdr)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return &result{ci: ci, body: body, mode: mode, hdr: hdr, ex: ex, base: b, findings: judge(&ci, body, ex)}, nil
+}
+
+func (f *Fuzzer) sendWith(ctx context.Context, body []byte, p *party, mode authMode, extra http.Header) (*target.Exchange, error) {
+	if extra == nil {
+		return f.send(ctx, body, p, mode)
+	}
+	var hdr http.Header
+	if p != nil && mode != authNone {
+		hv, err := auth.Sign(p.acct.Device.DAK, f.domain, p.acct.Name, body, time.Now(), nil)
+		if err != nil {
+			return nil, fmt.Errorf("live: %w", err)
+		}
+		hdr = http.Header{"Authorization": {hv}}
+	} else {
+		hdr = http.Header{}
+	}
+	for k, v := range extra {
+		hdr[k] = v
+	}
+	return f.post(ctx, body, hdr, mode == authReplay)
+}
+
+// record counts a finding and, for the first few of its class, minimises and saves it.
+func (f *Fuzzer) record(ctx context.Context, i int64, t template, muts []Mutation, fd Finding, res *result) {
+	f.mu.Lock()
+	f.sum.ByClass[fd.Class]++
+	first := f.sum.ByClass[fd.Class] == 1
+	if first {
+		f.sum.FirstAt[fd.Class] = time.Since(f.start)
+		f.sum.FirstCase[fd.Class] = i
+	}
+	save := f.savedN[fd.Class] < f.cfg.SavePerClass
+	if save {
+		f.savedN[fd.Class]++
+	}
+	f.mu.Unlock()
+	if first {
+		fmt.Fprintf(f.cfg.Log, "finding %s at case %d (%s) [%s]: %s\n", fd.Class, i, time.Since(f.start).Round(time.Millisecond), t.name, fd.Observed)
+	}
+	if !save {
+		return
+	}
+	minRes := f.minimise(ctx, t, muts, fd.Class, res)
+	rep := f.reproducer(minRes, fd.Class)
+	s := Saved{Finding: fd, Reproducer: rep}
+	if f.cfg.OutDir != "" {
+		path, err := rep.Save(f.cfg.OutDir)
+		if err != nil {
+			fmt.Fprintf(f.cfg.Log, "saving reproducer: %v\n", err)
+		}
+		s.File = path
+	}
+	f.mu.Lock()
+	f.sum.Saved = append(f.sum.Saved, s)
+	f.mu.Unlock()
+}
+
+func hasClass(fs []Finding, class string) bool {
+	for _, f := range fs {
+		if f.Class == class {
+			return true
+		}
+	}
+	return false
+}
+
+// slowClass findings cost a timeout per attempt: shrink them less.
+func slowClass(c string) bool { return c == ClassHang }
+
+// minimise shrinks the mutation list, then the body (by dropping members), while the finding
+// of the class persists. Each attempt uses a fresh template instance, so that state the first
+// attempt left (a created account) does not decide the next.
+func (f *Fuzzer) minimise(ctx context.Context, t template, muts []Mutation, class string, res *result) *result {
+	best := res
+	budget := 24
+	if slowClass(class) {
+		budget = 3
+	}
+	try := func(ms []Mutation) *result {
+		if budget <= 0 || ctx.Err() != nil {
+			return nil
+		}
+		budget--
+		b, err := t.build(ctx, f, f.caseRand(-1), f.inst.Add(1))
+		if err != nil {
+			return nil
+		}
+		r, err := f.execute(ctx, b, ms)
+		if err != nil || r == nil || !hasClass(r.findings, class) {
+			return nil
+		}
+		return r
+	}
+	cur := slices.Clone(muts)
+	for i := 0; i < len(cur) && len(cur) > 1; {
+		cand := slices.Delete(slices.Clone(cur), i, i+1)
+		if r := try(cand); r != nil {
+			cur, best = cand, r
+			continue
+		}
+		i++
+	}
+	if slowClass(class) {
+		return best
+	}
+	// Shrink the body: drop members the finding does not need, deepest first.
+	tree, err := parseTree(best.base.Body)
+	if err != nil {
+		return best
+	}
+	ss := sites(f.sp, tree)
+	sort.SliceStable(ss, func(a, b int) bool { return len(ss[a].Path) > len(ss[b].Path) })
+	for _, s := range ss {
+		if !s.Member || len(s.Path) < 2 || s.Type == "tag" {
+			continue
+		}
+		cand := append(slices.Clone(cur), Mutation{Op: OpDrop, Path: s.Path})
+		if r := try(cand); r != nil {
+			cur, best = cand, r
+		}
+	}
+	return best
+}

@@ -1,0 +1,122 @@
+package live
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/meshconform/meshconform/harness/target"
+	"github.com/meshconform/meshconform/reference/portal"
+)
+
+// startPortal serves a reference portal with the given knobs and returns a target for it.
+func startPortal(t testing.TB, bugs ...string) (*target.HTTP, string) {
+	t.Helper()
+	cfg := portal.Config{HangDelay: 5 * time.Second}
+	for _, b := range bugs {
+		must(t, cfg.Bugs.Set(b))
+	}
+	url, stop, err := portal.StartLoopback(context.Background(), cfg)
+	must(t, err)
+	t.Cleanup(stop)
+	tg, err := target.New(target.Options{URL: url, Timeout: time.Second})
+	must(t, err)
+	t.Cleanup(tg.Close)
+	return tg, url
+}
+
+func campaign(t testing.TB, tg *target.HTTP, url string, seed, n int64, out string, stop ...string) *Summary {
+	t.Helper()
+	f, err := New(Config{Target: tg, PortalURL: url, Seed: seed, MaxRequests: n, OutDir: out, StopWhen: stop, Log: testLog{t}})
+	must(t, err)
+	s, err := f.Run(context.Background())
+	must(t, err)
+	return s
+}
+
+// must stops the test on an error (testify's go.sum entries are incomplete in this module).
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+type testLog struct{ t testing.TB }
+
+func (l testLog) Write(p []byte) (int, error) { l.t.Log(string(p)); return len(p), nil }
+
+func TestCleanPortalNoFindings(t *testing.T) {
+	n := int64(400)
+	if testing.Short() {
+		n = 100
+	}
+	tg, url := startPortal(t)
+	s := campaign(t, tg, url, 1, n, "")
+	if len(s.ByClass) != 0 {
+		t.Fatalf("a conforming portal shows no finding, got %v", s.ByClass)
+	}
+	if s.Cases != n || s.Requests <= n {
+		t.Fatalf("cases %d requests %d, want %d cases and more requests", s.Cases, s.Requests, n)
+	}
+}
+
+// inputKnobs are the reference portal's knobs about input handling, with the finding class the
+// fuzzer must report for each.
+var inputKnobs = []struct {
+	knob, class string
+	short       bool // cheap enough for -short
+}{
+	{"crash-on-deep-nesting", ClassServerError, true},
+	{"no-body-limit", ClassBodyLimit, false},
+	{"hang-on-huge-string", ClassHang, false},
+	{"accept-unsigned-profile", ClassBadSignature, false},
+	{"accept-wrong-device-signature", ClassBadSignature, false},
+	{"accept-unsigned-result", ClassBadSignature, false},
+	{"accept-result-not-admin-signed", ClassBadSignature, false},
+	{"skip-authentication", ClassUnauthenticated, true},
+	{"transfer-unauthenticated", ClassUnauthenticated, false},
+	{"accept-replayed-request", ClassReplay, false},
+	{"accept-stale-time", ClassStale, false},
+	{"reject-unknown-members", ClassUnknownRefused, true},
+	{"http-status-always-200", ClassStatusMismatch, true},
+	{"omit-status", ClassMissingStatus, true},
+	{"untagged-responses", ClassUntagged, true},
+	{"skip-host-check", ClassWrongHost, false},
+	{"cross-account-auth", ClassWrongParty, false},
+	{"empty-get-lists-accounts", ClassEnumeration, false},
+}
+
+// TestFindsInputKnobs runs a fixed-seed campaign against each knob and requires its class
+// within a bounded number of cases.
+func TestFindsInputKnobs(t *testing.T) {
+	const seed, limit = 7, 3000
+	for _, k := range inputKnobs {
+		t.Run(k.knob, func(t *testing.T) {
+			if testing.Short() && !k.short {
+				t.Skip("-short: cheap knobs only")
+			}
+			tg, url := startPortal(t, k.knob)
+			out := t.TempDir()
+			s := campaign(t, tg, url, seed, limit, out, k.class)
+			if s.ByClass[k.class] == 0 {
+				t.Fatalf("%s: no %s finding in %d cases (found %v)", k.knob, k.class, s.Cases, s.ByClass)
+			}
+			t.Logf("%s: %s at case %d after %s", k.knob, k.class, s.FirstCase[k.class], s.FirstAt[k.class].Round(time.Millisecond))
+			var saved *Saved
+			for i := range s.Saved {
+				if s.Saved[i].Class == k.class {
+					saved = &s.Saved[i]
+				}
+			}
+			if saved == nil || saved.File == "" {
+				t.Fatalf("no reproducer saved for %s", k.class)
+			}
+			still, rep, err := Replay(context.Background(), saved.File, tg, "")
+			must(t, err)
+			if !still {
+				t.Fatalf("replay on the same portal: %s", rep)
+			}
+		})
+	}
+}

@@ -1,0 +1,237 @@
+package live
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/meshconform/meshconform/harness/target"
+	"github.com/meshconform/meshconform/reference/auth"
+	"github.com/meshconform/meshconform/reference/keys"
+	"github.com/meshconform/meshconform/reference/wire"
+)
+
+// Format identifies a reproducer file.
+const Format = "meshconform-live-reproducer/1"
+
+// ErrReproducer reports a file that is not a usable reproducer.
+var ErrReproducer = errors.New("not a live-fuzzer reproducer")
+
+// AuthMaterial is what re-signing an authenticated request needs: a reproducer replays with a
+// fresh time and nonce, since the portal remembers the old nonce (NOTE-AUTH).
+type AuthMaterial struct {
+	Account string `json:"account"`
+	Alg     string `json:"alg"`
+	// Seed is the DeviceAuthenticationKey's private seed (a throw-away key of the campaign).
+	Seed string `json:"seed"`
+	Mode string `json:"mode"` // sign, stale, broken or replay
+}
+
+// Reproducer is a saved, minimised finding.
+type Reproducer struct {
+	Format     string            `json:"format"`
+	Class      string            `json:"class"`
+	Expected   string            `json:"expected"`
+	Observed   observed          `json:"observed"`
+	Seed       int64             `json:"seed"`
+	Portal     string            `json:"portal"`
+	Domain     string            `json:"domain"`
+	Case       caseInfo          `json:"case"`
+	Body       string            `json:"body,omitempty"`       // the request body, when valid UTF-8
+	BodyBase64 string            `json:"bodyBase64,omitempty"` // otherwise
+	Headers    map[string]string `json:"headers,omitempty"`    // as sent, Authorization aside
+	Auth       *AuthMaterial     `json:"auth,omitempty"`
+	// Setup are unauthenticated requests sent first on replay (CreateAccount, ConnectStart),
+	// so that the accounts the request names exist on a fresh portal.
+	Setup []string `json:"setup,omitempty"`
+}
+
+func (f *Fuzzer) reproducer(res *result, class string) *Reproducer {
+	rep := &Reproducer{Format: Format, Class: class, Observed: observe(res.ex), Seed: f.cfg.Seed,
+		Portal: f.cfg.PortalURL, Domain: f.domain, Case: res.ci}
+	for _, fd := range res.findings {
+		if fd.Class == class {
+			rep.Expected = fd.Expected
+		}
+	}
+	rep.setBody(res.body)
+	for k, v := range res.hdr {
+		if !strings.EqualFold(k, "Authorization") && len(v) > 0 {
+			if rep.Headers == nil {
+				rep.Headers = map[string]string{}
+			}
+			rep.Headers[k] = v[0]
+		}
+	}
+	if p := res.base.Signer; p != nil {
+		k := p.acct.Device.DAK
+		rep.Auth = &AuthMaterial{Account: p.acct.Name, Alg: k.Algorithm().String(), Seed: wire.EncodeBase64(k.Seed()),
+			Mode: string(res.mode)}
+		if res.mode == authNone {
+			rep.Auth.Mode = "none"
+		}
+	}
+	for _, s := range res.base.Setup {
+		rep.Setup = append(rep.Setup, string(s))
+	}
+	return rep
+}
+
+func (r *Reproducer) setBody(b []byte) {
+	if json.Valid(b) || (strings.ToValidUTF8(string(b), "") == string(b) && len(b) < 1<<20) {
+		r.Body = string(b)
+		return
+	}
+	r.BodyBase64 = wire.EncodeBase64(b)
+}
+
+// RequestBody returns the saved request bytes.
+func (r *Reproducer) RequestBody() ([]byte, error) {
+	if r.BodyBase64 != "" {
+		b, err := wire.DecodeBase64(r.BodyBase64)
+		if err != nil {
+			return nil, fmt.Errorf("live: %w: bodyBase64: %w", ErrReproducer, err)
+		}
+		return b, nil
+	}
+	return []byte(r.Body), nil
+}
+
+// Save writes the reproducer into dir, named by class and content hash.
+func (r *Reproducer) Save(dir string) (string, error) {
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return "", fmt.Errorf("live: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("live: %w", err)
+	}
+	h := sha256.Sum256(data)
+	path := filepath.Join(dir, r.Class+"-"+hex.EncodeToString(h[:6])+".json")
+	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+		return "", fmt.Errorf("live: %w", err)
+	}
+	return path, nil
+}
+
+// Load reads a reproducer file.
+func Load(path string) (*Reproducer, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("live: %w", err)
+	}
+	var r Reproducer
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("live: %w: %w", ErrReproducer, err)
+	}
+	if r.Format != Format {
+		return nil, fmt.Errorf("live: %w: format %q", ErrReproducer, r.Format)
+	}
+	if r.Class == "" {
+		return nil, fmt.Errorf("live: %w: no class", ErrReproducer)
+	}
+	return &r, nil
+}
+
+// IsReproducer reports whether path is a live-fuzzer reproducer file (so that `meshconform
+// replay` can tell it from a check ID).
+func IsReproducer(path string) bool {
+	if !strings.HasSuffix(path, ".json") {
+		return false
+	}
+	_, err := Load(path)
+	return err == nil
+}
+
+// Replay re-sends a reproducer to tg: its setup requests, then the request, re-signed with a
+// fresh time and nonce under domain (default: the one recorded). stillFailing is true when the
+// finding's class shows again; report says what was seen.
+func Replay(ctx context.Context, path string, tg *target.HTTP, domain string) (stillFailing bool, report string, err error) {
+	r, err := Load(path)
+	if err != nil {
+		return false, "", err
+	}
+	if tg == nil {
+		return false, "", fmt.Errorf("live: %w: no target", ErrConfig)
+	}
+	if domain == "" {
+		domain = r.Domain
+	}
+	body, err := r.RequestBody()
+	if err != nil {
+		return false, "", err
+	}
+	for _, s := range r.Setup {
+		if _, err := tg.Post(ctx, []byte(s), nil); err != nil {
+			return false, "", fmt.Errorf("live: setup: %w", err)
+		}
+	}
+	hdr := http.Header{}
+	for k, v := range r.Headers {
+		hdr.Set(k, v)
+	}
+	twice := false
+	if a := r.Auth; a != nil && a.Mode != "none" {
+		alg, err := keys.ParseAlgorithm(a.Alg)
+		if err != nil {
+			return false, "", fmt.Errorf("live: %w: %w", ErrReproducer, err)
+		}
+		seed, err := wire.DecodeBase64(a.Seed)
+		if err != nil {
+			return false, "", fmt.Errorf("live: %w: auth seed: %w", ErrReproducer, err)
+		}
+		k, err := keys.FromSeed(alg, seed)
+		if err != nil {
+			return false, "", fmt.Errorf("live: %w: %w", ErrReproducer, err)
+		}
+		now, signed := time.Now(), body
+		switch authMode(a.Mode) {
+		case authStale:
+			now = now.Add(-time.Hour)
+		case authBroken:
+			signed = append(append([]byte(nil), body...), ' ')
+		case authReplay:
+			twice = true
+		}
+		hv, err := auth.Sign(k, domain, a.Account, signed, now, nil)
+		if err != nil {
+			return false, "", fmt.Errorf("live: %w", err)
+		}
+		hdr.Set("Authorization", hv)
+	}
+	ex, err := tg.Post(ctx, body, hdr)
+	if err == nil && twice {
+		ex, err = tg.Post(ctx, body, hdr)
+	}
+	if err != nil {
+		return false, "", fmt.Errorf("live: %w", err)
+	}
+	fs := judge(&r.Case, body, ex)
+	still := hasClass(fs, r.Class)
+	verdict := "fixed"
+	if still {
+		verdict = "still failing"
+	}
+	report = fmt.Sprintf("%s: %s (%s): expected %s; observed %s", verdict, r.Class, strings.Join(mutationStrings(r.Case.Mutations), ", "),
+		r.Expected, describe(ex))
+	return still, report, nil
+}
+
+func mutationStrings(ms []Mutation) []string {
+	out := make([]string, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, m.String())
+	}
+	if len(out) == 0 {
+		out = append(out, "no mutation")
+	}
+	return out
+}

@@ -1,0 +1,441 @@
+package testportal
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"reflect"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/meshconform/meshconform/reference/auth"
+	"github.com/meshconform/meshconform/reference/client"
+	"github.com/meshconform/meshconform/reference/keys"
+	"github.com/meshconform/meshconform/reference/mesh"
+	"github.com/meshconform/meshconform/reference/portal"
+)
+
+// Bounds that keep a hostile portal from hurting the harness that runs it.
+const (
+	maxRecordedBody = 1 << 20
+	hugeSize        = 256 << 20
+	neverEndingCap  = 1 << 30
+	// stallLimit ends a slow or stalled answer even if the client never gives up; the shim
+	// kills a client long before.
+	stallLimit = 60 * time.Second
+	slowPeriod = 200 * time.Millisecond
+)
+
+// ErrStart reports a portal that could not be started.
+var ErrStart = errors.New("testportal: start")
+
+// Options configure a test portal.
+type Options struct {
+	Fault Fault
+	// Domain is the portal's DNS name (default "localhost").
+	Domain string
+	// URLHost is the host written in URL (default: Domain when it is "localhost", else
+	// 127.0.0.1): a client then needs --host to send the portal's name.
+	URLHost string
+	// Seed and Rate drive the flaky fault (default rate 0.3).
+	Seed uint64
+	Rate float64
+}
+
+// Request is one request the client sent, as received.
+type Request struct {
+	Time   time.Time
+	Server string // "portal", or "redirect" for the server a redirect named
+	Method string
+	Path   string
+	Host   string
+	Header http.Header
+	Body   []byte
+	Tx     string // transaction name, when the body decodes
+	// Injected is what the flaky fault did to this request: "fail", "delay" or "".
+	Injected string
+}
+
+// Server is a running test portal.
+type Server struct {
+	URL    string // the service URL the client is given
+	Domain string
+
+	opts     Options
+	portal   *portal.Portal
+	dataDir  string
+	srv      *httptest.Server
+	elsewhre *httptest.Server
+	attacker *keys.PrivateKey
+
+	mu       sync.Mutex
+	requests []Request
+	rnd      *rand.Rand
+	closed   chan struct{}
+}
+
+// Start starts a test portal on loopback.
+func Start(opts Options) (*Server, error) {
+	if opts.Domain == "" {
+		opts.Domain = "localhost"
+	}
+	if opts.URLHost == "" {
+		opts.URLHost = "127.0.0.1"
+		if opts.Domain == "localhost" {
+			opts.URLHost = "localhost"
+		}
+	}
+	if opts.Rate <= 0 {
+		opts.Rate = 0.3
+	}
+	dir, err := os.MkdirTemp("", "meshconform-testportal-*")
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrStart, err)
+	}
+	cfg := portal.Config{Domain: opts.Domain, DataDir: dir}
+	cfg.Bugs.WrongWitness = opts.Fault == WrongWitness
+	cfg.Bugs.UntaggedResponses = opts.Fault == Untagged
+	p, err := portal.New(cfg)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("%w: %w", ErrStart, err)
+	}
+	// The attacker's key signs forged material: a valid signature by a key the profile does
+	// not name, which only a signature check against the profile can catch.
+	atk, err := keys.Generate(keys.Ed448, nil)
+	if err != nil {
+		p.Close()
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("%w: %w", ErrStart, err)
+	}
+	s := &Server{Domain: opts.Domain, opts: opts, portal: p, dataDir: dir, attacker: atk,
+		rnd: rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)), closed: make(chan struct{})}
+	s.elsewhre = httptest.NewServer(s.recording("redirect", p.Handler()))
+	s.srv = httptest.NewUnstartedServer(s.recording("portal", http.HandlerFunc(s.serve)))
+	scheme := "http"
+	if opts.Fault == TLSSelfSigned {
+		s.srv.StartTLS()
+		scheme = "https"
+	} else {
+		s.srv.Start()
+	}
+	port := s.srv.Listener.Addr().(*net.TCPAddr).Port
+	s.URL = fmt.Sprintf("%s://%s%s", scheme, net.JoinHostPort(opts.URLHost, strconv.Itoa(port)), portal.Path)
+	return s, nil
+}
+
+// Close stops both servers and removes the store. Handlers that stream or stall stop at once.
+func (s *Server) Close() {
+	close(s.closed)
+	s.srv.CloseClientConnections()
+	s.elsewhre.CloseClientConnections()
+	s.srv.Close()
+	s.elsewhre.Close()
+	s.portal.Close()
+	os.RemoveAll(s.dataDir)
+}
+
+// Requests returns every request received so far, on both servers, in order.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+// Direct returns a client that talks to the portal's own handler in-process, without faults or
+// recording: how a check sets up accounts and approvals the client under test then meets.
+func (s *Server) Direct() *client.Client {
+	return &client.Client{URL: "http://" + s.Domain + portal.Path,
+		HTTP: &http.Client{Transport: handlerTransport{s.portal.Handler()}}}
+}
+
+type handlerTransport struct{ h http.Handler }
+
+func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	t.h.ServeHTTP(rec, r)
+	return rec.Result(), nil
+}
+
+// recording reads and records the request, then hands a fresh copy of the body to next.
+func (s *Server) recording(name string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(io.LimitReader(r.Body, maxRecordedBody))
+		rec := Request{Time: time.Now(), Server: name, Method: r.Method, Path: r.URL.Path, Host: r.Host,
+			Header: r.Header.Clone(), Body: body}
+		if req, _, err := mesh.DecodeRequest(body, nil); err == nil {
+			rec.Tx = req.Transaction()
+		}
+		if name == "portal" && s.opts.Fault == Flaky {
+			rec.Injected = s.draw()
+		}
+		s.mu.Lock()
+		idx := len(s.requests)
+		s.requests = append(s.requests, rec)
+		s.mu.Unlock()
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		ctx := context.WithValue(r.Context(), recordKey{}, idx)
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+type recordKey struct{}
+
+// draw decides the flaky fault's action for one request from the seeded source.
+func (s *Server) draw() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch x := s.rnd.Float64(); {
+	case x < s.opts.Rate:
+		return "fail"
+	case x < 2*s.opts.Rate:
+		return "delay"
+	}
+	return ""
+}
+
+func (s *Server) injected(r *http.Request) (string, int) {
+	idx, _ := r.Context().Value(recordKey{}).(int)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requests[idx].Injected, idx
+}
+
+// serve is the front handler: it applies the fault around the reference portal.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	tx := ""
+	body, _ := io.ReadAll(r.Body)
+	if req, _, err := mesh.DecodeRequest(body, nil); err == nil {
+		tx = req.Transaction()
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	switch s.opts.Fault {
+	case Redirect:
+		http.Redirect(w, r, s.elsewhre.URL+portal.Path, http.StatusTemporaryRedirect)
+		return
+	case Stalled:
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		flush(w)
+		s.wait(r, stallLimit)
+		return
+	case Slow:
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		deadline := time.Now().Add(stallLimit)
+		for time.Now().Before(deadline) {
+			if _, err := w.Write([]byte(" ")); err != nil {
+				return
+			}
+			flush(w)
+			if !s.wait(r, slowPeriod) {
+				return
+			}
+		}
+		return
+	case Huge, NeverEnding:
+		s.stream(w, r, tx)
+		return
+	case InvalidJSON:
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"` + responseTag(tx) + `": {"Status": 201, "StatusDescription": "ok",,]`))
+		return
+	case TakenAfterValidate:
+		if tx == "CreateAccount" {
+			writeJSON(w, http.StatusConflict, []byte(`{"CreateResponse":{"Status":409,"StatusDescription":"account already exists"}}`))
+			return
+		}
+	case Flaky:
+		switch inj, idx := s.injected(r); inj {
+		case "fail":
+			code := http.StatusOK
+			if idx%2 == 1 {
+				code = http.StatusServiceUnavailable
+			}
+			writeJSON(w, code, []byte(`{"`+responseTag(tx)+`":{"Status":503,"StatusDescription":"overloaded (injected)"}}`))
+			return
+		case "delay":
+			s.mu.Lock()
+			d := time.Duration(50+s.rnd.IntN(250)) * time.Millisecond
+			s.mu.Unlock()
+			s.wait(r, d)
+		}
+	}
+
+	rec := httptest.NewRecorder()
+	s.portal.Handler().ServeHTTP(rec, r)
+	status, out := rec.Code, rec.Body.Bytes()
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	out, status = s.rewrite(tx, out, status)
+	if s.opts.Fault == Truncated {
+		w.Header().Set("Content-Length", strconv.Itoa(len(out)))
+		w.WriteHeader(status)
+		w.Write(out[:len(out)/2])
+		flush(w)
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+			}
+		}
+		return
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
+	w.WriteHeader(status)
+	w.Write(out)
+}
+
+// wait sleeps d unless the client went away or the server closes; it reports whether the full
+// time passed.
+func (s *Server) wait(r *http.Request, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+	case <-s.closed:
+	}
+	return false
+}
+
+func flush(w http.ResponseWriter) {
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func writeJSON(w http.ResponseWriter, code int, body []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(code)
+	w.Write(body)
+}
+
+func responseTag(tx string) string {
+	if t, ok := mesh.LookupTransaction(tx); ok {
+		return t.Response
+	}
+	return "HelloResponse"
+}
+
+// stream writes a body that starts as the right response and never closes its string.
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, tx string) {
+	w.Header().Set("Content-Type", "application/json")
+	total := int64(neverEndingCap)
+	if s.opts.Fault == Huge {
+		total = hugeSize
+		w.Header().Set("Content-Length", strconv.FormatInt(total, 10))
+	}
+	w.WriteHeader(http.StatusOK)
+	head := []byte(`{"` + responseTag(tx) + `":{"Status":201,"StatusDescription":"`)
+	w.Write(head)
+	chunk := bytes.Repeat([]byte("A"), 64<<10)
+	for sent := int64(len(head)); sent < total; sent += int64(len(chunk)) {
+		n := min(int64(len(chunk)), total-sent)
+		if _, err := w.Write(chunk[:n]); err != nil {
+			return
+		}
+		select {
+		case <-r.Context().Done():
+			return
+		case <-s.closed:
+			return
+		default:
+		}
+	}
+}
+
+// rewrite applies the faults that change a correct response.
+func (s *Server) rewrite(tx string, body []byte, status int) ([]byte, int) {
+	switch s.opts.Fault {
+	case HTTPError:
+		return body, http.StatusInternalServerError
+	case PayloadError:
+		return s.setStatus(tx, body, 409, "refused (injected)"), http.StatusOK
+	case PayloadRedirect:
+		return s.setStatus(tx, body, 307, "http://elsewhere.invalid/.well-known/mmm/"), http.StatusOK
+	case InvalidUTF8:
+		const marker = "meshconform-invalid-utf8-marker"
+		out := s.setStatus(tx, body, -1, marker)
+		return bytes.Replace(out, []byte(marker), []byte("caf\xc3 \xff\xfe"), 1), status
+	case ForgedProfile, UnsignedProfile:
+		if tx != "Get" {
+			return body, status
+		}
+		resp, err := mesh.DecodeResponse(body, tx, nil)
+		if err != nil {
+			return body, status
+		}
+		g := resp.(*mesh.GetResponse)
+		for i := range g.Entries {
+			g.Entries[i] = s.spoil(&g.Entries[i])
+		}
+		return encode(g, body), status
+	case ForgedResult, UnsignedResult:
+		if tx != "ConnectStatus" {
+			return body, status
+		}
+		resp, err := mesh.DecodeResponse(body, tx, nil)
+		if err != nil {
+			return body, status
+		}
+		cs := resp.(*mesh.ConnectStatusResponse)
+		if cs.Result != nil {
+			spoiled := s.spoil(cs.Result)
+			cs.Result = &spoiled
+		}
+		return encode(cs, body), status
+	}
+	return body, status
+}
+
+// spoil re-signs an envelope with the attacker's key, or strips its signatures.
+func (s *Server) spoil(env *mesh.DareMessage) mesh.DareMessage {
+	switch s.opts.Fault {
+	case ForgedProfile, ForgedResult:
+		if forged, err := auth.SignPayload(env.Payload, s.attacker); err == nil {
+			return *forged
+		}
+	}
+	out := mesh.DareMessage{Header: &mesh.DareHeader{}, Payload: env.Payload}
+	if env.Header != nil {
+		h := *env.Header
+		h.Signatures = nil
+		out.Header = &h
+	}
+	return out
+}
+
+func encode(resp mesh.MeshResponse, fallback []byte) []byte {
+	out, err := mesh.EncodeResponse(resp)
+	if err != nil {
+		return fallback
+	}
+	return out
+}
+
+// setStatus rewrites Status (unless code < 0) and StatusDescription of a tagged response.
+func (s *Server) setStatus(tx string, body []byte, code int32, desc string) []byte {
+	resp, err := mesh.DecodeResponse(body, tx, nil)
+	if err != nil {
+		return body
+	}
+	v := reflect.ValueOf(resp).Elem()
+	if f := v.FieldByName("Status"); code >= 0 && f.IsValid() && f.CanSet() {
+		f.Set(reflect.ValueOf(mesh.Int(code)))
+	}
+	if f := v.FieldByName("StatusDescription"); f.IsValid() && f.CanSet() {
+		f.SetString(desc)
+	}
+	return encode(resp, body)
+}
