@@ -238,4 +238,3 @@ func bodyOf(ex *target.Exchange) []byte {
 	}
 	return ex.Response.Body
 }
-

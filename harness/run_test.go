@@ -252,8 +252,8 @@ func TestPanicIsHarnessError(t *testing.T) {
 	tg := echoPortal(t)
 	checks := []Check{
 		check("a.panics", MUST, func(ctx context.Context, t *T) {
-			var m map[string]int
-			m["boom"] = 1 // a nil-map write: a bug in the check
+			var m []int
+			_ = m[len(m)] // an index out of range: a bug in the check
 		}),
 		check("b.after", MUST, passing),
 	}

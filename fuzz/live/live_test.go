@@ -112,10 +112,19 @@ func TestFindsInputKnobs(t *testing.T) {
 			if saved == nil || saved.File == "" {
 				t.Fatalf("no reproducer saved for %s", k.class)
 			}
-			still, rep, err := Replay(context.Background(), saved.File, tg, "")
+			// The reproducer carries its setup: it reproduces on a fresh portal with the knob,
+			// and a conforming portal shows it fixed.
+			fresh, _ := startPortal(t, k.knob)
+			still, rep, err := Replay(context.Background(), saved.File, fresh, "")
 			must(t, err)
 			if !still {
-				t.Fatalf("replay on the same portal: %s", rep)
+				t.Fatalf("replay on a fresh portal with the knob: %s", rep)
+			}
+			clean, _ := startPortal(t)
+			still, rep, err = Replay(context.Background(), saved.File, clean, "")
+			must(t, err)
+			if still {
+				t.Fatalf("replay on a conforming portal: %s", rep)
 			}
 		})
 	}

@@ -292,9 +292,19 @@ func applyOne(tree *node, m Mutation) bool {
 	case OpBadUTF8:
 		return tree.replace(m.Path, &node{Kind: kRaw, Text: "\"a\xff\xfe\xc0\x80b\xed\xa0\x80\""})
 	case OpDeep:
+		// A decoder checks a known member's type before it descends, so the nesting goes into
+		// an unknown member, which a decoder must skip through (and bound) whatever its type.
 		n, _ := strconv.Atoi(m.Arg)
 		n = min(max(n, 1), 1<<20)
-		return tree.replace(m.Path, &node{Kind: kRaw, Text: strings.Repeat("[", n) + strings.Repeat("]", n)})
+		deep := &node{Kind: kRaw, Text: strings.Repeat("[", n) + strings.Repeat("]", n)}
+		switch {
+		case cur.Kind == kObject:
+			cur.Members = append(cur.Members, member{Name: "FuzzDeep", Value: deep})
+		case parent.Kind == kObject:
+			parent.Members = slices.Insert(parent.Members, pos+1, member{Name: "FuzzDeep", Value: deep})
+		default:
+			return tree.replace(m.Path, deep)
+		}
 	case OpUnknownMember:
 		if cur.Kind != kObject {
 			return false

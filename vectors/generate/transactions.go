@@ -27,7 +27,9 @@ type txCase struct {
 	steps                             []vectors.Step
 }
 
-func create(a string) vectors.Step { return vectors.Step{Op: "CreateAccount", Account: a, ExpectStatus: ok201} }
+func create(a string) vectors.Step {
+	return vectors.Step{Op: "CreateAccount", Account: a, ExpectStatus: ok201}
+}
 func start(a, d string) vectors.Step {
 	return vectors.Step{Op: "ConnectStart", Account: a, Device: d, ExpectStatus: ok201}
 }

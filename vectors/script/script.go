@@ -164,7 +164,7 @@ func (b *binding) build(ctx context.Context, st vectors.Step) (mesh.MeshRequest,
 		case "profile-wrong-signer":
 			req.Profile = resign(req.Profile, a.Device.DSK)
 		case "profile-names-other-account":
-			req.Account = b.account(st.Account+"other").Name
+			req.Account = b.account(st.Account + "other").Name
 		case "unsigned-device":
 			req.Device = stripSignatures(req.Device)
 		}
@@ -371,4 +371,3 @@ func checkFields(resp mesh.MeshResponse, st vectors.Step) string {
 	}
 	return ""
 }
-

@@ -13,22 +13,22 @@ import (
 
 // knobFails names the transaction vectors each knob must make fail.
 var knobFails = map[string][]string{
-	"accept-unsigned-profile":        {"CreateAccount/unsigned-profile"},
-	"create-ignores-profile-account": {"CreateAccount/profile-names-other-account"},
-	"skip-authentication":            {"DeleteAccount/unauthenticated", "Publish/unauthenticated", "ConnectPending/unauthenticated", "ConnectComplete/unauthenticated"},
-	"accept-replayed-request":        {"DeleteAccount/replayed"},
-	"accept-stale-time":              {"Publish/stale-authentication"},
-	"cross-account-auth":             {"DeleteAccount/other-account"},
-	"get-after-delete":               {"DeleteAccount/valid"},
-	"delete-removes-profiles":        {"DeleteAccount/keeps-profile"},
-	"ignore-max-entries":             {"Get/max-entries"},
-	"empty-get-lists-accounts":       {"Get/names-nothing"},
-	"publish-without-account":        {"Publish/without-account"},
-	"accept-wrong-device-signature":  {"Publish/device-wrong-signer", "ConnectStart/request-wrong-signer", "ConnectStart/unsigned-request"},
-	"accept-unsigned-result":         {"ConnectComplete/unsigned-result"},
-	"accept-result-not-admin-signed": {"ConnectComplete/self-signed-result"},
-	"transfer-unauthenticated":       {"Transfer/unauthenticated"},
-	"untagged-responses":             {"Hello/basic", "ValidateAccount/valid"},
+	"accept-unsigned-profile":                {"CreateAccount/unsigned-profile"},
+	"create-ignores-profile-account":         {"CreateAccount/profile-names-other-account"},
+	"skip-authentication":                    {"DeleteAccount/unauthenticated", "Publish/unauthenticated", "ConnectPending/unauthenticated", "ConnectComplete/unauthenticated"},
+	"accept-replayed-request":                {"DeleteAccount/replayed"},
+	"accept-stale-time":                      {"Publish/stale-authentication"},
+	"cross-account-auth":                     {"DeleteAccount/other-account"},
+	"get-after-delete":                       {"DeleteAccount/valid"},
+	"delete-removes-profiles":                {"DeleteAccount/keeps-profile"},
+	"ignore-max-entries":                     {"Get/max-entries"},
+	"empty-get-lists-accounts":               {"Get/names-nothing"},
+	"publish-without-account":                {"Publish/without-account"},
+	"accept-wrong-device-signature":          {"Publish/device-wrong-signer", "ConnectStart/request-wrong-signer", "ConnectStart/unsigned-request"},
+	"accept-unsigned-result":                 {"ConnectComplete/unsigned-result"},
+	"accept-result-not-admin-signed":         {"ConnectComplete/self-signed-result"},
+	"transfer-unauthenticated":               {"Transfer/unauthenticated"},
+	"untagged-responses":                     {"Hello/basic", "ValidateAccount/valid"},
 	"validate-incomplete-invalid-characters": nil, // no vector: Valid is still false; the conformance check covers it
 }
 

@@ -39,7 +39,6 @@ type schema struct {
 	Transactions []transaction
 }
 
-var primitives = map[string]bool{"String": true, "Binary": true, "Integer": true, "Boolean": true, "DateTime": true}
 
 // Generate returns the formatted Go source for the schema.
 func Generate(schemaJSON []byte) ([]byte, error) {

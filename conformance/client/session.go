@@ -1,0 +1,185 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/meshconform/meshconform/harness"
+	"github.com/meshconform/meshconform/harness/shim"
+	"github.com/meshconform/meshconform/harness/target"
+	"github.com/meshconform/meshconform/harness/testportal"
+	"github.com/meshconform/meshconform/reference/client"
+	"github.com/meshconform/meshconform/reference/keys"
+)
+
+// Env is what every client check needs.
+type Env struct {
+	Shim *shim.Shim
+}
+
+// session is one check's test portal and the client runs against it.
+type session struct {
+	t    *harness.T
+	env  Env
+	ps   *testportal.Server
+	host string // --host, when set
+	dir  string
+	runs []*shim.Result
+}
+
+// defaultDomain is the test portals' name unless a check needs another: an IP address, so
+// that a client which puts the dialled address in Host (the host-ip knob) still meets a portal
+// that answers, and only the Host checks see the difference.
+const defaultDomain = "127.0.0.1"
+
+// start starts a test portal for the check and arranges for it to be closed, and for every
+// request it received to be recorded as an exchange, when the check ends.
+func start(ctx context.Context, t *harness.T, env Env, opts testportal.Options) *session {
+	if opts.Domain == "" {
+		opts.Domain = defaultDomain
+	}
+	opts.Seed = t.Seed()
+	ps, err := testportal.Start(opts)
+	if err != nil {
+		t.Skip("the test portal could not start: " + err.Error())
+	}
+	dir, err := os.MkdirTemp("", "meshconform-client-*")
+	if err != nil {
+		ps.Close()
+		t.Skip("no temporary directory: " + err.Error())
+	}
+	return &session{t: t, env: env, ps: ps, dir: dir}
+}
+
+// close records what the client sent and removes everything the check made.
+func (s *session) close() {
+	s.ps.Close()
+	for _, r := range s.ps.Requests() {
+		u := "http://" + r.Host + r.Path
+		if r.Server != "portal" {
+			u = "redirect-target://" + r.Host + r.Path
+		}
+		s.t.Record(&target.Exchange{Started: r.Time, Request: target.Request{Method: r.Method, URL: u, Host: r.Host,
+			Header: r.Header, Body: r.Body}, Response: &target.Response{Status: http.StatusOK}})
+	}
+	os.RemoveAll(s.dir)
+}
+
+// state names a state directory of this check (created by the client on first use, as the
+// contract says).
+func (s *session) state(name string) string { return filepath.Join(s.dir, name) }
+
+// run runs one operation of the client with the given state directory. A crash or hang ends
+// the check with a failure unless allowHang is set: whatever else the check was about, a client
+// that dies on a portal's answer has failed it.
+func (s *session) run(ctx context.Context, state string, op ...string) *shim.Result {
+	r := s.env.Shim.Run(ctx, shim.Invocation{Portal: s.ps.URL, State: s.state(state), Host: s.host, Op: op})
+	s.runs = append(s.runs, r)
+	s.t.Logf("%s", r.Summary())
+	switch r.Class {
+	case shim.ClassCrash:
+		s.t.Fail(harness.Finding{Message: "the client crashed: " + r.Summary(), Observed: string(tail(r.Stderr))})
+	case shim.ClassHang:
+		s.t.Failf("the client hung: %s (it must bound every exchange by its --timeout %s)", r.Summary(), s.env.Shim.RequestTimeout)
+	case shim.ClassNoStart:
+		s.t.Skip("the client binary could not be started: " + r.Err)
+	case shim.ClassUnimplemented:
+		s.t.Unimplemented(fmt.Sprintf("the client does not implement %q (exit %d)", strings.Join(op, " "), shim.ExitUnimplemented))
+	}
+	return r
+}
+
+// mustSucceed runs an operation that a conforming client completes against this portal.
+func (s *session) mustSucceed(ctx context.Context, state string, op ...string) *shim.Result {
+	r := s.run(ctx, state, op...)
+	if r.Class != shim.ClassOK {
+		s.t.Failf("%q should succeed against this portal: %s", strings.Join(op, " "), r.Summary())
+	}
+	return r
+}
+
+// mustRefuse runs an operation that a conforming client refuses: exit 1, with the configured
+// error string for id when the configuration maps it.
+func (s *session) mustRefuse(ctx context.Context, id, why, state string, op ...string) *shim.Result {
+	r := s.run(ctx, state, op...)
+	switch r.Class {
+	case shim.ClassRefused:
+	case shim.ClassOK:
+		s.t.Failf("the client accepted %s: %q exited 0; it must refuse (exit 1)", why, strings.Join(op, " "))
+	case shim.ClassUsage:
+		s.t.Failf("the client answered %q with a usage error (exit 2) instead of refusing %s (exit 1): %s", strings.Join(op, " "), why, r.Summary())
+	default:
+		s.t.Failf("unexpected result for %q: %s", strings.Join(op, " "), r.Summary())
+	}
+	if ok, want := s.env.Shim.Contains(r, id); !ok {
+		s.t.Failf("the client refused %s but its error does not name it: stderr lacks %q (the %s error of the configuration): %s", why, want, id, r.Summary())
+	}
+	if len(strings.TrimSpace(string(r.Stderr))) == 0 {
+		s.t.Failf("the client refused %s without saying why: nothing on stderr", why)
+	}
+	return r
+}
+
+func tail(b []byte) []byte {
+	const n = 2000
+	if len(b) > n {
+		return b[len(b)-n:]
+	}
+	return b
+}
+
+// account creates an account with an administration device directly on the portal behind the
+// faults, so that a check of the device side does not depend on the client's own Create.
+func (s *session) account(ctx context.Context, name string) *client.Account {
+	m, err := client.NewMaster(keys.Ed448, nil)
+	if err != nil {
+		s.t.Skip("keys: " + err.Error())
+	}
+	d, err := client.NewDevice(keys.Ed448, nil)
+	if err != nil {
+		s.t.Skip("keys: " + err.Error())
+	}
+	a := &client.Account{Name: name, Master: m, Device: d}
+	if _, _, err := s.ps.Direct().CreateAccount(ctx, a); err != nil {
+		s.t.Skip("the test portal refused to set up the account: " + err.Error())
+	}
+	return a
+}
+
+// approveAll approves every verified pending request of a, directly on the portal.
+func (s *session) approveAll(ctx context.Context, a *client.Account) int {
+	c := s.ps.Direct()
+	prs, _, err := c.Pending(ctx, a, nil)
+	if err != nil {
+		s.t.Skip("the test portal did not list the pending requests: " + err.Error())
+	}
+	n := 0
+	for i := range prs {
+		if prs[i].Err != nil {
+			continue
+		}
+		if _, err := c.Approve(ctx, a, &prs[i]); err == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// requests returns the recorded requests of one transaction ("" for all) on the portal.
+func (s *session) requests(tx string) []testportal.Request {
+	var out []testportal.Request
+	for _, r := range s.ps.Requests() {
+		if tx == "" || r.Tx == tx {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// deadlineFor is how long a check may wait for n client runs.
+func deadlineFor(sh *shim.Shim, n int) time.Duration { return time.Duration(n) * sh.Deadline() }
