@@ -159,9 +159,18 @@ func hasPathPrefix(p, prefix []string) bool {
 
 // mustRefuse says why a request must be refused, from the mutations that took effect.
 func (ci *caseInfo) mustRefuse() (class, why string) {
-	treeMutated := false
+	treeMutated, retagged := false, false
+	for i, m := range ci.Mutations {
+		if (len(ci.Applied) <= i || ci.Applied[i]) && len(m.Path) == 1 && (m.Op == OpRenameTag || m.Op == OpUntag) {
+			// Another transaction now, or none: the template's expectations no longer hold.
+			retagged = true
+		}
+	}
 	for i, m := range ci.Mutations {
 		if len(ci.Applied) > i && !ci.Applied[i] {
+			continue
+		}
+		if retagged && m.Op != OpWrongHost && m.Op != OpOversize {
 			continue
 		}
 		switch m.Op {

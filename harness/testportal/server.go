@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -79,6 +80,7 @@ type Server struct {
 	mu       sync.Mutex
 	requests []Request
 	rnd      *rand.Rand
+	failures int
 	closed   chan struct{}
 }
 
@@ -120,6 +122,8 @@ func Start(opts Options) (*Server, error) {
 		rnd: rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)), closed: make(chan struct{})}
 	s.elsewhre = httptest.NewServer(s.recording("redirect", p.Handler()))
 	s.srv = httptest.NewUnstartedServer(s.recording("portal", http.HandlerFunc(s.serve)))
+	// Handshake failures are what the TLS fault is for: not worth a line on the terminal.
+	s.srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	scheme := "http"
 	if opts.Fault == TLSSelfSigned {
 		s.srv.StartTLS()
@@ -254,12 +258,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	case Flaky:
-		switch inj, idx := s.injected(r); inj {
+		switch inj, _ := s.injected(r); inj {
 		case "fail":
+			// Alternate the HTTP status of injected failures, starting with 200, so that a
+			// client trusting either status is caught by the first two failures.
+			s.mu.Lock()
 			code := http.StatusOK
-			if idx%2 == 1 {
+			if s.failures%2 == 1 {
 				code = http.StatusServiceUnavailable
 			}
+			s.failures++
+			s.mu.Unlock()
 			writeJSON(w, code, []byte(`{"`+responseTag(tx)+`":{"Status":503,"StatusDescription":"overloaded (injected)"}}`))
 			return
 		case "delay":

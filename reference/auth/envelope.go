@@ -7,13 +7,16 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/meshconform/meshconform/reference/dare"
 	"github.com/meshconform/meshconform/reference/keys"
 	"github.com/meshconform/meshconform/reference/mesh"
 	"github.com/meshconform/meshconform/reference/udf"
 )
 
-// These helpers exist because reference/dare was not finished when the portal was written;
-// they implement only the signed, unencrypted envelope of WIRE.md 5 / NOTE-DARE-DIGEST.
+// These helpers serve the portal and client: signing goes through package dare; verification
+// here answers a different question than dare.Verify ("is this envelope signed by this one
+// key?", with a cache of verified signatures for the portal's hot path) rather than "is every
+// signature by a trusted key?".
 
 // Errors of signed envelopes.
 var (
@@ -40,23 +43,16 @@ func SignStructure(v mesh.Structure, signers ...keys.Signer) (*mesh.DareMessage,
 	return SignPayload(payload, signers...)
 }
 
-// SignPayload signs raw payload bytes into an envelope.
+// SignPayload signs raw payload bytes into an envelope, with the one DARE signing code of
+// package dare (PayloadDigest = SHA-512(payload); each signature pure EdDSA over it).
 func SignPayload(payload []byte, signers ...keys.Signer) (*mesh.DareMessage, error) {
-	d := sha512.Sum512(payload)
-	env := &mesh.DareMessage{Header: &mesh.DareHeader{Dig: "S512"}, Payload: payload}
 	if len(signers) == 0 {
-		return env, nil
+		return &mesh.DareMessage{Header: &mesh.DareHeader{Dig: dare.DigS512}, Payload: payload}, nil
 	}
-	tr := &mesh.DareTrailer{PayloadDigest: d[:]}
-	for _, s := range signers {
-		sig, err := s.Sign(d[:])
-		if err != nil {
-			return nil, fmt.Errorf("auth: %w", err)
-		}
-		tr.Signatures = append(tr.Signatures, mesh.DareSignature{
-			Alg: s.Algorithm().String(), Kid: keys.Fingerprint(s.Algorithm(), s.PublicBytes()), Signature: sig})
+	env, err := dare.Seal(payload, dare.Options{Signers: signers})
+	if err != nil {
+		return nil, fmt.Errorf("auth: %w", err)
 	}
-	env.Trailer = tr
 	return env, nil
 }
 
