@@ -8,7 +8,7 @@ import (
 
 // vectorsDir is where the vector files live, relative to this package: seeds come from them
 // as soon as they exist.
-const vectorsDir = "../vectors"
+const vectorsDir = "../vectors/testvectors"
 
 // run gives a native fuzz target its seed corpus and its property check. Crashers are kept in
 // testdata/fuzz/<FuzzName>/ and replayed by plain go test.

@@ -72,6 +72,9 @@ type Config struct {
 	MaxRecordedBody int
 	// ReplayCommand prefixes reproduce lines; default "meshconform replay".
 	ReplayCommand string
+	// ReplayTarget, when set, replaces "--portal URL" in reproduce lines: a portal that the
+	// command started itself (the embedded reference) is named by how to start it again.
+	ReplayTarget *string
 }
 
 // Run selects checks, runs them against cfg.Target and returns the record of the run. The error
@@ -378,7 +381,11 @@ func (r *runner) reproduce(id string) string {
 	if cmd == "" {
 		cmd = "meshconform replay"
 	}
-	return fmt.Sprintf("%s %s --portal %s --seed %d", cmd, id, shellQuote(sanitizeURL(r.cfg.Target.URL())), r.seed)
+	tgt := "--portal " + shellQuote(sanitizeURL(r.cfg.Target.URL()))
+	if r.cfg.ReplayTarget != nil {
+		tgt = *r.cfg.ReplayTarget
+	}
+	return strings.Join(strings.Fields(fmt.Sprintf("%s %s %s --seed %d", cmd, id, tgt, r.seed)), " ")
 }
 
 // shellQuote quotes s for a POSIX shell when it holds anything but safe characters.

@@ -110,7 +110,14 @@ func runSuite(c *cobra.Command, f *runFlags) error {
 	out := c.OutOrStdout()
 
 	portalURL, domain := f.portal, f.host
+	var replayTarget *string
 	if portalURL == "" {
+		var args []string
+		for _, b := range f.bugs {
+			args = append(args, "--bug "+b)
+		}
+		embedded := strings.Join(args, " ")
+		replayTarget = &embedded
 		var bugs portal.Bugs
 		for _, b := range f.bugs {
 			if err := bugs.Set(b); err != nil {
@@ -157,7 +164,7 @@ func runSuite(c *cobra.Command, f *runFlags) error {
 		Target: tg, Catalog: conformance.Catalog(spec.MustLoad()), Tool: result.Tool{Name: "meshconform", Version: version},
 		Seed: f.seed, Jobs: f.jobs, List: f.list, CheckTimeout: f.checkTimeout, Strict: f.strict,
 		Selection: harness.Selection{Only: f.only, Skip: f.skip, Sections: f.sections},
-		Probe:     helloProbe(tg),
+		Probe:     helloProbe(tg), ReplayTarget: replayTarget,
 	}
 	for _, l := range f.levels {
 		lv, err := harness.ParseLevel(l)

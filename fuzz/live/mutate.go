@@ -256,7 +256,14 @@ func applyTree(tree *node, ms []Mutation) []bool {
 			order = append(order, i)
 		}
 	}
+	seen := map[string]bool{}
 	for _, i := range order {
+		// Two bit flips at one place cancel out: a repeated security mutation is a no-op.
+		key := string(ms[i].Op) + pathString(ms[i].Path)
+		if ms[i].security() && seen[key] {
+			continue
+		}
+		seen[key] = true
 		applied[i] = applyOne(tree, ms[i])
 	}
 	return applied

@@ -206,7 +206,7 @@ func (ci *caseInfo) mustRefuse() (class, why string) {
 			treeMutated = true
 		}
 	}
-	if ci.Other != "" && ci.Template == "connect-pending-other" && !treeMutated {
+	if ci.Other != "" && ci.Template == "connect-pending-other" && !treeMutated && !retagged {
 		return ClassWrongParty, "a device of one account is refused another account's pending requests (NOTE-AUTH)"
 	}
 	return "", ""

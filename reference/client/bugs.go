@@ -36,8 +36,8 @@ type Bugs struct {
 	WorldReadableKeys bool `bug:"world-readable-keys" doc:"key files readable by every local user (draft 7.1.1.3)"`
 	// TrustHTTPStatus judges success by the HTTP status, not the payload Status (draft 3.2).
 	TrustHTTPStatus bool `bug:"trust-http-status" doc:"trust the HTTP status over the payload Status (draft 3.2)"`
-	// CrashOnMalformed panics on a response that does not decode (NOTE-LIMITS).
-	CrashOnMalformed bool `bug:"crash-on-malformed" doc:"panic on a response that does not decode (NOTE-LIMITS)"`
+	// CrashOnMalformed panics on a response that is cut short or does not decode (NOTE-LIMITS).
+	CrashOnMalformed bool `bug:"crash-on-malformed" doc:"panic on a truncated or undecodable response (NOTE-LIMITS)"`
 	// UnboundedRead reads response bodies of any size (NOTE-LIMITS).
 	UnboundedRead bool `bug:"unbounded-read" doc:"no response size limit (NOTE-LIMITS)"`
 	// NoTimeout waits for a response for ever (NOTE-LIMITS).

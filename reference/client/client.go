@@ -142,6 +142,9 @@ func (c *Client) DoRaw(ctx context.Context, tx string, body []byte, a *Auth) (me
 	}
 	ex.HTTPStatus, ex.Header = hresp.StatusCode, hresp.Header
 	if ex.Response, err = io.ReadAll(io.LimitReader(hresp.Body, limit)); err != nil {
+		if c.Bugs.CrashOnMalformed && errors.Is(err, io.ErrUnexpectedEOF) {
+			panic(fmt.Sprintf("crash-on-malformed: truncated body: %v", err))
+		}
 		return nil, ex, fmt.Errorf("client: %w: %w", ErrTransport, err)
 	}
 	opts := &mesh.DecodeOptions{Limits: limitsFor(limit)}

@@ -63,7 +63,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	// 100x); a crasher is still minimized a little, and can be re-minimized by hand.
 	minimize := fs.String("minimizetime", "100x", "minimization budget per new input (go test -fuzzminimizetime)")
 	writeSeeds := fs.String("write-seeds", "", "write every seed corpus under this directory and exit")
-	vectors := fs.String("vectors", "vectors", "vector files directory the seeds also come from")
+	vectors := fs.String("vectors", "vectors/testvectors", "vector files directory the seeds also come from")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}

@@ -1,0 +1,198 @@
+package client_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/meshconform/meshconform/conformance"
+	clientchecks "github.com/meshconform/meshconform/conformance/client"
+	"github.com/meshconform/meshconform/harness"
+	"github.com/meshconform/meshconform/harness/result"
+	"github.com/meshconform/meshconform/harness/shim"
+	"github.com/meshconform/meshconform/harness/target"
+	refclient "github.com/meshconform/meshconform/reference/client"
+	"github.com/meshconform/meshconform/spec"
+)
+
+// knobBreaks names, for every knob of the reference client, exactly the checks that stop
+// passing when it is on. A knob missing here fails TestEveryClientKnobIsCovered.
+var knobBreaks = map[string][]string{
+	"accept-untagged":       {"client.wire.untagged-response"},
+	"crash-on-malformed":    {"client.robust.huge-body", "client.robust.invalid-json", "client.robust.invalid-utf8", "client.robust.never-ending", "client.robust.truncated", "client.transport.redirect", "client.wire.untagged-response"},
+	"follow-redirects":      {"client.transport.redirect"},
+	"host-ip":               {"client.http.host", "client.wire.host"},
+	"ignore-host":           {"client.http.host"},
+	"ignore-witness":        {"client.verify.witness"},
+	"insecure-tls":          {"client.transport.tls-self-signed"},
+	"no-auth-header":        {"client.auth.header"},
+	"no-timeout":            {"client.robust.slow", "client.robust.stalled"},
+	"reuse-nonce":           {"client.nonce.fresh"},
+	"skip-signature-checks": {"client.verify.forged-profile", "client.verify.forged-result", "client.verify.unsigned-profile", "client.verify.unsigned-result"},
+	"trust-http-status":     {"client.status.flaky", "client.status.http-error", "client.status.payload-error", "client.status.payload-redirect"},
+	"trust-validate":        {"client.validate.no-reservation"},
+	"unbounded-read":        {"client.robust.huge-body", "client.robust.never-ending"},
+	"unknown-members":       {"client.request.strict"},
+	"world-readable-keys":   {"client.state.keys-protected"},
+}
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// meshclient builds the reference client once per test binary.
+func meshclient(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "meshclient-bin-*")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "meshclient")
+		out, err := exec.Command("go", "build", "-o", binPath, "github.com/meshconform/meshconform/cmd/meshclient").CombinedOutput()
+		if err != nil {
+			buildErr = err
+			t.Logf("%s", out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("go build meshclient: %v", buildErr)
+	}
+	return binPath
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
+}
+
+func runClient(t *testing.T, bugs ...string) *result.Run {
+	t.Helper()
+	cfg := &shim.Config{Shim: shim.ContractVersion}
+	for _, b := range bugs {
+		cfg.Args = append(cfg.Args, "--bug", b)
+	}
+	sh := shim.New(meshclient(t), cfg)
+	start := time.Now()
+	run, err := harness.Run(context.Background(), clientchecks.All(clientchecks.Env{Shim: sh}), harness.Config{
+		Target: fakeTarget{}, Catalog: conformance.Catalog(spec.MustLoad()), Seed: 1, Jobs: 6, CheckTimeout: 60 * time.Second,
+		DeadAfter: -1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("run with %v: %s", bugs, time.Since(start).Round(time.Millisecond))
+	return run
+}
+
+// TestCleanClientPasses: the reference client passes every check, and the run exits 0.
+func TestCleanClientPasses(t *testing.T) {
+	t.Parallel()
+	run := runClient(t)
+	if len(run.Results) != len(clientchecks.All(clientchecks.Env{})) {
+		t.Fatalf("%d results for %d checks", len(run.Results), len(clientchecks.All(clientchecks.Env{})))
+	}
+	for _, r := range run.Results {
+		if r.Outcome != result.Pass {
+			t.Errorf("%s: %s against the reference client: %s %v", r.ID, r.Outcome, r.Reason, r.Finding)
+		}
+	}
+	if code := run.ExitCode(); code != 0 {
+		t.Errorf("exit code %d, want 0", code)
+	}
+}
+
+func TestEveryClientKnobIsCovered(t *testing.T) {
+	ids := map[string]bool{}
+	for _, c := range clientchecks.All(clientchecks.Env{}) {
+		ids[c.ID] = true
+	}
+	known := map[string]bool{}
+	for _, b := range refclient.ListBugs() {
+		known[b.Name] = true
+		if len(knobBreaks[b.Name]) == 0 {
+			t.Errorf("knob %s has no entry in knobBreaks: which check does it break?", b.Name)
+		}
+	}
+	for k, checks := range knobBreaks {
+		if !known[k] {
+			t.Errorf("knobBreaks names %s, which is no knob of the reference client", k)
+		}
+		for _, c := range checks {
+			if !ids[c] {
+				t.Errorf("knob %s names check %s, which does not exist", k, c)
+			}
+		}
+	}
+	// Every check can fail: some knob breaks it.
+	broken := map[string]bool{}
+	for _, checks := range knobBreaks {
+		for _, c := range checks {
+			broken[c] = true
+		}
+	}
+	for id := range ids {
+		if !broken[id] {
+			t.Errorf("no knob breaks %s: nothing shows the check can fail", id)
+		}
+	}
+}
+
+// TestEachClientKnobBreaksExactlyItsChecks runs every check once per knob: the checks that do
+// not pass must be exactly the table's.
+func TestEachClientKnobBreaksExactlyItsChecks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the client checks once per knob; skipped with -short")
+	}
+	knobs := make([]string, 0, len(knobBreaks))
+	for k := range knobBreaks {
+		knobs = append(knobs, k)
+	}
+	sort.Strings(knobs)
+	for _, k := range knobs {
+		t.Run(k, func(t *testing.T) {
+			t.Parallel()
+			run := runClient(t, k)
+			want := map[string]bool{}
+			for _, id := range knobBreaks[k] {
+				want[id] = true
+			}
+			for _, r := range run.Results {
+				switch {
+				case want[r.ID] && r.Outcome != result.Fail:
+					t.Errorf("with knob %s, check %s is %s; it should catch the knob", k, r.ID, r.Outcome)
+				case !want[r.ID] && r.Outcome != result.Pass:
+					msg := r.Reason
+					if r.Finding != nil {
+						msg = r.Finding.Message
+					}
+					t.Errorf("with knob %s, check %s is %s (%s); only %v should fail", k, r.ID, r.Outcome, msg, knobBreaks[k])
+				}
+			}
+			if run.ExitCode() != 1 {
+				t.Errorf("exit code %d with knob %s, want 1", run.ExitCode(), k)
+			}
+		})
+	}
+}
+
+type fakeTarget struct{}
+
+func (fakeTarget) URL() string { return "client:meshclient" }
+
+func (fakeTarget) Post(context.Context, []byte, http.Header) (*target.Exchange, error) {
+	return nil, errors.New("client checks post nothing through the target")
+}
