@@ -102,6 +102,7 @@ func runClient(c *cobra.Command, f *clientFlags) error {
 		}
 	}
 	sh := shim.New(bin, cfg)
+	binArg := "--bin " + bin
 	hcfg := harness.Config{
 		Target: clientTarget{bin: bin}, Catalog: conformance.Catalog(spec.MustLoad()), Tool: result.Tool{Name: "meshconform", Version: version},
 		Seed: f.seed, Jobs: f.jobs, List: f.list, CheckTimeout: f.checkTimeout, Strict: f.strict,
@@ -109,6 +110,7 @@ func runClient(c *cobra.Command, f *clientFlags) error {
 		Probe:         clientProbe(sh),
 		DeadAfter:     -1, // a client that fails one check says nothing about the next
 		ReplayCommand: "meshconform client" + configArg(f.config) + " --only",
+		ReplayTarget:  &binArg,
 	}
 	for _, l := range f.levels {
 		lv, err := harness.ParseLevel(l)

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/meshconform/meshconform/conformance"
+	"github.com/meshconform/meshconform/fuzz/live"
 	"github.com/meshconform/meshconform/harness"
 	"github.com/meshconform/meshconform/harness/expect"
 	"github.com/meshconform/meshconform/harness/result"
@@ -89,10 +90,13 @@ func init() {
 
 	var rf runFlags
 	replay := &cobra.Command{
-		Use:   "replay CHECK-ID",
-		Short: "Re-run one check with the seed of an earlier run (the reproduce line of a finding)",
+		Use:   "replay CHECK-ID|REPRODUCER.json",
+		Short: "Re-run one check with the seed of an earlier run, or re-send a fuzzer reproducer file",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			if live.IsReproducer(args[0]) {
+				return replayFile(c, &rf, args[0])
+			}
 			rf.only = []string{args[0]}
 			rf.jobs = 1
 			return runSuite(c, &rf)
@@ -109,56 +113,11 @@ func runSuite(c *cobra.Command, f *runFlags) error {
 	defer cancel()
 	out := c.OutOrStdout()
 
-	portalURL, domain := f.portal, f.host
-	var replayTarget *string
-	if portalURL == "" {
-		var args []string
-		for _, b := range f.bugs {
-			args = append(args, "--bug "+b)
-		}
-		embedded := strings.Join(args, " ")
-		replayTarget = &embedded
-		var bugs portal.Bugs
-		for _, b := range f.bugs {
-			if err := bugs.Set(b); err != nil {
-				return usage("--bug: %v", err)
-			}
-		}
-		u, stop, err := portal.StartLoopback(ctx, portal.Config{Bugs: bugs})
-		if err != nil {
-			return usage("start the embedded reference portal: %v", err)
-		}
-		defer stop()
-		portalURL = u
-		if len(f.bugs) > 0 {
-			fmt.Fprintf(out, "embedded reference portal at %s with knobs: %s\n", u, strings.Join(f.bugs, ", "))
-		} else {
-			fmt.Fprintf(out, "embedded reference portal at %s\n", u)
-		}
-	} else if len(f.bugs) > 0 {
-		return usage("--bug applies to the embedded portal only (omit --portal)")
-	}
-	if domain == "" {
-		u, err := url.Parse(portalURL)
-		if err != nil || u.Hostname() == "" {
-			return usage("--portal %q is not a URL", portalURL)
-		}
-		domain = u.Hostname()
-	}
-	hdr := http.Header{}
-	for _, h := range f.headers {
-		name, value, err := target.ParseHeader(h)
-		if err != nil {
-			return usage("--header: %v", err)
-		}
-		hdr.Add(name, value)
-	}
-	tg, err := target.New(target.Options{URL: portalURL, CAFile: f.ca, Insecure: f.insecure, ClientCert: f.clientCert,
-		ClientKey: f.clientKey, Host: f.host, Header: hdr, Proxy: f.proxy, Timeout: f.timeout, Rate: f.rate})
+	tg, domain, replayTarget, closeTarget, err := openTarget(ctx, c, f)
 	if err != nil {
-		return usage("%v", err)
+		return err
 	}
-	defer tg.Close()
+	defer closeTarget()
 
 	cfg := harness.Config{
 		Target: tg, Catalog: conformance.Catalog(spec.MustLoad()), Tool: result.Tool{Name: "meshconform", Version: version},
@@ -233,4 +192,87 @@ func helloProbe(tg *target.HTTP) func(ctx context.Context) error {
 		}
 		return nil
 	}
+}
+
+// openTarget builds the target of a run: the portal at --portal, or the embedded reference
+// portal (with its --bug knobs) started on loopback. closeTarget stops what it started.
+func openTarget(ctx context.Context, c *cobra.Command, f *runFlags) (tg *target.HTTP, domain string, replayTarget *string, closeTarget func(), err error) {
+	out := c.OutOrStdout()
+	var stops []func()
+	closeTarget = func() {
+		for i := len(stops) - 1; i >= 0; i-- {
+			stops[i]()
+		}
+	}
+	portalURL, domain := f.portal, f.host
+
+	if portalURL == "" {
+		var args []string
+		for _, b := range f.bugs {
+			args = append(args, "--bug "+b)
+		}
+		embedded := strings.Join(args, " ")
+		replayTarget = &embedded
+		var bugs portal.Bugs
+		for _, b := range f.bugs {
+			if err := bugs.Set(b); err != nil {
+				return nil, "", nil, closeTarget, usage("--bug: %v", err)
+			}
+		}
+		u, stop, serr := portal.StartLoopback(ctx, portal.Config{Bugs: bugs})
+		err = serr
+		if err != nil {
+			return nil, "", nil, closeTarget, usage("start the embedded reference portal: %v", err)
+		}
+		stops = append(stops, stop)
+		portalURL = u
+		if len(f.bugs) > 0 {
+			fmt.Fprintf(out, "embedded reference portal at %s with knobs: %s\n", u, strings.Join(f.bugs, ", "))
+		} else {
+			fmt.Fprintf(out, "embedded reference portal at %s\n", u)
+		}
+	} else if len(f.bugs) > 0 {
+		return nil, "", nil, closeTarget, usage("--bug applies to the embedded portal only (omit --portal)")
+	}
+	if domain == "" {
+		u, err := url.Parse(portalURL)
+		if err != nil || u.Hostname() == "" {
+			return nil, "", nil, closeTarget, usage("--portal %q is not a URL", portalURL)
+		}
+		domain = u.Hostname()
+	}
+	hdr := http.Header{}
+	for _, h := range f.headers {
+		name, value, err := target.ParseHeader(h)
+		if err != nil {
+			return nil, "", nil, closeTarget, usage("--header: %v", err)
+		}
+		hdr.Add(name, value)
+	}
+	tg, err = target.New(target.Options{URL: portalURL, CAFile: f.ca, Insecure: f.insecure, ClientCert: f.clientCert,
+		ClientKey: f.clientKey, Host: f.host, Header: hdr, Proxy: f.proxy, Timeout: f.timeout, Rate: f.rate})
+	if err != nil {
+		return nil, "", nil, closeTarget, usage("%v", err)
+	}
+	stops = append(stops, tg.Close)
+	return tg, domain, replayTarget, closeTarget, nil
+}
+
+// replayFile re-sends a live fuzzer's reproducer and says whether the portal still fails it.
+func replayFile(c *cobra.Command, f *runFlags, path string) error {
+	tg, domain, _, closeTarget, err := openTarget(c.Context(), c, f)
+	if err != nil {
+		return err
+	}
+	defer closeTarget()
+	still, report, err := live.Replay(c.Context(), path, tg, domain)
+	if err != nil {
+		return usage("replay %s: %v", path, err)
+	}
+	fmt.Fprintln(c.OutOrStdout(), report)
+	if still {
+		return failed("%s: still failing", path)
+	}
+	fmt.Fprintf(c.OutOrStdout(), "%s: fixed\n", path)
+	return nil
 }
