@@ -39,7 +39,6 @@ type schema struct {
 	Transactions []transaction
 }
 
-
 // Generate returns the formatted Go source for the schema.
 func Generate(schemaJSON []byte) ([]byte, error) {
 	var s schema
