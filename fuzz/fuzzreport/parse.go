@@ -36,6 +36,10 @@ type Result struct {
 	FailingSeed string
 	// Failure holds the first lines of the failure report, for the summary.
 	Failure []string
+	// DeadlineFlake is true when the only failure was a bare "context deadline exceeded" at
+	// the end of -fuzztime with no crasher written: Go's fuzzing coordinator race
+	// (golang/go#75804, fixed in Go 1.27), not a finding. Failed is false then.
+	DeadlineFlake bool
 }
 
 // ExecsPerSec is the run's average rate while fuzzing.
@@ -114,7 +118,25 @@ func Parse(target string, r io.Reader) (*Result, error) {
 	if !sawStats && !res.Failed {
 		return res, fmt.Errorf("%w for %s", ErrNoFuzzing, target)
 	}
+	if res.Failed && sawStats && len(res.Crashers) == 0 && res.FailingSeed == "" && onlyDeadline(res.Failure) {
+		res.Failed, res.DeadlineFlake = false, true
+	}
 	return res, nil
+}
+
+// onlyDeadline reports whether a failure report says nothing but that the fuzzing deadline passed.
+func onlyDeadline(lines []string) bool {
+	saw := false
+	for _, l := range lines {
+		switch {
+		case l == "context deadline exceeded":
+			saw = true
+		case strings.HasPrefix(l, "--- FAIL: "), l == "FAIL", strings.HasPrefix(l, "exit status"), strings.HasPrefix(l, "FAIL\t"):
+		default:
+			return false
+		}
+	}
+	return saw
 }
 
 // ParseList reads the output of `go test -list '^Fuzz'` and returns the fuzz targets in the

@@ -96,3 +96,27 @@ func TestParseList(t *testing.T) {
 		t.Fatalf("got %q, %v", got, err)
 	}
 }
+
+// TestDeadlineFlake: Go 1.26's fuzzing coordinator can end a clean campaign with a bare
+// "context deadline exceeded" (golang/go#75804); that is no finding, but a crasher still is.
+func TestDeadlineFlake(t *testing.T) {
+	data, err := os.ReadFile("testdata/deadline-flake.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Parse("FuzzUDF", bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Failed || !res.DeadlineFlake || res.Execs != 574599 {
+		t.Errorf("deadline flake parsed as %+v", res)
+	}
+	crash := strings.Replace(string(data), "    context deadline exceeded", "    Failing input written to testdata/fuzz/FuzzUDF/abc\n    context deadline exceeded", 1)
+	res, err = Parse("FuzzUDF", strings.NewReader(crash))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Failed || res.DeadlineFlake {
+		t.Errorf("a crasher with a deadline message must stay a failure: %+v", res)
+	}
+}

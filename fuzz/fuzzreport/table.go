@@ -37,12 +37,18 @@ func Summary(w io.Writer, results []*Result, baseline, dir string) error {
 		if r.Failed && len(r.Crashers) == 0 {
 			crashers = "FAIL"
 		}
+		if r.DeadlineFlake {
+			crashers = "0*"
+		}
 		fmt.Fprintf(tw, "%s%d\t%d\t%s\t\n", row, r.NewInteresting, r.Total, crashers)
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("fuzzreport: writing summary: %w", err)
 	}
 	for _, r := range results {
+		if r.DeadlineFlake {
+			fmt.Fprintf(w, "* %s: go test reported a bare \"context deadline exceeded\" at the end of -fuzztime with no crasher: Go's fuzzing coordinator race (golang/go#75804, fixed in Go 1.27), not a finding\n", r.Target)
+		}
 		for _, c := range r.Crashers {
 			fmt.Fprintf(w, "crasher %s: %s\n", r.Target, path.Join(dir, c))
 		}

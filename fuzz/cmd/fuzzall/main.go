@@ -111,7 +111,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "fuzzall: %s: %v (go test: %v)\n", name, perr, runErr)
 			res = &fuzzreport.Result{Target: name, Failed: true, Failure: []string{perr.Error()}}
 		}
-		if runErr != nil && !res.Failed {
+		if runErr != nil && !res.Failed && !res.DeadlineFlake {
 			// go test failed in a way the output does not show: count it, never hide it.
 			res.Failed = true
 			res.Failure = append(res.Failure, "go test: "+runErr.Error())
