@@ -7,6 +7,7 @@ import (
 
 	"github.com/meshconform/meshconform/harness"
 	"github.com/meshconform/meshconform/reference/auth"
+	"github.com/meshconform/meshconform/reference/dare"
 	"github.com/meshconform/meshconform/reference/mesh"
 )
 
@@ -195,7 +196,7 @@ func accountChecks(env Env) []harness.Check {
 				s := env.session(ctx, t)
 				a := s.newAccount("unsigned")
 				req, _ := a.CreateRequest()
-				req.Profile = stripSignatures(req.Profile)
+				req.Profile = dare.WithoutSignatures(req.Profile)
 				s.refused("CreateAccount", s.do(req, nil), "an unsigned ProfileMesh was accepted")
 				s.expect("Get", s.getAccount(a.Name), "the refused account exists", 404)
 			},
@@ -262,7 +263,7 @@ func accountChecks(env Env) []harness.Check {
 				s := env.session(ctx, t)
 				a := s.newAccount("leak")
 				req, _ := a.CreateRequest()
-				req.Device = stripSignatures(req.Device)
+				req.Device = dare.WithoutSignatures(req.Device)
 				s.refused("CreateAccount", s.do(req, nil), "a create with an unsigned device entry was accepted")
 				s.expect("Get", s.getAccount(a.Name), "the refused account is retrievable by Account", 404)
 				s.expect("Get", s.do(&mesh.GetRequest{Identifier: a.Master.UDF()}, nil), "the refused account's master profile is retrievable by Identifier", 404)
@@ -344,20 +345,4 @@ func accountChecks(env Env) []harness.Check {
 			},
 		},
 	}
-}
-
-// stripSignatures returns a copy of an envelope without any signature.
-func stripSignatures(env *mesh.DareMessage) *mesh.DareMessage {
-	cp := *env
-	if cp.Header != nil {
-		h := *cp.Header
-		h.Signatures = nil
-		cp.Header = &h
-	}
-	if cp.Trailer != nil {
-		tr := *cp.Trailer
-		tr.Signatures = nil
-		cp.Trailer = &tr
-	}
-	return &cp
 }

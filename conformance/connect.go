@@ -9,6 +9,7 @@ import (
 	"github.com/meshconform/meshconform/harness"
 	"github.com/meshconform/meshconform/reference/auth"
 	"github.com/meshconform/meshconform/reference/client"
+	"github.com/meshconform/meshconform/reference/dare"
 	"github.com/meshconform/meshconform/reference/mesh"
 	"github.com/meshconform/meshconform/reference/udf"
 	"github.com/meshconform/meshconform/reference/wire"
@@ -131,7 +132,7 @@ func connectChecks(env Env) []harness.Check {
 				s := env.session(ctx, t)
 				a := s.create("unsignedreq")
 				req := s.connectRequest(a, s.newDevice())
-				req.SignedRequest = stripSignatures(req.SignedRequest)
+				req.SignedRequest = dare.WithoutSignatures(req.SignedRequest)
 				s.refused("ConnectStart", s.do(req, nil), "an unsigned connection request was accepted")
 			},
 		},
@@ -158,7 +159,7 @@ func connectChecks(env Env) []harness.Check {
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				s.completeWithForgedResult("unsignedres", func(a *client.Account, entry *mesh.DareMessage) *mesh.DareMessage {
-					return stripSignatures(entry)
+					return dare.WithoutSignatures(entry)
 				})
 			},
 		},

@@ -8,6 +8,7 @@ import (
 	"github.com/meshconform/meshconform/harness"
 	"github.com/meshconform/meshconform/reference/auth"
 	"github.com/meshconform/meshconform/reference/client"
+	"github.com/meshconform/meshconform/reference/dare"
 	"github.com/meshconform/meshconform/reference/mesh"
 )
 
@@ -53,7 +54,7 @@ func publishChecks(env Env) []harness.Check {
 				s := env.session(ctx, t)
 				a := s.create("unsigned")
 				dp, _ := s.newDevice().ProfileDevice()
-				s.refused("Publish", s.publish(a, stripSignatures(dp)), "an unsigned profile was published")
+				s.refused("Publish", s.publish(a, dare.WithoutSignatures(dp)), "an unsigned profile was published")
 			},
 		},
 		{

@@ -19,6 +19,7 @@ import (
 
 	"github.com/meshconform/meshconform/reference/auth"
 	"github.com/meshconform/meshconform/reference/client"
+	"github.com/meshconform/meshconform/reference/dare"
 	"github.com/meshconform/meshconform/reference/keys"
 	"github.com/meshconform/meshconform/reference/mesh"
 	"github.com/meshconform/meshconform/reference/portal"
@@ -416,13 +417,7 @@ func (s *Server) spoil(env *mesh.DareMessage) mesh.DareMessage {
 			return *forged
 		}
 	}
-	out := mesh.DareMessage{Header: &mesh.DareHeader{}, Payload: env.Payload}
-	if env.Header != nil {
-		h := *env.Header
-		h.Signatures = nil
-		out.Header = &h
-	}
-	return out
+	return *dare.WithoutSignatures(env)
 }
 
 func encode(resp mesh.MeshResponse, fallback []byte) []byte {

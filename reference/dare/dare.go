@@ -429,3 +429,26 @@ func unwrapStrings(data []byte) []byte {
 	}
 	return out
 }
+
+// WithoutSignatures returns a copy of env with every signature removed (header and trailer):
+// the unsigned twin of a signed envelope, which a verifier must refuse.
+func WithoutSignatures(env *mesh.DareMessage) *mesh.DareMessage {
+	cp := *env
+	if cp.Header != nil {
+		h := *cp.Header
+		h.Signatures = nil
+		cp.Header = &h
+	}
+	if cp.Trailer != nil {
+		tr := *cp.Trailer
+		tr.Signatures = nil
+		cp.Trailer = &tr
+	}
+	return &cp
+}
+
+// Resign returns a new envelope of env's payload signed by signers instead of its own signers:
+// the same content under a wrong key, which a verifier trusting other keys must refuse.
+func Resign(env *mesh.DareMessage, signers ...keys.Signer) (*mesh.DareMessage, error) {
+	return Seal(env.Payload, Options{Signers: signers})
+}

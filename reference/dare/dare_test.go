@@ -381,3 +381,31 @@ func BenchmarkBareCBCSHA512Ed448_1MiB(b *testing.B) {
 		}
 	}
 }
+
+func TestWithoutSignaturesAndResign(t *testing.T) {
+	a, _ := keys.Generate(keys.Ed448, nil)
+	b, _ := keys.Generate(keys.Ed448, nil)
+	env, err := Seal([]byte("payload"), Options{Signers: []keys.Signer{a}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Verify(env, a.Public()); err != nil {
+		t.Fatal(err)
+	}
+	if err := Verify(WithoutSignatures(env), a.Public()); !errors.Is(err, ErrNotSigned) {
+		t.Errorf("Verify of the stripped envelope = %v, want ErrNotSigned", err)
+	}
+	if err := Verify(env, a.Public()); err != nil {
+		t.Errorf("WithoutSignatures changed the original: %v", err)
+	}
+	re, err := Resign(env, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Verify(re, a.Public()); !errors.Is(err, ErrKey) {
+		t.Errorf("Verify of the re-signed envelope against the old key = %v, want ErrKey", err)
+	}
+	if err := Verify(re, b.Public()); err != nil || string(re.Payload) != "payload" {
+		t.Errorf("the re-signed envelope does not verify under its new key: %v", err)
+	}
+}

@@ -1,10 +1,6 @@
 package portal
 
-import (
-	"fmt"
-	"reflect"
-	"sort"
-)
+import "github.com/meshconform/meshconform/reference/knobs"
 
 // Bugs are misbehaviour knobs in the manner of BoGo's ProtocolBugs: each makes the portal break
 // exactly one requirement or control, so that the conformance suite can prove the check for it
@@ -93,51 +89,16 @@ type Bugs struct {
 }
 
 // BugInfo describes one knob.
-type BugInfo struct {
-	Name string // kebab-case --bug name
-	Doc  string
-}
-
-// ListBugs returns every knob sorted by name.
-func ListBugs() []BugInfo {
-	t := reflect.TypeOf(Bugs{})
-	out := make([]BugInfo, 0, t.NumField())
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		out = append(out, BugInfo{Name: f.Tag.Get("bug"), Doc: f.Tag.Get("doc")})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
-}
+type BugInfo = knobs.Info
 
 // ErrUnknownBug is returned by Set for a name that is no knob.
-type ErrUnknownBug struct{ Name string }
+type ErrUnknownBug = knobs.UnknownError
 
-func (e *ErrUnknownBug) Error() string {
-	return fmt.Sprintf("unknown bug %q (see --list-bugs)", e.Name)
-}
+// ListBugs returns every knob sorted by name.
+func ListBugs() []BugInfo { return knobs.List(Bugs{}) }
 
 // Set turns on the knob with the given kebab-case name.
-func (b *Bugs) Set(name string) error {
-	v := reflect.ValueOf(b).Elem()
-	t := v.Type()
-	for i := 0; i < t.NumField(); i++ {
-		if t.Field(i).Tag.Get("bug") == name {
-			v.Field(i).SetBool(true)
-			return nil
-		}
-	}
-	return &ErrUnknownBug{Name: name}
-}
+func (b *Bugs) Set(name string) error { return knobs.Set(b, name) }
 
 // Enabled lists the names of the knobs that are on.
-func (b Bugs) Enabled() []string {
-	v := reflect.ValueOf(b)
-	var out []string
-	for i := 0; i < v.NumField(); i++ {
-		if v.Field(i).Bool() {
-			out = append(out, v.Type().Field(i).Tag.Get("bug"))
-		}
-	}
-	return out
-}
+func (b Bugs) Enabled() []string { return knobs.Enabled(b) }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/meshconform/meshconform/reference/auth"
 	"github.com/meshconform/meshconform/reference/client"
+	"github.com/meshconform/meshconform/reference/dare"
 	"github.com/meshconform/meshconform/reference/keys"
 	"github.com/meshconform/meshconform/reference/mesh"
 	"github.com/meshconform/meshconform/vectors"
@@ -117,28 +118,10 @@ func (b *binding) auth(st vectors.Step) *client.Auth {
 	return nil
 }
 
-func stripSignatures(env *mesh.DareMessage) *mesh.DareMessage {
-	cp := *env
-	if cp.Header != nil {
-		h := *cp.Header
-		h.Signatures = nil
-		cp.Header = &h
-	}
-	if cp.Trailer != nil {
-		tr := *cp.Trailer
-		tr.Signatures = nil
-		cp.Trailer = &tr
-	}
-	return &cp
-}
-
-// resign signs the payload of env again with another key.
+// resign signs env's payload with another key, keeping env when that fails (the step then
+// sends valid material and its expectation reports the difference).
 func resign(env *mesh.DareMessage, k keys.Signer) *mesh.DareMessage {
-	v, err := auth.Open(env)
-	if err != nil {
-		return env
-	}
-	out, err := auth.SignStructure(v, k)
+	out, err := dare.Resign(env, k)
 	if err != nil {
 		return env
 	}
@@ -160,13 +143,13 @@ func (b *binding) build(ctx context.Context, st vectors.Step) (mesh.MeshRequest,
 		}
 		switch st.Mutate {
 		case "unsigned-profile":
-			req.Profile = stripSignatures(req.Profile)
+			req.Profile = dare.WithoutSignatures(req.Profile)
 		case "profile-wrong-signer":
 			req.Profile = resign(req.Profile, a.Device.DSK)
 		case "profile-names-other-account":
 			req.Account = b.account(st.Account + "other").Name
 		case "unsigned-device":
-			req.Device = stripSignatures(req.Device)
+			req.Device = dare.WithoutSignatures(req.Device)
 		}
 		return req, ""
 	case "DeleteAccount":
@@ -198,7 +181,7 @@ func (b *binding) build(ctx context.Context, st vectors.Step) (mesh.MeshRequest,
 		}
 		switch st.Mutate {
 		case "unsigned-entry":
-			dp = stripSignatures(dp)
+			dp = dare.WithoutSignatures(dp)
 		case "device-wrong-signer":
 			dp = resign(dp, b.device(st.Device+"x").DSK)
 		}
@@ -219,7 +202,7 @@ func (b *binding) build(ctx context.Context, st vectors.Step) (mesh.MeshRequest,
 		}
 		switch st.Mutate {
 		case "unsigned-request":
-			signed = stripSignatures(signed)
+			signed = dare.WithoutSignatures(signed)
 		case "request-wrong-signer":
 			signed = resign(signed, b.device(st.Device+"x").DSK)
 		}
@@ -245,7 +228,7 @@ func (b *binding) build(ctx context.Context, st vectors.Step) (mesh.MeshRequest,
 		}
 		switch st.Mutate {
 		case "unsigned-result":
-			result = stripSignatures(result)
+			result = dare.WithoutSignatures(result)
 		case "result-self-signed":
 			result = resign(result, d.DSK)
 		}
