@@ -30,8 +30,11 @@ func moreChecks(env Env) []harness.Check {
 				reqs := s.probeRequests()
 				for i := len(reqs) - 1; i >= 0; i-- {
 					ex := s.raw(reqs[i].body, nil)
-					if ex.Response == nil || ex.Response.Status >= 500 && ex.Response.Status != http.StatusNotImplemented {
+					if ex.Problem != target.ProblemNone || ex.Response == nil || ex.Response.Status >= 500 && ex.Response.Status != http.StatusNotImplemented {
 						t.Fail(harness.Finding{Message: reqs[i].tx + " out of the usual order was not answered", Expected: "a tagged answer, no 5xx", Observed: fmt.Sprintf("HTTP %d %s", httpStatus(ex), ex.Problem), Exchanges: []*target.Exchange{ex}})
+					}
+					if tag, err := topTag(ex.Response.Body); ex.Response.Status != http.StatusNotImplemented && (err != nil || tag != responseClass(reqs[i].tx)) {
+						t.Fail(harness.Finding{Message: reqs[i].tx + " out of the usual order got no tagged answer", Expected: responseClass(reqs[i].tx), Observed: fmt.Sprintf("%s (%v)", tag, err), Exchanges: []*target.Exchange{ex}})
 					}
 				}
 			},
@@ -45,6 +48,9 @@ func moreChecks(env Env) []harness.Check {
 				s := env.session(ctx, t)
 				body := mustRequest(&mesh.ValidateRequest{Account: s.account("same")})
 				first := s.raw(body, nil)
+				if payloadStatus(first) == 0 {
+					t.Fail(harness.Finding{Message: "ValidateAccount got no decodable answer", Expected: "a ValidateResponse with Status", Observed: fmt.Sprintf("HTTP %d %s", httpStatus(first), first.Problem), Exchanges: []*target.Exchange{first}})
+				}
 				for i := 0; i < 2; i++ {
 					again := s.raw(body, nil)
 					if first.Response == nil || again.Response == nil || !bytes.Equal(first.Response.Body, again.Response.Body) {

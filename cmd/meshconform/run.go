@@ -178,8 +178,9 @@ func runSuite(c *cobra.Command, f *runFlags) error {
 	}
 }
 
-// helloProbe checks the target answers at all: any HTTP response to a Hello will do, since the
-// checks judge what it says.
+// helloProbe checks the target answers at all: any response to a Hello will do, even a huge,
+// malformed or redirecting one, since the checks judge what it says; only no answer (refused,
+// timeout, dropped, TLS failure) makes the target unreachable.
 func helloProbe(tg *target.HTTP) func(ctx context.Context) error {
 	body, _ := mesh.EncodeRequest(&mesh.HelloRequest{})
 	return func(ctx context.Context) error {
@@ -187,7 +188,7 @@ func helloProbe(tg *target.HTTP) func(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if ex.Problem != target.ProblemNone {
+		if ex.Problem.NoAnswer() {
 			return errors.New(string(ex.Problem) + ": " + ex.Err)
 		}
 		return nil
