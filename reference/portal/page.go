@@ -51,9 +51,28 @@ func (p *Portal) mac(scope string, b []byte) []byte {
 	return m.Sum(nil)[:16]
 }
 
-// newWindow reads SearchConstraints for a query named scope. With a PageKey, the time bounds
-// come from the key and only MaxEntries and MaxBytes from the request (3.4.2).
+// The portal's own limits on one page (3.9.2: a PageKey also signals that "internal server
+// limits" were reached): without them a Transfer or Get of a busy account grows without bound.
+const (
+	serverMaxEntries = 256
+	serverMaxBytes   = 256 << 10
+)
+
+// newWindow reads SearchConstraints for a query named scope and applies the server's limits.
 func (p *Portal) newWindow(scope string, sc *mesh.SearchConstraints) (window, error) {
+	w, err := p.requestWindow(scope, sc)
+	if w.maxEntries == 0 || w.maxEntries > serverMaxEntries {
+		w.maxEntries = serverMaxEntries
+	}
+	if w.maxBytes == 0 || w.maxBytes > serverMaxBytes {
+		w.maxBytes = serverMaxBytes
+	}
+	return w, err
+}
+
+// requestWindow reads SearchConstraints for a query named scope. With a PageKey, the time
+// bounds come from the key and only MaxEntries and MaxBytes from the request (3.4.2).
+func (p *Portal) requestWindow(scope string, sc *mesh.SearchConstraints) (window, error) {
 	w := window{scope: scope}
 	if sc == nil {
 		return w, nil
