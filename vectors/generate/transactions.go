@@ -186,9 +186,8 @@ func transactionFiles() ([]file, error) {
 		cases := transactionCases[tx.Name]
 		g := vectors.Group[vectors.TransactionTest]{Type: "TransactionScript", Source: source}
 		for _, c := range cases {
-			last := c.steps[len(c.steps)-1]
 			result := vectors.Valid
-			if refuses(last) {
+			if refuses(stepUnderTest(tx.Name, c.steps)) {
 				result = vectors.Invalid
 			}
 			g.Tests = append(g.Tests, vectors.TransactionTest{Test: vectors.Test{TcID: tx.Name + "/" + c.name, Comment: c.comment, Flags: c.flags, Result: result, Section: c.section, Requirement: c.req, NoteID: c.note}, Steps: c.steps})
@@ -213,4 +212,15 @@ func transactionFiles() ([]file, error) {
 // ValidateResponse with Valid false.
 func refuses(st vectors.Step) bool {
 	return st.ExpectStatus[0] >= 400 || st.ExpectFields["Valid"] == false
+}
+
+// stepUnderTest is the last step of the script's own transaction: what the test's result is
+// about (later steps only observe its effect).
+func stepUnderTest(tx string, steps []vectors.Step) vectors.Step {
+	for i := len(steps) - 1; i >= 0; i-- {
+		if steps[i].Op == tx {
+			return steps[i]
+		}
+	}
+	return steps[len(steps)-1]
 }
