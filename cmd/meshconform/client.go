@@ -150,26 +150,7 @@ func runClient(c *cobra.Command, f *clientFlags) error {
 	if err != nil {
 		return usage("%v", err)
 	}
-	if err := terminal.Summary(out, run, terminal.Options{}); err != nil {
-		return failed("write summary: %v", err)
-	}
-	if !f.list {
-		written, err := render.WriteAll(f.reportDir, formats, run, render.Options{})
-		if err != nil {
-			return failed("write reports: %v", err)
-		}
-		for _, w := range written {
-			fmt.Fprintf(out, "report: %s\n", w)
-		}
-	}
-	switch code := run.ExitCode(); code {
-	case exitOK:
-		return nil
-	case exitUsage:
-		return usage("the run could not be made (see the summary above)")
-	default:
-		return failed("the client does not conform (see the summary above)")
-	}
+	return finishRun(out, run, f.list, f.reportDir, formats, "client")
 }
 
 func configArg(cfg string) string {

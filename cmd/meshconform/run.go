@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -156,11 +157,17 @@ func runSuite(c *cobra.Command, f *runFlags) error {
 	if err != nil {
 		return usage("%v", err)
 	}
+	return finishRun(out, run, f.list, f.reportDir, formats, "portal")
+}
+
+// finishRun prints the summary, writes the reports and maps the run to the exit code: the one
+// ending of every run command (portal and client).
+func finishRun(out io.Writer, run *result.Run, list bool, reportDir string, formats []string, subject string) error {
 	if err := terminal.Summary(out, run, terminal.Options{}); err != nil {
 		return failed("write summary: %v", err)
 	}
-	if !f.list {
-		written, err := render.WriteAll(f.reportDir, formats, run, render.Options{})
+	if !list {
+		written, err := render.WriteAll(reportDir, formats, run, render.Options{})
 		if err != nil {
 			return failed("write reports: %v", err)
 		}
@@ -174,7 +181,7 @@ func runSuite(c *cobra.Command, f *runFlags) error {
 	case exitUsage:
 		return usage("the run could not be made (see the summary above)")
 	default:
-		return failed("the portal does not conform (see the summary above)")
+		return failed("the %s does not conform (see the summary above)", subject)
 	}
 }
 
