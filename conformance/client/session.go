@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/meshconform/meshconform/harness"
 	"github.com/meshconform/meshconform/harness/shim"
@@ -181,5 +180,3 @@ func (s *session) requests(tx string) []testportal.Request {
 	return out
 }
 
-// deadlineFor is how long a check may wait for n client runs.
-func deadlineFor(sh *shim.Shim, n int) time.Duration { return time.Duration(n) * sh.Deadline() }

@@ -2,7 +2,6 @@ package model
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -64,17 +63,6 @@ func (m *Machine) acct(local string) *client.Account {
 	a := &client.Account{Name: m.prefix + local + "@" + m.Domain, Master: ms, Device: d}
 	m.accts[local] = a
 	return a
-}
-
-func status(err error) int32 {
-	var se *client.StatusError
-	if errors.As(err, &se) {
-		return se.Status
-	}
-	if err != nil {
-		return -1
-	}
-	return 201
 }
 
 func ok(err error) bool { return err == nil }
