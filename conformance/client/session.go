@@ -179,4 +179,3 @@ func (s *session) requests(tx string) []testportal.Request {
 	}
 	return out
 }
-
