@@ -200,20 +200,9 @@ func newRoot(stdout io.Writer) *cobra.Command {
 
 	root.AddCommand(&cobra.Command{Use: "create ACCOUNT", Short: "create an account with a fresh master profile", Args: exactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			c, err := g.client()
+			c, s, st, err := g.freshState()
 			if err != nil {
 				return err
-			}
-			s, err := g.store()
-			if err != nil {
-				return err
-			}
-			st, err := s.load()
-			if err != nil {
-				return err
-			}
-			if st.Account != "" {
-				return usage("this state directory already belongs to %s", st.Account)
 			}
 			m, err := client.NewMaster(keys.Ed448, nil)
 			if err != nil {
@@ -445,20 +434,9 @@ func connectCmd(g *globals, ctx context.Context) *cobra.Command {
 	var pin string
 	req := &cobra.Command{Use: "request ACCOUNT", Short: "ask to connect this device to ACCOUNT", Args: exactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			c, err := g.client()
+			c, s, st, err := g.freshState()
 			if err != nil {
 				return err
-			}
-			s, err := g.store()
-			if err != nil {
-				return err
-			}
-			st, err := s.load()
-			if err != nil {
-				return err
-			}
-			if st.Account != "" {
-				return usage("this state directory already belongs to %s", st.Account)
 			}
 			d, err := s.device(true)
 			if err != nil {
@@ -604,4 +582,26 @@ func connectCmd(g *globals, ctx context.Context) *cobra.Command {
 		}}
 	conn.AddCommand(req, pending, approve, status)
 	return conn
+}
+
+// freshState returns the client and a state directory that belongs to no account yet: the
+// start of create and of connect request.
+func (g *globals) freshState() (*client.Client, store, *state, error) {
+	var zero *state
+	c, err := g.client()
+	if err != nil {
+		return nil, store{}, zero, err
+	}
+	s, err := g.store()
+	if err != nil {
+		return nil, store{}, zero, err
+	}
+	st, err := s.load()
+	if err != nil {
+		return nil, store{}, zero, err
+	}
+	if st.Account != "" {
+		return nil, store{}, zero, usage("this state directory already belongs to %s", st.Account)
+	}
+	return c, s, st, nil
 }
