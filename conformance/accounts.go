@@ -168,7 +168,7 @@ func accountChecks(env Env) []harness.Check {
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				a := s.newAccount("dup")
-				req, _ := a.CreateRequest()
+				req := s.createRequest(a)
 				s.ok("CreateAccount", s.do(req, nil), "the first create failed")
 				s.refused("CreateAccount", s.do(req, nil), "the same account was created twice", 409)
 			},
@@ -182,7 +182,7 @@ func accountChecks(env Env) []harness.Check {
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				a := s.newAccount("named")
-				req, _ := a.CreateRequest()
+				req := s.createRequest(a)
 				req.Account = s.account("squatted")
 				s.refused("CreateAccount", s.do(req, nil), "a profile naming another account created this one")
 			},
@@ -195,7 +195,7 @@ func accountChecks(env Env) []harness.Check {
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				a := s.newAccount("unsigned")
-				req, _ := a.CreateRequest()
+				req := s.createRequest(a)
 				req.Profile = dare.WithoutSignatures(req.Profile)
 				s.refused("CreateAccount", s.do(req, nil), "an unsigned ProfileMesh was accepted")
 				s.expect("Get", s.getAccount(a.Name), "the refused account exists", 404)
@@ -209,7 +209,7 @@ func accountChecks(env Env) []harness.Check {
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				a := s.newAccount("wrongsig")
-				req, _ := a.CreateRequest()
+				req := s.createRequest(a)
 				pm, err := auth.Open(req.Profile)
 				if err != nil {
 					s.harnessFault("%v", err)
@@ -234,11 +234,14 @@ func accountChecks(env Env) []harness.Check {
 				if err != nil {
 					s.harnessFault("%v", err)
 				}
-				pmv, _ := auth.Open(pmEnv)
-				forged, _ := auth.SignStructure(pmv, a.Master.OSK)
+				forged := s.resign(pmEnv, a.Master.OSK)
 				mesh := &mesh.ProfileMesh{Names: []string{a.Master.UDF()}, Account: a.Name, MasterProfile: forged}
-				req, _ := a.CreateRequest()
-				req.Profile, _ = auth.SignStructure(mesh, a.Master.OSK)
+				req := s.createRequest(a)
+				signed, err := auth.SignStructure(mesh, a.Master.OSK)
+				if err != nil {
+					s.harnessFault("%v", err)
+				}
+				req.Profile = signed
 				s.refused("CreateAccount", s.do(req, nil), "a master profile signed by the wrong key was accepted")
 			},
 		},
@@ -250,7 +253,7 @@ func accountChecks(env Env) []harness.Check {
 				s := env.session(ctx, t)
 				a := s.newAccount("x")
 				a.Name = s.t.Name("x") + " {bad}@" + env.Domain
-				req, _ := a.CreateRequest()
+				req := s.createRequest(a)
 				s.refused("CreateAccount", s.do(req, nil), "an account with an invalid name was created")
 			},
 		},
@@ -262,7 +265,7 @@ func accountChecks(env Env) []harness.Check {
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				a := s.newAccount("leak")
-				req, _ := a.CreateRequest()
+				req := s.createRequest(a)
 				req.Device = dare.WithoutSignatures(req.Device)
 				s.refused("CreateAccount", s.do(req, nil), "a create with an unsigned device entry was accepted")
 				s.expect("Get", s.getAccount(a.Name), "the refused account is retrievable by Account", 404)
@@ -320,7 +323,7 @@ func accountChecks(env Env) []harness.Check {
 				a := s.create("uad")
 				s.ok("DeleteAccount", s.do(&mesh.DeleteRequest{Account: a.Name}, a.Auth()), "deleting the account failed")
 				d := s.newDevice()
-				dp, _ := d.ProfileDevice()
+				dp := s.deviceProfile(d)
 				s.refused("Publish", s.publish(a, dp), "a deleted account accepted a Publish")
 			},
 		},

@@ -145,8 +145,7 @@ func connectChecks(env Env) []harness.Check {
 				s := env.session(ctx, t)
 				a := s.create("wrongreq")
 				req := s.connectRequest(a, s.newDevice())
-				v, _ := auth.Open(req.SignedRequest)
-				req.SignedRequest, _ = auth.SignStructure(v, s.newDevice().DSK)
+				req.SignedRequest = s.resign(req.SignedRequest, s.newDevice().DSK)
 				s.refused("ConnectStart", s.do(req, nil), "a connection request signed by another device was accepted")
 			},
 		},
@@ -172,8 +171,7 @@ func connectChecks(env Env) []harness.Check {
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				s.completeWithForgedResult("selfsigned", func(a *client.Account, entry *mesh.DareMessage) *mesh.DareMessage {
-					v, _ := auth.Open(entry)
-					forged, _ := auth.SignStructure(v, a.Device.DSK)
+					forged := s.resign(entry, a.Device.DSK)
 					return forged
 				})
 			},
@@ -259,7 +257,10 @@ func (s *session) connectRequest(a *client.Account, dev *client.Device) *mesh.Co
 	if err != nil {
 		s.harnessFault("%v", err)
 	}
-	mid, _ := udf.Nonce(nil, 128)
+	mid, err := udf.Nonce(nil, 128)
+	if err != nil {
+		s.harnessFault("%v", err)
+	}
 	cn := make([]byte, 16)
 	for i := range cn {
 		cn[i] = byte(s.t.Rand().Uint32())

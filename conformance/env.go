@@ -14,6 +14,7 @@ import (
 	"github.com/meshconform/meshconform/harness"
 	"github.com/meshconform/meshconform/harness/target"
 	"github.com/meshconform/meshconform/reference/client"
+	"github.com/meshconform/meshconform/reference/dare"
 	"github.com/meshconform/meshconform/reference/keys"
 	"github.com/meshconform/meshconform/reference/mesh"
 )
@@ -223,15 +224,38 @@ func responseClass(tx string) string {
 	return tx + " response"
 }
 
-// create creates an account with its administration device, failing the check when the
-// portal refuses: every later step depends on it.
-func (s *session) create(suffix string) *client.Account {
-	a := s.newAccount(suffix)
+// deviceProfile returns a device's self-signed ProfileDevice.
+func (s *session) deviceProfile(d *client.Device) *mesh.DareMessage {
+	dp, err := d.ProfileDevice()
+	if err != nil {
+		s.harnessFault("device profile: %v", err)
+	}
+	return dp
+}
+
+// resign returns env's payload signed by another key: the same content under a wrong signer.
+func (s *session) resign(env *mesh.DareMessage, k keys.Signer) *mesh.DareMessage {
+	out, err := dare.Resign(env, k)
+	if err != nil {
+		s.harnessFault("re-sign: %v", err)
+	}
+	return out
+}
+
+// createRequest builds a valid CreateRequest for a (the checks then spoil one part of it).
+func (s *session) createRequest(a *client.Account) *mesh.CreateRequest {
 	req, err := a.CreateRequest()
 	if err != nil {
 		s.harnessFault("create request: %v", err)
 	}
-	s.ok("CreateAccount", s.do(req, nil), "creating a fresh account with a valid signed profile failed (precondition)")
+	return req
+}
+
+// create creates an account with its administration device, failing the check when the
+// portal refuses: every later step depends on it.
+func (s *session) create(suffix string) *client.Account {
+	a := s.newAccount(suffix)
+	s.ok("CreateAccount", s.do(s.createRequest(a), nil), "creating a fresh account with a valid signed profile failed (precondition)")
 	return a
 }
 

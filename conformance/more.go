@@ -171,7 +171,7 @@ func moreChecks(env Env) []harness.Check {
 				s := env.session(ctx, t)
 				a := s.create("intact")
 				d := s.newDevice()
-				dp, _ := d.ProfileDevice()
+				dp := s.deviceProfile(d)
 				s.ok("Publish", s.publish(a, dp), "publishing a device profile failed")
 				r := s.do(&mesh.GetRequest{Identifier: d.UDF()}, nil)
 				s.ok("Get", r, "the published profile is not found")

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/meshconform/meshconform/harness"
-	"github.com/meshconform/meshconform/reference/auth"
 	"github.com/meshconform/meshconform/reference/client"
 	"github.com/meshconform/meshconform/reference/dare"
 	"github.com/meshconform/meshconform/reference/mesh"
@@ -23,7 +22,7 @@ func publishChecks(env Env) []harness.Check {
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				a := s.newAccount("ghost")
-				dp, _ := a.Device.ProfileDevice()
+				dp := s.deviceProfile(a.Device)
 				s.refused("Publish", s.publish(a, dp), "a profile was published to an account that does not exist")
 			},
 		},
@@ -36,7 +35,7 @@ func publishChecks(env Env) []harness.Check {
 				s := env.session(ctx, t)
 				a := s.create("pub")
 				d := s.newDevice()
-				dp, _ := d.ProfileDevice()
+				dp := s.deviceProfile(d)
 				s.ok("Publish", s.publish(a, dp), "publishing a valid device profile failed")
 				r := s.do(&mesh.GetRequest{Identifier: d.UDF()}, nil)
 				s.ok("Get", r, "the published profile is not found by its Identifier")
@@ -53,7 +52,7 @@ func publishChecks(env Env) []harness.Check {
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				a := s.create("unsigned")
-				dp, _ := s.newDevice().ProfileDevice()
+				dp := s.deviceProfile(s.newDevice())
 				s.refused("Publish", s.publish(a, dare.WithoutSignatures(dp)), "an unsigned profile was published")
 			},
 		},
@@ -66,9 +65,8 @@ func publishChecks(env Env) []harness.Check {
 				s := env.session(ctx, t)
 				a := s.create("wrongdev")
 				d := s.newDevice()
-				dp, _ := d.ProfileDevice()
-				v, _ := auth.Open(dp)
-				forged, _ := auth.SignStructure(v, s.newDevice().DSK)
+				dp := s.deviceProfile(d)
+				forged := s.resign(dp, s.newDevice().DSK)
 				s.refused("Publish", s.publish(a, forged), "a device profile signed by another key was published")
 			},
 		},
@@ -82,13 +80,12 @@ func publishChecks(env Env) []harness.Check {
 				s := env.session(ctx, t)
 				a := s.create("catalog")
 				d := s.newDevice()
-				dp, _ := d.ProfileDevice()
+				dp := s.deviceProfile(d)
 				entry, err := a.Master.CatalogEntry(a.Name, dp)
 				if err != nil {
 					s.harnessFault("%v", err)
 				}
-				v, _ := auth.Open(entry)
-				forged, _ := auth.SignStructure(v, d.DSK)
+				forged := s.resign(entry, d.DSK)
 				s.refused("Publish", s.publish(a, forged), "a catalog entry not signed by an administration key was accepted")
 				rogue := &client.Account{Name: a.Name, Device: d}
 				s.refused("ConnectPending", s.do(&mesh.ConnectPendingRequest{AccountID: a.Name}, rogue.Auth()), "a device authorised by a forged entry authenticated", 401)
@@ -171,7 +168,7 @@ func publishChecks(env Env) []harness.Check {
 				a := s.create("page")
 				var published []*mesh.DareMessage
 				for i := 0; i < 4; i++ {
-					dp, _ := s.newDevice().ProfileDevice()
+					dp := s.deviceProfile(s.newDevice())
 					s.ok("Publish", s.publish(a, dp), "publishing a device profile failed")
 					published = append(published, dp)
 				}
@@ -198,7 +195,7 @@ func publishChecks(env Env) []harness.Check {
 				a := s.create("bytes")
 				var size int
 				for i := 0; i < 3; i++ {
-					dp, _ := s.newDevice().ProfileDevice()
+					dp := s.deviceProfile(s.newDevice())
 					s.ok("Publish", s.publish(a, dp), "publishing a device profile failed")
 					b, _ := mesh.MarshalBare(dp)
 					size = len(b)
@@ -255,7 +252,7 @@ func publishChecks(env Env) []harness.Check {
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				a := s.create("forge")
-				dp, _ := s.newDevice().ProfileDevice()
+				dp := s.deviceProfile(s.newDevice())
 				s.ok("Publish", s.publish(a, dp), "publishing a device profile failed")
 				r := s.do(&mesh.GetRequest{Account: a.Name, Multiple: mesh.Bool(true), SearchConstraints: &mesh.SearchConstraints{MaxEntries: mesh.Int(1)}}, nil)
 				s.ok("Get", r, "a paged Get failed")

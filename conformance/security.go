@@ -24,7 +24,7 @@ func securityChecks(env Env) []harness.Check {
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				s.create("pubunauth")
-				dp, _ := s.newDevice().ProfileDevice()
+				dp := s.deviceProfile(s.newDevice())
 				s.refused("Publish", s.do(&mesh.PublishRequest{Entry: dp}, nil), "an unauthenticated Publish was accepted", 401)
 			},
 		},
