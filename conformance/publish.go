@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/meshconform/meshconform/harness"
+	"github.com/meshconform/meshconform/reference/auth"
 	"github.com/meshconform/meshconform/reference/client"
 	"github.com/meshconform/meshconform/reference/dare"
 	"github.com/meshconform/meshconform/reference/mesh"
@@ -89,6 +90,30 @@ func publishChecks(env Env) []harness.Check {
 				s.refused("Publish", s.publish(a, forged), "a catalog entry not signed by an administration key was accepted")
 				rogue := &client.Account{Name: a.Name, Device: d}
 				s.refused("ConnectPending", s.do(&mesh.ConnectPendingRequest{AccountID: a.Name}, rogue.Auth()), "a device authorised by a forged entry authenticated", 401)
+			},
+		},
+		{
+			ID: "publish.device-credential-not-admin", Requirement: "CTL-PROFILE-VERIFY-CHAIN", Category: harness.Control,
+			Title: "A device entry whose device credential is not signed by an administration key is refused",
+			Doc: "7.1.5: \"Check that the device credential has been signed by an administration device and that the " +
+				"administration device was properly authorized by the master profile.\" Publishes a CatalogEntryDevice " +
+				"signed by an OnlineSignatureKey whose inner ProfileMeshDevicePublicSigned is signed by the new device " +
+				"itself, and expects a refusal; then checks the device cannot authenticate. Two requests after setup.",
+			Run: func(ctx context.Context, t *harness.T) {
+				s := env.session(ctx, t)
+				a := s.create("credential")
+				d := s.newDevice()
+				inner, err := auth.SignStructure(&mesh.ProfileMeshDevicePublic{DeviceProfile: s.deviceProfile(d)}, d.DSK)
+				if err != nil {
+					s.harnessFault("%v", err)
+				}
+				entry, err := auth.SignStructure(&mesh.CatalogEntryDevice{Account: a.Name, UDF: d.UDF(), AuthUDF: d.AuthUDF(), ProfileMeshDevicePublicSigned: inner}, a.Master.OSK)
+				if err != nil {
+					s.harnessFault("%v", err)
+				}
+				s.refused("Publish", s.publish(a, entry), "a device entry with a self-signed device credential was accepted")
+				rogue := &client.Account{Name: a.Name, Device: d}
+				s.refused("ConnectPending", s.do(&mesh.ConnectPendingRequest{AccountID: a.Name}, rogue.Auth()), "a device with a self-signed credential authenticated", 401)
 			},
 		},
 		{

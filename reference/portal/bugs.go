@@ -59,6 +59,9 @@ type Bugs struct {
 	AcceptReplayedRequest bool `bug:"accept-replayed-request" doc:"accept a replayed authenticated request (NOTE-AUTH)"`
 	// AcceptStaleTime does not check the request time (NOTE-AUTH).
 	AcceptStaleTime bool `bug:"accept-stale-time" doc:"accept an Authorization time outside 300 s (NOTE-AUTH)"`
+	// AcceptDeviceCredentialNotAdminSigned accepts a CatalogEntryDevice whose inner
+	// ProfileMeshDevicePublicSigned is not signed by an OnlineSignatureKey (draft 7.1.5).
+	AcceptDeviceCredentialNotAdminSigned bool `bug:"accept-device-credential-not-admin-signed" doc:"accept a device entry whose inner device credential is not signed by an administration key (draft 7.1.5)"`
 	// AcceptUnsignedResult accepts an unsigned connection result (draft 3.15.1).
 	AcceptUnsignedResult bool `bug:"accept-unsigned-result" doc:"accept an unsigned connection result (draft 3.15.1)"`
 	// AcceptResultNotAdminSigned accepts a result signed by a key that is not an administration

@@ -335,7 +335,7 @@ func (p *Portal) checkAdminDevice(env *mesh.DareMessage, master *mesh.ProfileMas
 	if _, err := auth.VerifyByAny(env, master.OnlineSignatureKeys); err != nil {
 		return nil, refuse(409, err, "the device entry is not signed by an OnlineSignatureKey of the master")
 	}
-	return p.verifyDeviceEntry(ce, acct)
+	return p.verifyDeviceEntry(ce, acct, master.OnlineSignatureKeys)
 }
 
 // deleteAccount implements DeleteAccount (3.8): the account goes, its profiles stay.
@@ -448,7 +448,7 @@ func (p *Portal) publish(c *call, r *mesh.PublishRequest) (mesh.MeshResponse, er
 	case *mesh.CatalogEntryDevice:
 		var cd *checkedDevice
 		if noAccount {
-			cd, err = p.verifyDeviceEntry(e, who.account)
+			cd, err = p.verifyDeviceEntry(e, who.account, nil)
 		} else {
 			cd, err = p.checkAdminDevice(r.Entry, master, who.account)
 		}
@@ -885,7 +885,7 @@ func (p *Portal) connectComplete(c *call, r *mesh.ConnectCompleteRequest) (mesh.
 				}
 			}
 			if pr != nil {
-				if cd, err = p.verifyDeviceEntry(e, who.account); err != nil {
+				if cd, err = p.verifyDeviceEntry(e, who.account, master.OnlineSignatureKeys); err != nil {
 					return err
 				}
 			}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/meshconform/meshconform/reference/auth"
 	"github.com/meshconform/meshconform/reference/client"
+	"github.com/meshconform/meshconform/reference/keys"
 	"github.com/meshconform/meshconform/reference/mesh"
 	"github.com/meshconform/meshconform/reference/portal"
 	"github.com/meshconform/meshconform/reference/wire"
@@ -235,6 +236,19 @@ var knobs = []knob{
 		dp, err := a.Device.ProfileDevice()
 		require.NoError(t, err)
 		_, _, err = c.Publish(ctxb(), dp, a.Auth())
+		return s(statusOf(err))
+	}},
+	{name: "accept-device-credential-not-admin-signed", want: "409", probe: func(t *testing.T, e *env) string {
+		a := e.create("dora")
+		dev, err := client.NewDevice(keys.Ed448, nil)
+		require.NoError(t, err)
+		dp, err := dev.ProfileDevice()
+		require.NoError(t, err)
+		inner, err := auth.SignStructure(&mesh.ProfileMeshDevicePublic{DeviceProfile: dp}, dev.DSK)
+		require.NoError(t, err)
+		entry, err := auth.SignStructure(&mesh.CatalogEntryDevice{Account: a.Name, UDF: dev.UDF(), AuthUDF: dev.AuthUDF(), ProfileMeshDevicePublicSigned: inner}, a.Master.OSK)
+		require.NoError(t, err)
+		_, _, err = e.c.Publish(ctxb(), entry, a.Auth())
 		return s(statusOf(err))
 	}},
 	{name: "accept-unsigned-result", want: "409", probe: func(t *testing.T, e *env) string {

@@ -128,11 +128,18 @@ type checkedDevice struct {
 }
 
 // verifyDeviceEntry checks the contents of a CatalogEntryDevice (NOTE-CREATE-DEVICE): its
-// UDF and AuthUDF name the keys of the self-signed device profile it carries. The signature
-// on the entry itself is checked by the caller, which knows the administration keys.
-func (p *Portal) verifyDeviceEntry(e *mesh.CatalogEntryDevice, account string) (*checkedDevice, error) {
+// ProfileMeshDevicePublicSigned is signed by one of admins (the OnlineSignatureKeys of the
+// master: 7.1.5, the device credential is signed by an administration device), and its UDF and
+// AuthUDF name the keys of the self-signed device profile it carries. The signature on the
+// entry itself is checked by the caller. admins nil skips the nested check (no master known).
+func (p *Portal) verifyDeviceEntry(e *mesh.CatalogEntryDevice, account string, admins []mesh.PublicKey) (*checkedDevice, error) {
 	if e.ProfileMeshDevicePublicSigned == nil {
 		return nil, refuse(409, nil, "CatalogEntryDevice has no ProfileMeshDevicePublicSigned")
+	}
+	if admins != nil && !p.cfg.Bugs.AcceptDeviceCredentialNotAdminSigned {
+		if _, err := auth.VerifyByAny(e.ProfileMeshDevicePublicSigned, admins); err != nil {
+			return nil, refuse(409, err, "ProfileMeshDevicePublicSigned is not signed by an OnlineSignatureKey of the master (7.1.5)")
+		}
 	}
 	pub, err := openAs[*mesh.ProfileMeshDevicePublic](e.ProfileMeshDevicePublicSigned, "ProfileMeshDevicePublicSigned")
 	if err != nil {
