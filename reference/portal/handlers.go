@@ -574,13 +574,11 @@ func (p *Portal) get(r *mesh.GetRequest) (mesh.MeshResponse, error) {
 			if !ok {
 				continue
 			}
-			var env *mesh.DareMessage
 			if full {
-				env = &mesh.DareMessage{Header: &mesh.DareHeader{}, Payload: tx.Bucket(bLog).Get(u64(e.LogIndex))}
-			} else if env, err = decodeEnv(e.Env); err != nil {
-				return err
+				items = append(items, plainItem(s, e.Time, tx.Bucket(bLog).Get(u64(e.LogIndex))))
+			} else {
+				items = append(items, storedItem(s, e.Time, e.Env))
 			}
-			items = append(items, item{seq: s, time: e.Time, env: env})
 		}
 		if len(items) == 0 {
 			return refuse(404, nil, "nothing matches")
@@ -597,7 +595,10 @@ func (p *Portal) get(r *mesh.GetRequest) (mesh.MeshResponse, error) {
 	if err != nil {
 		return nil, err
 	}
-	entries, pk := p.apply(w, items)
+	entries, pk, err := p.apply(w, items)
+	if err != nil {
+		return nil, err
+	}
 	return &mesh.GetResponse{Entries: entries, PageKey: pk}, nil
 }
 
@@ -807,10 +808,6 @@ func (p *Portal) connectPending(c *call, r *mesh.ConnectPendingRequest) (mesh.Me
 		if pr.Done {
 			continue
 		}
-		env, err := decodeEnv(pr.Request)
-		if err != nil {
-			return nil, err
-		}
 		ch := new(mesh.ConnectionChallenge)
 		if err := mesh.UnmarshalInto(pr.Challenge, ch, nil); err != nil {
 			return nil, refuse(500, err, "stored challenge")
@@ -820,7 +817,7 @@ func (p *Portal) connectPending(c *call, r *mesh.ConnectPendingRequest) (mesh.Me
 			t = *ch.Received
 		}
 		byEnv[pr.Seq] = ch
-		items = append(items, item{seq: pr.Seq, time: t, env: env})
+		items = append(items, storedItem(pr.Seq, t, pr.Request))
 	}
 	w, err := p.newWindow("p\x00"+who.account, r.SearchConstraints)
 	if err != nil {
@@ -829,7 +826,11 @@ func (p *Portal) connectPending(c *call, r *mesh.ConnectPendingRequest) (mesh.Me
 	sel, pk := p.selectItems(w, items)
 	resp := &mesh.ConnectPendingResponse{PageKey: pk}
 	for _, it := range sel {
-		resp.Pending = append(resp.Pending, *it.env)
+		env, err := it.envelope()
+		if err != nil {
+			return nil, err
+		}
+		resp.Pending = append(resp.Pending, *env)
 		resp.Challenges = append(resp.Challenges, *byEnv[it.seq])
 	}
 	return resp, nil
@@ -959,8 +960,7 @@ func (p *Portal) transfer(c *call, r *mesh.TransferRequest) (mesh.MeshResponse, 
 			if rec.Time != nil {
 				t = *rec.Time
 			}
-			items = append(items, item{seq: binary.BigEndian.Uint64(k), time: t,
-				env: &mesh.DareMessage{Header: &mesh.DareHeader{}, Payload: append([]byte(nil), v...)}})
+			items = append(items, plainItem(binary.BigEndian.Uint64(k), t, v))
 			return nil
 		})
 	})
@@ -975,6 +975,9 @@ func (p *Portal) transfer(c *call, r *mesh.TransferRequest) (mesh.MeshResponse, 
 	if err != nil {
 		return nil, err
 	}
-	out, pk := p.apply(w, items)
+	out, pk, err := p.apply(w, items)
+	if err != nil {
+		return nil, err
+	}
 	return &mesh.TransferResponse{DataItems: out, PageKey: pk}, nil
 }

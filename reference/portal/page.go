@@ -1,8 +1,10 @@
 package portal
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/binary"
 	"time"
 
@@ -24,7 +26,36 @@ type window struct {
 type item struct {
 	seq  uint64
 	time time.Time
-	env  *mesh.DareMessage
+	// size is the length of the envelope's bare encoding: what MaxBytes counts.
+	size int
+	// stored is the envelope as stored (a tagged DareMessage document), decoded only when the
+	// item is selected; env is set instead for envelopes built on the spot.
+	stored []byte
+	env    *mesh.DareMessage
+}
+
+// dareTag is what a stored, tagged envelope has around its bare encoding.
+const dareTag = len(`{"DareMessage":}`)
+
+// storedItem is an item of a stored envelope. data may live in a bbolt transaction, so it is
+// copied: the item outlives the transaction.
+func storedItem(seq uint64, t time.Time, data []byte) item {
+	return item{seq: seq, time: t, size: len(data) - dareTag, stored: bytes.Clone(data)}
+}
+
+// plainItem is an item of an unsigned envelope around payload (Full Get entries, Transfer
+// records): its bare encoding is [{},"<base64url payload>"].
+func plainItem(seq uint64, t time.Time, payload []byte) item {
+	env := &mesh.DareMessage{Header: &mesh.DareHeader{}, Payload: bytes.Clone(payload)}
+	return item{seq: seq, time: t, size: len(`[{},""]`) + base64.RawURLEncoding.EncodedLen(len(payload)), env: env}
+}
+
+// envelope returns the item's envelope, decoding a stored one.
+func (it item) envelope() (*mesh.DareMessage, error) {
+	if it.env != nil {
+		return it.env, nil
+	}
+	return decodeEnv(it.stored)
 }
 
 // pageKey layout: version byte, seq, notBefore, before (unix seconds, 0 = none), then a
@@ -113,13 +144,17 @@ func (p *Portal) requestWindow(scope string, sc *mesh.SearchConstraints) (window
 
 // apply selects from items (ascending seq) what the window allows and the next PageKey when
 // more remain.
-func (p *Portal) apply(w window, items []item) ([]mesh.DareMessage, string) {
+func (p *Portal) apply(w window, items []item) ([]mesh.DareMessage, string, error) {
 	sel, pk := p.selectItems(w, items)
 	out := make([]mesh.DareMessage, 0, len(sel))
 	for _, it := range sel {
-		out = append(out, *it.env)
+		env, err := it.envelope()
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, *env)
 	}
-	return out, pk
+	return out, pk, nil
 }
 
 // selectItems is apply returning the chosen items themselves.
@@ -136,11 +171,7 @@ func (p *Portal) selectItems(w window, items []item) ([]item, string) {
 		if w.before != nil && !it.time.Before(*w.before) {
 			continue
 		}
-		n := 0
-		if w.maxBytes > 0 {
-			enc, _ := mesh.MarshalBare(it.env)
-			n = len(enc)
-		}
+		n := it.size
 		// An entry larger than MaxBytes on its own still goes out, alone on its page: otherwise
 		// paging could never get past it.
 		if (w.maxEntries > 0 && len(out) >= w.maxEntries) || (w.maxBytes > 0 && size+n > w.maxBytes && len(out) > 0) {
