@@ -16,23 +16,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/meshconform/meshconform/harness/result"
+	"github.com/meshconform/meshconform/reports/internal/reporttest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files and testdata/screenshot.png")
-
-func loadFixture(t *testing.T) *result.Run {
-	t.Helper()
-	f, err := os.Open(filepath.Join("..", "testdata", "run.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	run, err := result.Read(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return run
-}
 
 func render(t *testing.T, run *result.Run) []byte {
 	t.Helper()
@@ -44,25 +31,13 @@ func render(t *testing.T, run *result.Run) []byte {
 }
 
 func TestGolden(t *testing.T) {
-	got := render(t, loadFixture(t))
-	golden := filepath.Join("testdata", "golden.html")
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if d := cmp.Diff(string(want), string(got)); d != "" {
-		t.Errorf("html differs from %s (-want +got):\n%s", golden, d)
-	}
+	got := render(t, reporttest.Fixture(t))
+	reporttest.Golden(t, "golden.html", got, *update)
 }
 
 // TestSelfContained: nothing the browser would fetch, and a CSP that forbids fetching anyway.
 func TestSelfContained(t *testing.T) {
-	page := string(render(t, loadFixture(t)))
+	page := string(render(t, reporttest.Fixture(t)))
 	for _, banned := range []string{" src=", "<link", "@import", "url(", "fetch(", "XMLHttpRequest"} {
 		if strings.Contains(page, banned) {
 			t.Errorf("page contains %q: it must not load anything", banned)
@@ -140,7 +115,7 @@ func runChromium(t *testing.T, bin string, args ...string) []byte {
 // and a filter given in the URL fragment must show exactly the matching checks.
 func TestRendersInChromium(t *testing.T) {
 	bin := chromium(t)
-	run := loadFixture(t)
+	run := reporttest.Fixture(t)
 	dir := t.TempDir()
 	file := filepath.Join(dir, "report.html")
 	if err := os.WriteFile(file, render(t, run), 0o644); err != nil {

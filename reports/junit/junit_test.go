@@ -14,28 +14,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/meshconform/meshconform/harness/result"
+	"github.com/meshconform/meshconform/reports/internal/reporttest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
 const xsdPath = "testdata/junit-10.xsd"
-
-func loadFixture(t *testing.T) *result.Run {
-	t.Helper()
-	f, err := os.Open(filepath.Join("..", "testdata", "run.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	run, err := result.Read(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return run
-}
 
 func render(t *testing.T, run *result.Run) []byte {
 	t.Helper()
@@ -47,20 +32,8 @@ func render(t *testing.T, run *result.Run) []byte {
 }
 
 func TestGolden(t *testing.T) {
-	got := render(t, loadFixture(t))
-	golden := filepath.Join("testdata", "golden.xml")
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if d := cmp.Diff(string(want), string(got)); d != "" {
-		t.Errorf("junit output differs from %s (-want +got):\n%s", golden, d)
-	}
+	got := render(t, reporttest.Fixture(t))
+	reporttest.Golden(t, "golden.xml", got, *update)
 }
 
 // node is a generic XML element for the structural checks.
@@ -274,7 +247,7 @@ func checkStructure(t *testing.T, data []byte) *node {
 }
 
 func TestStructureAgainstXSDRules(t *testing.T) {
-	run := loadFixture(t)
+	run := reporttest.Fixture(t)
 	for _, strict := range []bool{false, true} {
 		run.Config.Strict = strict
 		root := checkStructure(t, render(t, run))
@@ -294,7 +267,7 @@ func TestXmllint(t *testing.T) {
 	if err != nil {
 		t.Skip("xmllint not installed (Debian package libxml2-utils; see reports/testdata/install-validators.sh): XSD validation by libxml2 skipped, structural checks still ran")
 	}
-	run := loadFixture(t)
+	run := reporttest.Fixture(t)
 	for _, tc := range []struct {
 		name string
 		run  func(*result.Run)
@@ -375,7 +348,7 @@ func TestOutcomeMapping(t *testing.T) {
 }
 
 func TestFailureBodyCarriesEvidence(t *testing.T) {
-	root := parseTree(t, render(t, loadFixture(t)))
+	root := parseTree(t, render(t, reporttest.Fixture(t)))
 	var body string
 	for _, s := range root.children {
 		for _, c := range s.children {

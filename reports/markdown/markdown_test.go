@@ -3,31 +3,14 @@ package markdown
 import (
 	"bytes"
 	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/meshconform/meshconform/harness/result"
+	"github.com/meshconform/meshconform/reports/internal/reporttest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
-
-func loadFixture(t *testing.T) *result.Run {
-	t.Helper()
-	f, err := os.Open(filepath.Join("..", "testdata", "run.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	run, err := result.Read(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return run
-}
 
 func render(t *testing.T, run *result.Run, opts Options) string {
 	t.Helper()
@@ -39,24 +22,12 @@ func render(t *testing.T, run *result.Run, opts Options) string {
 }
 
 func TestGolden(t *testing.T) {
-	got := render(t, loadFixture(t), Options{})
-	golden := filepath.Join("testdata", "golden.md")
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if d := cmp.Diff(string(want), got); d != "" {
-		t.Errorf("markdown differs from %s (-want +got):\n%s", golden, d)
-	}
+	got := render(t, reporttest.Fixture(t), Options{})
+	reporttest.Golden(t, "golden.md", []byte(got), *update)
 }
 
 func TestContent(t *testing.T) {
-	run := loadFixture(t)
+	run := reporttest.Fixture(t)
 	md := render(t, run, Options{})
 	for _, want := range []string{"## meshconform: ❌ failed", "| ❌ fail | 1 |", "| ✅ pass | 3 |",
 		"`portal.validate.invalid-characters`", "#section-3.6.2", "```diff\n", "Reproduce:\n\n```sh\nmeshconform run"} {

@@ -16,23 +16,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/meshconform/meshconform/harness/result"
+	"github.com/meshconform/meshconform/reports/internal/reporttest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
-
-func loadFixture(t *testing.T) *result.Run {
-	t.Helper()
-	f, err := os.Open(filepath.Join("..", "testdata", "run.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	run, err := result.Read(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return run
-}
 
 func lines(t *testing.T, data []byte) []Line {
 	t.Helper()
@@ -53,7 +40,7 @@ func lines(t *testing.T, data []byte) []Line {
 
 func TestGolden(t *testing.T) {
 	var buf bytes.Buffer
-	if err := Write(&buf, loadFixture(t)); err != nil {
+	if err := Write(&buf, reporttest.Fixture(t)); err != nil {
 		t.Fatal(err)
 	}
 	golden := filepath.Join("testdata", "golden.ndjson")
@@ -72,7 +59,7 @@ func TestGolden(t *testing.T) {
 }
 
 func TestWriteShape(t *testing.T) {
-	run := loadFixture(t)
+	run := reporttest.Fixture(t)
 	var buf bytes.Buffer
 	if err := Write(&buf, run); err != nil {
 		t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,24 +13,11 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/meshconform/meshconform/harness/result"
+	"github.com/meshconform/meshconform/reports/internal/reporttest"
 	"github.com/meshconform/meshconform/reports/render/reportkit"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
-
-func loadFixture(t *testing.T) *result.Run {
-	t.Helper()
-	f, err := os.Open(filepath.Join("..", "testdata", "run.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	run, err := result.Read(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return run
-}
 
 func render(t *testing.T, run *result.Run, opts Options) []byte {
 	t.Helper()
@@ -74,25 +60,13 @@ func decode(t *testing.T, data []byte) *Log {
 }
 
 func TestGolden(t *testing.T) {
-	got := render(t, loadFixture(t), Options{})
-	golden := filepath.Join("testdata", "golden.sarif")
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if d := cmp.Diff(string(want), string(got)); d != "" {
-		t.Errorf("sarif output differs from %s (-want +got):\n%s", golden, d)
-	}
+	got := render(t, reporttest.Fixture(t), Options{})
+	reporttest.Golden(t, "golden.sarif", got, *update)
 }
 
 func TestValidatesAgainstSchema(t *testing.T) {
 	sch := compileSchema(t)
-	fixture := loadFixture(t)
+	fixture := reporttest.Fixture(t)
 	baseline := decode(t, render(t, fixture, Options{}))
 	tests := []struct {
 		name string
@@ -120,7 +94,7 @@ func TestValidatesAgainstSchema(t *testing.T) {
 // define must fail.
 func TestSchemaRejectsBrokenLog(t *testing.T) {
 	sch := compileSchema(t)
-	data := render(t, loadFixture(t), Options{})
+	data := render(t, reporttest.Fixture(t), Options{})
 	broken := bytes.Replace(data, []byte(`"level": "error"`), []byte(`"level": "fatal"`), 1)
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(broken))
 	if err != nil {
@@ -162,7 +136,7 @@ func TestKindAndLevel(t *testing.T) {
 }
 
 func TestRulesAndResults(t *testing.T) {
-	run := loadFixture(t)
+	run := reporttest.Fixture(t)
 	log := Build(run, Options{})
 	sr := log.Runs[0]
 	rules := map[string]Rule{}
@@ -215,7 +189,7 @@ func TestRulesAndResults(t *testing.T) {
 }
 
 func TestSuppressions(t *testing.T) {
-	log := Build(loadFixture(t), Options{})
+	log := Build(reporttest.Fixture(t), Options{})
 	got := map[string]string{}
 	for _, r := range log.Runs[0].Results {
 		for _, s := range r.Suppressions {
@@ -235,8 +209,8 @@ func TestSuppressions(t *testing.T) {
 }
 
 func TestBaselineState(t *testing.T) {
-	oldRun := loadFixture(t)
-	newRun := loadFixture(t)
+	oldRun := reporttest.Fixture(t)
+	newRun := reporttest.Fixture(t)
 	// In the old run: invalid-characters passed (now fails: updated), valid-bool did not exist
 	// (now new), and a check existed that this run no longer has (absent).
 	for i := range oldRun.Results {
