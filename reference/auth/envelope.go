@@ -5,9 +5,9 @@ import (
 	"crypto/sha512"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/meshconform/meshconform/reference/dare"
+	"github.com/meshconform/meshconform/reference/internal/memo"
 	"github.com/meshconform/meshconform/reference/keys"
 	"github.com/meshconform/meshconform/reference/mesh"
 	"github.com/meshconform/meshconform/reference/udf"
@@ -151,18 +151,11 @@ func VerifyByAny(env *mesh.DareMessage, ks []mesh.PublicKey) (int, error) {
 // Signed reports whether env carries any signature at all, checked or not.
 func Signed(env *mesh.DareMessage) bool { return len(Signatures(env)) > 0 }
 
-// The verified-signature cache remembers signatures that verified, so that material a portal
-// sees again and again (the ProfileMaster embedded in every ProfileMesh, a re-published
-// profile) costs one hash instead of an Ed448 verification. Only successes are cached, keyed
-// by a hash of everything verified, so a cache hit is exactly as strong as a verification.
-var sigCache = struct {
-	sync.Mutex
-	m map[[64]byte]struct{}
-}{m: make(map[[64]byte]struct{})}
-
-// sigCacheMax bounds the cache; when full it is emptied (cheap, and correctness never
-// depends on a hit).
-const sigCacheMax = 1 << 14
+// verifiedSigs remembers signatures that verified, so that material a portal sees again and
+// again (the ProfileMaster embedded in every ProfileMesh, a re-published profile) costs one
+// hash instead of an Ed448 verification. Only successes are remembered, keyed by a hash of
+// everything verified, so a hit is exactly as strong as a verification.
+var verifiedSigs = memo.New[[64]byte, struct{}](1 << 14)
 
 func verifyCached(alg keys.Algorithm, pub, digest, sig []byte) bool {
 	h := sha512.New()
@@ -173,20 +166,12 @@ func verifyCached(alg keys.Algorithm, pub, digest, sig []byte) bool {
 	}
 	var k [64]byte
 	h.Sum(k[:0])
-	sigCache.Lock()
-	_, ok := sigCache.m[k]
-	sigCache.Unlock()
-	if ok {
+	if _, ok := verifiedSigs.Get(k); ok {
 		return true
 	}
 	if keys.Verify(alg, pub, digest, sig) != nil {
 		return false
 	}
-	sigCache.Lock()
-	if len(sigCache.m) >= sigCacheMax {
-		clear(sigCache.m)
-	}
-	sigCache.m[k] = struct{}{}
-	sigCache.Unlock()
+	verifiedSigs.Put(k, struct{}{})
 	return true
 }

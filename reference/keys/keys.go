@@ -15,6 +15,7 @@ import (
 	"github.com/cloudflare/circl/ecc/goldilocks"
 	"github.com/cloudflare/circl/sign/ed448"
 
+	"github.com/meshconform/meshconform/reference/internal/memo"
 	"github.com/meshconform/meshconform/reference/udf"
 )
 
@@ -316,12 +317,24 @@ func CheckPublic(alg Algorithm, pub []byte) error {
 		return fmt.Errorf("keys: %w: %v public key of %d bytes, want %d", ErrKeySize, alg, len(pub), alg.PublicSize())
 	}
 	if alg == Ed448 {
+		// Decoding a point costs a square root; a portal sees the same few keys in every
+		// request, so valid encodings are remembered.
+		if _, ok := validEd448.Get(string(pub)); ok {
+			return nil
+		}
 		if _, err := goldilocks.FromBytes(pub); err != nil {
 			return fmt.Errorf("keys: %w: %w", ErrBadKey, err)
 		}
+		validEd448.Put(string(pub), struct{}{})
 	}
 	return nil
 }
+
+// Memo tables of pure functions of a public key's bytes.
+var (
+	validEd448   = memo.New[string, struct{}](1 << 12)
+	fingerprints = memo.New[string, string](1 << 12)
+)
 
 // keyInfoContentType is the content type of the 2019 key fingerprint.
 const keyInfoContentType = "application/x509-keyinfo"
@@ -342,7 +355,11 @@ func FingerprintBinary(alg Algorithm, pub []byte) []byte {
 
 // Fingerprint returns the key's UDF (its kid) at the default 140-bit precision.
 func Fingerprint(alg Algorithm, pub []byte) string {
+	if s, ok := fingerprints.Get(string(pub)); ok {
+		return s
+	}
 	s, _ := udf.Present(FingerprintBinary(alg, pub), udf.DefaultBits)
+	fingerprints.Put(string(pub), s)
 	return s
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -256,5 +257,27 @@ func BenchmarkEd448Sign(b *testing.B) {
 	msg := bytes.Repeat([]byte{7}, 64)
 	for b.Loop() {
 		k.Sign(msg)
+	}
+}
+
+// TestMemoisedAnswersAgree checks that the memo tables behind CheckPublic and Fingerprint
+// never change an answer: random encodings (about half of them not points) are checked twice
+// and against the curve directly, and fingerprints twice and against the uncached digest.
+func TestMemoisedAnswersAgree(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	for i := range 200 {
+		pub := make([]byte, 57)
+		for j := range pub {
+			pub[j] = byte(r.Uint32())
+		}
+		_, direct := goldilocks.FromBytes(pub)
+		first, second := CheckPublic(Ed448, pub), CheckPublic(Ed448, pub)
+		if (direct == nil) != (first == nil) || (first == nil) != (second == nil) {
+			t.Fatalf("key %d: curve says %v, CheckPublic %v then %v", i, direct, first, second)
+		}
+		want, _ := udf.Present(FingerprintBinary(Ed448, pub), udf.DefaultBits)
+		if a, b := Fingerprint(Ed448, pub), Fingerprint(Ed448, pub); a != want || b != want {
+			t.Fatalf("key %d: fingerprints %s, %s; want %s", i, a, b, want)
+		}
 	}
 }

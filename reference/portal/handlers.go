@@ -94,6 +94,7 @@ func (p *Portal) validate(r *mesh.ValidateRequest) mesh.MeshResponse {
 // principal is who an authenticated request acts for.
 type principal struct {
 	account string
+	master  string // UDF of the account's MasterSignatureKey, as read while authenticating
 	peer    bool
 }
 
@@ -153,8 +154,12 @@ func (p *Portal) authenticate(c *call, target string, allowPeer bool) (principal
 		return principal{}, refuse(401, nil, "Authorization is for another account")
 	}
 	var found, exists bool
+	var rec accountRec
 	err = p.view(func(tx *bolt.Tx) error {
-		exists = tx.Bucket(bAccounts).Get([]byte(acct)) != nil
+		var err error
+		if exists, err = getJSON(tx.Bucket(bAccounts), []byte(acct), &rec); err != nil {
+			return err
+		}
 		c := tx.Bucket(bDevices).Cursor()
 		pre := []byte(normUDF(fp) + "\x00")
 		for k, _ := c.Seek(pre); k != nil && len(k) >= len(pre) && string(k[:len(pre)]) == string(pre); k, _ = c.Next() {
@@ -173,7 +178,7 @@ func (p *Portal) authenticate(c *call, target string, allowPeer bool) (principal
 	if !found {
 		return principal{}, refuse(401, nil, "the key is not an authorised device of the account")
 	}
-	return principal{account: acct}, nil
+	return principal{account: acct, master: rec.Master}, nil
 }
 
 // loadMaster returns the master profile and the current ProfileMesh entry seq of an account.
@@ -412,16 +417,16 @@ func (p *Portal) publish(c *call, r *mesh.PublishRequest) (mesh.MeshResponse, er
 	}
 	// Verify before the write transaction: signature checks are the expensive part and must
 	// not hold the store's single writer lock.
-	var master *mesh.ProfileMaster
-	var masterUDF string
-	if !noAccount {
+	masterUDF := who.master
+	if masterUDF == "" && !noAccount { // authentication was skipped (a knob) and read nothing
 		if err := p.view(func(tx *bolt.Tx) error {
-			m, rec, err := loadMaster(tx, who.account)
-			if err != nil {
-				return err
+			var rec accountRec
+			ok, err := getJSON(tx.Bucket(bAccounts), []byte(who.account), &rec)
+			if err == nil && !ok {
+				err = refuse(404, nil, "no such account")
 			}
-			master, masterUDF = m, rec.Master
-			return nil
+			masterUDF = rec.Master
+			return err
 		}); err != nil {
 			return nil, err
 		}
@@ -429,27 +434,38 @@ func (p *Portal) publish(c *call, r *mesh.PublishRequest) (mesh.MeshResponse, er
 	var write func(tx *bolt.Tx, rec *accountRec, idx uint64) error
 	switch e := v.(type) {
 	case *mesh.ProfileMesh:
-		pm, m2, mfp, err := p.verifyMeshProfile(r.Entry)
+		m2, mfp, err := p.checkMeshProfile(r.Entry, e)
 		if err != nil {
 			return nil, err
 		}
 		if !noAccount && !udf.Compare(mfp, masterUDF) {
 			return nil, refuse(409, nil, "the profile belongs to another master")
 		}
-		if pc := p.name(pm.Account, false); pc.Account != who.account {
-			return nil, refuse(409, nil, "the profile names account %q", pm.Account)
+		if pc := p.name(e.Account, false); pc.Account != who.account {
+			return nil, refuse(409, nil, "the profile names account %q", e.Account)
 		}
 		write = func(tx *bolt.Tx, rec *accountRec, idx uint64) error {
 			if noAccount {
 				rec.Master = mfp
 			}
-			return storeProfile(tx, rec, r.Entry, pm, m2, c.now, idx, false)
+			return storeProfile(tx, rec, r.Entry, e, m2, c.now, idx, false)
 		}
 	case *mesh.CatalogEntryDevice:
 		var cd *checkedDevice
 		if noAccount {
 			cd, err = p.verifyDeviceEntry(e, who.account, nil)
 		} else {
+			var master *mesh.ProfileMaster
+			if err := p.view(func(tx *bolt.Tx) error {
+				m, rec, err := loadMaster(tx, who.account)
+				if err != nil {
+					return err
+				}
+				master, masterUDF = m, rec.Master
+				return nil
+			}); err != nil {
+				return nil, err
+			}
 			cd, err = p.checkAdminDevice(r.Entry, master, who.account)
 		}
 		if err != nil {

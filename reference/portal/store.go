@@ -167,12 +167,7 @@ func appendLog(tx *bolt.Tx, now time.Time, transaction, account string, entry *m
 	if err != nil {
 		return 0, err
 	}
-	rec.Chain = chain
-	full, err := mesh.Marshal(rec)
-	if err != nil {
-		return 0, err
-	}
-	if err := tx.Bucket(bLog).Put(u64(idx), full); err != nil {
+	if err := tx.Bucket(bLog).Put(u64(idx), withChain(canon, chain)); err != nil {
 		return 0, err
 	}
 	if idx == 1 {
@@ -187,6 +182,18 @@ func appendLog(tx *bolt.Tx, now time.Time, transaction, account string, entry *m
 		}
 	}
 	return idx, nil
+}
+
+// withChain returns the encoding of a LogRecord with its Chain, given canon, its encoding
+// without one. Chain is the record's last member, so it goes before the two closing braces
+// rather than encoding the whole record, entry and all, a second time. A chain is a UDF
+// presentation (base32 letters, digits and dashes), which JSON quotes as it is.
+func withChain(canon []byte, chain string) []byte {
+	out := make([]byte, 0, len(canon)+len(chain)+12)
+	out = append(out, canon[:len(canon)-2]...)
+	out = append(out, `,"Chain":"`...)
+	out = append(out, chain...)
+	return append(out, `"}}`...)
 }
 
 // addEntry stores an envelope and indexes it by identifier, names and account.

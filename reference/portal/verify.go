@@ -81,22 +81,28 @@ func (p *Portal) verifyMeshProfile(env *mesh.DareMessage) (*mesh.ProfileMesh, *m
 	if err != nil {
 		return nil, nil, "", err
 	}
+	master, mfp, err := p.checkMeshProfile(env, pm)
+	return pm, master, mfp, err
+}
+
+// checkMeshProfile is verifyMeshProfile for an envelope whose payload pm is already decoded.
+func (p *Portal) checkMeshProfile(env *mesh.DareMessage, pm *mesh.ProfileMesh) (*mesh.ProfileMaster, string, error) {
 	master, mfp, err := p.verifyMaster(pm.MasterProfile)
 	if err != nil {
-		return nil, nil, "", err
+		return nil, "", err
 	}
 	switch {
 	case p.cfg.Bugs.AcceptUnsignedProfile:
 	case p.cfg.Bugs.AcceptMeshProfileNotSignedByOSK:
 		if !auth.Signed(env) {
-			return nil, nil, "", refuse(409, auth.ErrUnsigned, "ProfileMesh is unsigned")
+			return nil, "", refuse(409, auth.ErrUnsigned, "ProfileMesh is unsigned")
 		}
 	default:
 		if _, err := auth.VerifyByAny(env, master.OnlineSignatureKeys); err != nil {
-			return nil, nil, "", refuse(409, err, "ProfileMesh is not signed by an OnlineSignatureKey of its master")
+			return nil, "", refuse(409, err, "ProfileMesh is not signed by an OnlineSignatureKey of its master")
 		}
 	}
-	return pm, master, mfp, nil
+	return master, mfp, nil
 }
 
 // verifyDeviceProfile checks a ProfileDevice envelope signed by its own DeviceSignatureKey.
