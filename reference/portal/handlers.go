@@ -646,11 +646,9 @@ func (p *Portal) status(c *call) (mesh.MeshResponse, error) {
 	var last time.Time
 	err := p.view(func(tx *bolt.Tx) error {
 		m := tx.Bucket(bMeta)
-		chain, first = string(m.Get(mLastChain)), string(m.Get(mFirst))
-		if v := m.Get(mLastTime); v != nil {
-			last.UnmarshalText(v)
-		}
-		return nil
+		head, err := readLogHead(m)
+		chain, last, first = head.Chain, head.Time, string(m.Get(mFirst))
+		return err
 	})
 	if err != nil {
 		return nil, err

@@ -135,23 +135,48 @@ func putJSON(b *bolt.Bucket, k []byte, v any) error {
 
 // meta keys
 var (
-	mSecret    = []byte("pagekey-secret")
-	mLastIndex = []byte("log-index")
-	mLastChain = []byte("log-chain")
-	mLastTime  = []byte("log-time")
-	mFirst     = []byte("log-first-chain")
+	mSecret  = []byte("pagekey-secret")
+	mLogHead = []byte("log-head") // logHead of the last record
+	mFirst   = []byte("log-first-chain")
 )
+
+// logHead is what the next log record and Status need of the last one, kept in one meta value
+// (index, time, chain) so that a write updates one key.
+type logHead struct {
+	Index uint64
+	Time  time.Time
+	Chain string
+}
+
+func (h logHead) encode() []byte {
+	b := binary.BigEndian.AppendUint64(nil, h.Index)
+	b = binary.BigEndian.AppendUint64(b, uint64(h.Time.UnixNano()))
+	return append(b, h.Chain...)
+}
+
+// readLogHead returns the head of the log; the zero head when the log is empty.
+func readLogHead(meta *bolt.Bucket) (logHead, error) {
+	v := meta.Get(mLogHead)
+	if v == nil {
+		return logHead{}, nil
+	}
+	if len(v) < 16 {
+		return logHead{}, fmt.Errorf("portal: %w: log head of %d bytes", ErrStore, len(v))
+	}
+	return logHead{Index: binary.BigEndian.Uint64(v), Time: time.Unix(0, int64(binary.BigEndian.Uint64(v[8:]))).UTC(),
+		Chain: string(v[16:])}, nil
+}
 
 // appendLog adds a record to the hash chain (NOTE-LOG) inside tx and returns its index.
 // Chain_n = UDF presentation (SHA-2 type byte, 140 bits) of
 // SHA-512(UTF8(Chain_{n-1}) || SHA-512(canonical tagged LogRecord without Chain)).
 func appendLog(tx *bolt.Tx, now time.Time, transaction, account string, entry *mesh.DareMessage, body []byte) (uint64, error) {
 	meta := tx.Bucket(bMeta)
-	var idx uint64
-	if v := meta.Get(mLastIndex); v != nil {
-		idx = binary.BigEndian.Uint64(v)
+	head, err := readLogHead(meta)
+	if err != nil {
+		return 0, err
 	}
-	idx++
+	idx := head.Index + 1
 	digest := sha512.Sum512(body)
 	rec := &mesh.LogRecord{Index: mesh.Int(int32(idx)), Time: mesh.Time(now), Transaction: transaction,
 		Account: account, Entry: entry, Digest: digest[:]}
@@ -161,7 +186,7 @@ func appendLog(tx *bolt.Tx, now time.Time, transaction, account string, entry *m
 	}
 	inner := sha512.Sum512(canon)
 	h := sha512.New()
-	h.Write(meta.Get(mLastChain))
+	h.Write([]byte(head.Chain))
 	h.Write(inner[:])
 	chain, err := udf.Present(append([]byte{udf.TypeDigestSHA2}, h.Sum(nil)...), udf.DefaultBits)
 	if err != nil {
@@ -175,11 +200,8 @@ func appendLog(tx *bolt.Tx, now time.Time, transaction, account string, entry *m
 			return 0, err
 		}
 	}
-	tb, _ := now.UTC().MarshalText()
-	for k, v := range map[string][]byte{string(mLastIndex): u64(idx), string(mLastChain): []byte(chain), string(mLastTime): tb} {
-		if err := meta.Put([]byte(k), v); err != nil {
-			return 0, err
-		}
+	if err := meta.Put(mLogHead, logHead{Index: idx, Time: now, Chain: chain}.encode()); err != nil {
+		return 0, err
 	}
 	return idx, nil
 }
