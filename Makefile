@@ -5,8 +5,10 @@ CLIENT    ?=
 FUZZTIME  ?= 10s
 REPORTDIR ?= meshconform-report
 STATICCHECK_VERSION ?= v0.8.2
+BENCHSTAT_VERSION ?= v0.0.0-20260908200009-22c9c6c9d4da
+COUNT     ?= 6
 
-.PHONY: all build test conform vectors fuzz lint bench generate tidy-check help
+.PHONY: all build test conform vectors fuzz lint bench bench-portal generate tidy-check help
 
 all: build test
 
@@ -17,6 +19,7 @@ help:
 	@echo "make fuzz FUZZTIME=30s     run every fuzz target in turn"
 	@echo "make lint                  gofmt, go vet, staticcheck"
 	@echo "make bench                 run the benchmarks"
+	@echo "make bench-portal COUNT=6  the portal's throughput beside its baselines, summarised by benchstat"
 
 build:
 	$(GO) build -o bin/ ./cmd/...
@@ -49,6 +52,12 @@ lint:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# The portal's throughput aims, measured side by side in one run: Hello and Get beside a bare
+# net/http JSON handler, Publish beside bare Ed448 verification (reference/portal/load_test.go).
+bench-portal:
+	$(GO) test ./reference/portal -run '^$$' -bench 'BenchmarkThroughput|BenchmarkPublish' -benchtime=2s -count=$(COUNT) | tee bench-portal.txt
+	$(GO) run golang.org/x/perf/cmd/benchstat@$(BENCHSTAT_VERSION) bench-portal.txt
 
 tidy-check:
 	@cp go.mod /tmp/meshconform.go.mod.bak; cp go.sum /tmp/meshconform.go.sum.bak; \
