@@ -89,7 +89,7 @@ func New(cfg Config) (*Portal, error) {
 		cfg.RateBurst = int(max(cfg.RateLimit, 1))
 	}
 	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
