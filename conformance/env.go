@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/meshconform/meshconform/harness"
 	"github.com/meshconform/meshconform/harness/target"
@@ -33,6 +34,15 @@ type session struct {
 	t   *harness.T
 	env Env
 	c   *client.Client
+	// made holds the accounts whose keys this session made, by canonical name, and whether
+	// their deletion is already registered as a cleanup.
+	mu   sync.Mutex
+	made map[string]*madeAccount
+}
+
+type madeAccount struct {
+	a       *client.Account
+	cleanup bool
 }
 
 func (e Env) session(ctx context.Context, t *harness.T) *session {
@@ -44,7 +54,7 @@ func (e Env) session(ctx context.Context, t *harness.T) *session {
 		// within the replay window must not look like a replay attack to the portal.
 		Rand: rand.Reader,
 	}
-	return &session{ctx: ctx, t: t, env: e, c: c}
+	return &session{ctx: ctx, t: t, env: e, c: c, made: map[string]*madeAccount{}}
 }
 
 // targetTransport sends the reference client's requests through the harness target.
@@ -104,7 +114,42 @@ func (s *session) newAccount(suffix string) *client.Account {
 	if err != nil {
 		s.harnessFault("device keys: %v", err)
 	}
-	return &client.Account{Name: s.account(suffix), Master: m, Device: d}
+	a := &client.Account{Name: s.account(suffix), Master: m, Device: d}
+	s.mu.Lock()
+	s.made[s.canonical(a.Name)] = &madeAccount{a: a}
+	s.mu.Unlock()
+	return a
+}
+
+// canonical is the lookup form of an account name: lower case, qualified with the domain.
+func (s *session) canonical(name string) string {
+	if !strings.Contains(name, "@") {
+		name += "@" + s.env.Domain
+	}
+	return strings.ToLower(name)
+}
+
+// created notes that the portal accepted an account of this session's making: the check's
+// cleanup deletes it again (authenticated by its administration device), so that the next
+// run, or a replay of this seed, finds the name free. An account already gone is no error.
+func (s *session) created(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.made[s.canonical(name)]
+	if m == nil || m.cleanup {
+		return
+	}
+	m.cleanup = true
+	s.t.Cleanup(func(ctx context.Context) error {
+		_, _, err := s.c.Delete(ctx, m.a.Name, m.a.Auth())
+		if se := (*client.StatusError)(nil); errors.As(err, &se) && se.Status == 404 {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("deleting %s: %w", m.a.Name, err)
+		}
+		return nil
+	})
 }
 
 // newDevice makes another device's keys.
@@ -145,7 +190,11 @@ func (s *session) reply(resp mesh.MeshResponse, ex *client.Exchange, err error) 
 // do sends a request, optionally authenticated.
 func (s *session) do(req mesh.MeshRequest, a *client.Auth) reply {
 	resp, ex, err := s.c.Do(s.ctx, req, a)
-	return s.reply(resp, ex, err)
+	r := s.reply(resp, ex, err)
+	if cr, ok := req.(*mesh.CreateRequest); ok && r.resp != nil && r.status >= 200 && r.status < 300 {
+		s.created(cr.Account)
+	}
+	return r
 }
 
 // raw sends an arbitrary body with extra headers and returns the harness exchange.

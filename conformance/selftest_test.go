@@ -98,6 +98,13 @@ func runAgainst(t *testing.T, bugs ...string) *result.Run {
 		t.Fatal(err)
 	}
 	defer stop()
+	return runSuite(t, u)
+}
+
+// runSuite runs every portal check against the portal at u, with seed 1.
+func runSuite(t *testing.T, u string) *result.Run {
+	t.Helper()
+	ctx := context.Background()
 	tg, err := target.New(target.Options{URL: u, Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)

@@ -32,6 +32,9 @@ const (
 	DefaultMaxRecordedBody = 64 << 10
 )
 
+// cleanupTimeout bounds the cleanups of one check together.
+var cleanupTimeout = 10 * time.Second
+
 // abandonGrace is how long a check may take to return after its context ended before the runner
 // stops waiting for it. A variable only so tests need not wait the full grace.
 var abandonGrace = 2 * time.Second
@@ -617,6 +620,11 @@ func (r *runner) runOne(ctx context.Context, p prepared) result.CheckResult {
 	if snap.dropped > 0 {
 		res.Log = append(res.Log, fmt.Sprintf("%d further exchanges were not recorded", snap.dropped))
 	}
+	if !abandoned && ctx.Err() == nil {
+		for _, err := range cleanUp(ctx, snap.cleanups) {
+			res.Log = append(res.Log, r.red.String("cleanup: "+err.Error()))
+		}
+	}
 	index := map[*target.Exchange]int{}
 	for i, ex := range snap.exchanges {
 		index[ex] = i
@@ -626,6 +634,52 @@ func (r *runner) runOne(ctx context.Context, p prepared) result.CheckResult {
 		res.Finding = r.finding(finding, index)
 	}
 	return res
+}
+
+// cleanUp runs a check's cleanups, last registered first, and returns their errors. Each runs
+// on a goroutine of its own, so that one calling Fail or Skip (which end their goroutine) or
+// panicking costs only an error line; once the deadline has passed, the one running is
+// abandoned and the rest are not started.
+func cleanUp(ctx context.Context, fns []func(context.Context) error) []error {
+	if len(fns) == 0 {
+		return nil
+	}
+	cctx, cancel := context.WithTimeout(ctx, cleanupTimeout)
+	defer cancel()
+	var errs []error
+	for i := len(fns) - 1; i >= 0; i-- {
+		if cctx.Err() != nil {
+			return append(errs, fmt.Errorf("%d not run: out of time after %s", i+1, cleanupTimeout))
+		}
+		res := make(chan error, 1)
+		go func() {
+			ended := false
+			defer func() {
+				if v := recover(); v != nil {
+					res <- fmt.Errorf("panicked: %v", v)
+				} else if !ended {
+					res <- errors.New("ended its goroutine (Fail, Skip or Goexit in a cleanup)")
+				}
+			}()
+			err := fns[i](cctx)
+			ended = true
+			res <- err
+		}()
+		var err error
+		select {
+		case err = <-res:
+		case <-cctx.Done():
+			select {
+			case err = <-res:
+			case <-time.After(abandonGrace):
+				err = fmt.Errorf("abandoned after %s", cleanupTimeout)
+			}
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
 }
 
 func (r *runner) maxBody() int {

@@ -548,3 +548,50 @@ func TestBreakerStopsRunAgainstDeadTarget(t *testing.T) {
 	eq(t, result.ConditionNone, run2.Condition)
 	eq(t, 3, run2.Summary.Outcomes[result.Pass], "checks after a blip still run")
 }
+
+// TestCleanups: cleanups run after the verdict, last registered first, whatever the verdict;
+// their requests stay out of the check's record and their failures are logged, never a verdict.
+func TestCleanups(t *testing.T) {
+	oldTimeout, oldGrace := cleanupTimeout, abandonGrace
+	cleanupTimeout, abandonGrace = 300*time.Millisecond, 100*time.Millisecond
+	defer func() { cleanupTimeout, abandonGrace = oldTimeout, oldGrace }()
+	tg := &fakeTarget{}
+	var mu sync.Mutex
+	var order []string
+	note := func(s string) { mu.Lock(); order = append(order, s); mu.Unlock() }
+	block := make(chan struct{})
+	defer close(block)
+	checks := []Check{
+		check("a.fails", MUST, func(ctx context.Context, t *T) {
+			t.Cleanup(func(ctx context.Context) error { note("a1"); return nil })
+			t.Cleanup(func(ctx context.Context) error {
+				note("a2")
+				_, err := t.Post(ctx, []byte(`{"DeleteAccount":{}}`), nil)
+				return err
+			})
+			t.Post(ctx, []byte(`{"Hello":{}}`), nil)
+			t.Failf("the portal misbehaved")
+		}),
+		check("b.cleanup-errors", MUST, func(ctx context.Context, t *T) {
+			t.Cleanup(func(ctx context.Context) error { return errors.New("account still there") })
+			t.Cleanup(func(ctx context.Context) error { panic("bug in a cleanup") })
+			t.Cleanup(func(ctx context.Context) error { t.Failf("too late to fail"); return nil })
+		}),
+		check("c.cleanup-hangs", MUST, func(ctx context.Context, t *T) {
+			t.Cleanup(func(ctx context.Context) error { <-block; return nil })
+		}),
+	}
+	run := mustRun(t, checks, Config{Target: tg, Jobs: 1})
+	got := byID(run)
+	eq(t, result.Fail, got["a.fails"].Outcome, "a cleanup does not change the verdict")
+	eq(t, "a2,a1", strings.Join(order, ","), "cleanups run last registered first")
+	eq(t, 1, len(got["a.fails"].Exchanges), "the cleanup's request is not in the record")
+	eq(t, int64(2), tg.calls.Load(), "the cleanup's request was sent")
+	eq(t, result.Pass, got["b.cleanup-errors"].Outcome, "cleanup failures are not a verdict")
+	logged := strings.Join(got["b.cleanup-errors"].Log, "\n")
+	for _, want := range []string{"account still there", "panicked: bug in a cleanup", "ended its goroutine"} {
+		isTrue(t, strings.Contains(logged, "cleanup: ") && strings.Contains(logged, want), "log lacks ", want, ": ", logged)
+	}
+	eq(t, result.Pass, got["c.cleanup-hangs"].Outcome)
+	isTrue(t, strings.Contains(strings.Join(got["c.cleanup-hangs"].Log, "\n"), "cleanup: abandoned"), got["c.cleanup-hangs"].Log)
+}

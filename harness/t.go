@@ -67,6 +67,7 @@ type T struct {
 	notes     []string
 	log       []string
 	details   string
+	cleanups  []func(context.Context) error
 }
 
 // newT derives everything random about a check from the run seed and the check ID alone, so a
@@ -138,6 +139,20 @@ func (t *T) Record(ex *target.Exchange) {
 		return
 	}
 	t.exchanges = append(t.exchanges, ex)
+}
+
+// Cleanup registers fn to undo what the check left on the target (an account it created, say),
+// so that a persistent target is found as it was: the next run, and a replay of the same seed,
+// meet the same state. The runner calls the cleanups in reverse order once the check has ended
+// and its result is decided, with a deadline of their own; their requests are not part of the
+// check's record, and their errors are logged in the result, never turned into a verdict. They
+// do not run when the check was abandoned or the run canceled.
+func (t *T) Cleanup(fn func(ctx context.Context) error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.closed {
+		t.cleanups = append(t.cleanups, fn)
+	}
 }
 
 // Exchanges returns the exchanges recorded so far.
@@ -232,6 +247,7 @@ type snapshot struct {
 	log       []string
 	exchanges []*target.Exchange
 	dropped   int
+	cleanups  []func(context.Context) error
 }
 
 // close freezes the T: a check goroutine abandoned after its timeout can no longer change the
@@ -240,5 +256,5 @@ func (t *T) close() snapshot {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.closed = true
-	return snapshot{t.verdict, t.reason, t.details, t.finding, t.notes, t.log, t.exchanges, t.dropped}
+	return snapshot{t.verdict, t.reason, t.details, t.finding, t.notes, t.log, t.exchanges, t.dropped, t.cleanups}
 }
