@@ -35,3 +35,26 @@ func TestEveryPortalRequirementHasACheck(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryPortalRequirementIsProvenByAKnob: every MUST and SHOULD a remote test can settle on
+// a portal has a misbehaviour knob of the reference portal that one of its checks catches
+// (TestEachKnobBreaksItsChecks), so no check is taken on trust. A MAY cannot be broken: the
+// checks for MAYs only report.
+func TestEveryPortalRequirementIsProvenByAKnob(t *testing.T) {
+	s := spec.MustLoad()
+	reqOf := map[string]string{}
+	for _, c := range All(Env{Domain: "portal.example"}) {
+		reqOf[c.ID] = c.Requirement
+	}
+	proven := map[string]bool{}
+	for _, checks := range knobBreaks {
+		for _, id := range checks {
+			proven[reqOf[id]] = true
+		}
+	}
+	for _, r := range s.Requirements {
+		if r.Verification == "remote" && r.AppliesTo != "client" && r.Level != "MAY" && !proven[r.ID] {
+			t.Errorf("%s (%s, section %s) has no knob that breaks a check for it", r.ID, r.Level, r.Section)
+		}
+	}
+}

@@ -22,19 +22,31 @@ func moreChecks(env Env) []harness.Check {
 		{
 			ID: "txn.any-order", Requirement: "REQ-TXN-NO-ORDER", Category: harness.Deviation,
 			Title: "Transactions are answered in any order",
-			Doc: "3: \"There is no set sequence in which operations are required to be performed.\" Sends Status, " +
-				"ConnectStatus, Get and Hello as the first requests of a check, in that order, and expects each to be " +
-				"answered with its tagged response and no 5xx. Example failure: a 500 for a Get before any Hello. Four requests.",
+			Doc: "3: \"There is no set sequence in which operations are required to be performed.\" Sends " +
+				"ConnectStatus, Status, Get, ValidateAccount and Hello, in that order, each as the first request of a new " +
+				"connection (Connection: close); then a Hello and the same requests in the usual order on one connection. " +
+				"Expects every answer tagged, no 5xx, and each payload Status the same both ways. Example failure: 400 for " +
+				"a Get before any Hello. Eleven requests.",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				reqs := s.probeRequests()
+				unordered := make([]*target.Exchange, len(reqs))
 				for i := len(reqs) - 1; i >= 0; i-- {
-					ex := s.raw(reqs[i].body, nil)
+					ex := s.raw(reqs[i].body, http.Header{"Connection": {"close"}})
 					if ex.Problem != target.ProblemNone || ex.Response == nil || ex.Response.Status >= 500 && ex.Response.Status != http.StatusNotImplemented {
 						t.Fail(harness.Finding{Message: reqs[i].tx + " out of the usual order was not answered", Expected: "a tagged answer, no 5xx", Observed: fmt.Sprintf("HTTP %d %s", httpStatus(ex), ex.Problem), Exchanges: []*target.Exchange{ex}})
 					}
 					if tag, err := topTag(ex.Response.Body); ex.Response.Status != http.StatusNotImplemented && (err != nil || tag != responseClass(reqs[i].tx)) {
 						t.Fail(harness.Finding{Message: reqs[i].tx + " out of the usual order got no tagged answer", Expected: responseClass(reqs[i].tx), Observed: fmt.Sprintf("%s (%v)", tag, err), Exchanges: []*target.Exchange{ex}})
+					}
+					unordered[i] = ex
+				}
+				for i, rq := range reqs { // reqs[0] is the Hello
+					ex := s.raw(rq.body, nil)
+					if got, want := payloadStatus(unordered[i]), payloadStatus(ex); got != want {
+						t.Fail(harness.Finding{Message: rq.tx + " is answered differently out of the usual order",
+							Expected: fmt.Sprintf("Status %d, as after a Hello", want), Observed: fmt.Sprintf("Status %d", got),
+							Exchanges: []*target.Exchange{unordered[i], ex}})
 					}
 				}
 			},

@@ -55,6 +55,22 @@ var knobBreaks = map[string][]string{
 	"validate-incomplete-invalid-characters":    {"validate.invalid-characters"},
 	"weak-server-nonce":                         {"connect.server-nonce"},
 	"wrong-witness":                             {"connect.witness"},
+	"status-fails":                              {"status.answers"},
+	"cacheable-responses":                       {"wire.content-type"},
+	"hello-without-version":                     {"wire.hello"},
+	"hello-first":                               {"wire.no-hello-first", "txn.any-order"},
+	"validate-not-idempotent":                   {"txn.idempotent"},
+	"validate-always-valid":                     {"validate.invalid", "validate.foreign-domain"},
+	"duplicate-create-succeeds":                 {"create.duplicate"},
+	"accept-unsigned-entry":                     {"publish.unsigned-entry"},
+	"accept-catalog-entry-not-admin-signed":     {"publish.catalog-entry-not-admin"},
+	"refuse-with-403":                           {"auth.refusal-status"},
+	"reencode-entries":                          {"get.signatures-verify", "publish.stored-intact", "publish.device-profile"},
+	"checkpoint-not-chain":                      {"transfer.checkpoint-matches"},
+	"undigested-log-records":                    {"transfer.records-attributed"},
+	"accept-device-signature-key":               {"auth.wrong-device-key"},
+	"message-class-tags-only":                   {"wire.request-transaction-tag"},
+	"no-names-index":                            {"get.by-names"},
 }
 
 func TestEveryKnobIsCovered(t *testing.T) {

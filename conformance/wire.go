@@ -36,11 +36,17 @@ func wireChecks(env Env) []harness.Check {
 			ID: "wire.no-hello-first", Requirement: "REQ-TXN-NO-HELLO-FIRST", Category: harness.Deviation,
 			Title: "A ValidateAccount on a fresh connection succeeds without a prior Hello",
 			Doc: "The draft: \"It is not necessary to perform a Hello transaction prior to a ValidateAccount, " +
-				"Publish or any other transaction.\" Sends ValidateAccount first thing and expects a ValidateResponse " +
-				"with Status 2xx. One request.",
+				"Publish or any other transaction.\" Sends ValidateAccount as the first request of a new connection " +
+				"(Connection: close) and expects a ValidateResponse with Status 2xx. One request.",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
-				s.ok("ValidateAccount", s.do(&mesh.ValidateRequest{Account: s.account("v")}, nil), "ValidateAccount without a prior Hello failed")
+				ex := s.raw(mustRequest(&mesh.ValidateRequest{Account: s.account("v")}), http.Header{"Connection": {"close"}})
+				tag, _ := topTag(responseBody(ex))
+				if st := payloadStatus(ex); tag != "ValidateResponse" || st < 200 || st > 299 {
+					t.Fail(harness.Finding{Message: "ValidateAccount on a new connection, without a prior Hello, failed",
+						Expected: "ValidateResponse, Status 2xx", Observed: fmt.Sprintf("%s, Status %d (HTTP %d %s)", tag, st, httpStatus(ex), ex.Problem),
+						Exchanges: []*target.Exchange{ex}})
+				}
 			},
 		},
 		{
@@ -345,6 +351,14 @@ func payloadStatus(ex *target.Exchange) int32 {
 		}
 	}
 	return 0
+}
+
+// responseBody is the body of an exchange's response, nil without one.
+func responseBody(ex *target.Exchange) []byte {
+	if ex == nil || ex.Response == nil {
+		return nil
+	}
+	return ex.Response.Body
 }
 
 func httpStatus(ex *target.Exchange) int {

@@ -85,6 +85,7 @@ type HTTP struct {
 	timeout     time.Duration
 	maxResponse int64
 	client      *http.Client
+	fresh       *http.Client // keeps no connection: for requests that ask for Connection: close
 	limiter     *limiter
 }
 
@@ -156,7 +157,11 @@ func New(opts Options) (*HTTP, error) {
 			hdr.Add(k, v)
 		}
 	}
+	noReuse := tr.Clone()
+	noReuse.DisableKeepAlives = true
+	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &HTTP{
+		fresh:       &http.Client{Transport: noReuse, CheckRedirect: noRedirect},
 		url:         u,
 		host:        opts.Host,
 		header:      hdr,
@@ -167,7 +172,7 @@ func New(opts Options) (*HTTP, error) {
 			Transport: tr,
 			// A portal never redirects a POST legitimately; following one would send the
 			// request somewhere the user did not name.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+			CheckRedirect: noRedirect,
 		},
 	}, nil
 }
@@ -243,9 +248,15 @@ func (h *HTTP) Post(ctx context.Context, body []byte, hdr http.Header) (*Exchang
 		ex.Request.Host = h.url.Host
 	}
 
+	// A request with Connection: close goes on a new connection of its own, closed after it:
+	// what checks use where the draft speaks of a fresh connection.
+	c := h.client
+	if strings.EqualFold(req.Header.Get("Connection"), "close") {
+		c = h.fresh
+	}
 	ex.Started = time.Now()
 	defer func() { ex.Duration = time.Since(ex.Started) }()
-	resp, err := h.client.Do(req)
+	resp, err := c.Do(req)
 	if err != nil {
 		ex.Problem, ex.Err = classify(err), err.Error()
 		return ex, callerErr(ctx)

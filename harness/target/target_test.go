@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -363,4 +364,30 @@ func TestLimiterHonoursContext(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	isTrue(t, errors.Is(l.wait(ctx), context.DeadlineExceeded), "wait must end with the context")
+}
+
+// TestConnectionCloseIsAFreshConnection: requests reuse a kept-alive connection, but one that
+// asks for Connection: close is the first request of a connection of its own.
+func TestConnectionCloseIsAFreshConnection(t *testing.T) {
+	var mu sync.Mutex
+	var conns []string // the client address of each request, in order
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		conns = append(conns, r.RemoteAddr)
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	tg, err := New(Options{URL: srv.URL})
+	mustNil(t, err, "")
+	defer tg.Close()
+	closeHdr := http.Header{"Connection": {"close"}}
+	for _, hdr := range []http.Header{nil, nil, closeHdr, closeHdr, nil} {
+		ex, err := tg.Post(context.Background(), []byte(`{"Hello":{}}`), hdr)
+		mustNil(t, err, "")
+		isTrue(t, ex.Response != nil, "no response")
+	}
+	eq(t, 5, len(conns))
+	eq(t, conns[0], conns[1], "plain requests share a connection")
+	isTrue(t, conns[2] != conns[0] && conns[3] != conns[0] && conns[3] != conns[2], "Connection: close requests each get a new connection: ", conns)
+	eq(t, conns[0], conns[4], "the kept-alive connection is still used afterwards")
 }

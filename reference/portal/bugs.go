@@ -89,6 +89,46 @@ type Bugs struct {
 	// StatusNotImplemented answers Status with 501 (draft 3.11, NOTE-UNIMPLEMENTED): must be
 	// reported unimplemented, not failed.
 	StatusNotImplemented bool `bug:"status-not-implemented" doc:"Status answers 501 (draft 3.11, NOTE-UNIMPLEMENTED)"`
+	// StatusFails answers Status with 500: neither implemented nor saying it is not (NOTE-UNIMPLEMENTED).
+	StatusFails bool `bug:"status-fails" doc:"Status answers 500 (draft 3.11, NOTE-UNIMPLEMENTED)"`
+	// CacheableResponses lets responses be cached: no Cache-Control: no-store (WIRE.md 4).
+	CacheableResponses bool `bug:"cacheable-responses" doc:"responses without Cache-Control: no-store (WIRE.md 4)"`
+	// HelloWithoutVersion answers Hello without a Version (draft 3.5, NOTE-HELLO).
+	HelloWithoutVersion bool `bug:"hello-without-version" doc:"HelloResponse without a Version (draft 3.5)"`
+	// HelloFirst refuses every transaction but Hello on a connection that has not sent Hello
+	// (draft 3: no Hello is needed first, and there is no set sequence).
+	HelloFirst bool `bug:"hello-first" doc:"refuse requests before a Hello on the connection (draft 3)"`
+	// ValidateNotIdempotent answers repeated ValidateAccount requests differently (draft 3).
+	ValidateNotIdempotent bool `bug:"validate-not-idempotent" doc:"ValidateAccount answers differ on repetition (draft 3)"`
+	// ValidateAlwaysValid says Valid true for any name, of any domain (draft 3.6.2, NOTE-ACCOUNT-NAMES).
+	ValidateAlwaysValid bool `bug:"validate-always-valid" doc:"ValidateAccount says Valid for any name (draft 3.6.2)"`
+	// DuplicateCreateSucceeds answers a repeated CreateAccount of an existing account with
+	// success (NOTE-IDEMPOTENT).
+	DuplicateCreateSucceeds bool `bug:"duplicate-create-succeeds" doc:"a CreateAccount of an existing account succeeds (NOTE-IDEMPOTENT)"`
+	// AcceptUnsignedEntry publishes entries that carry no signature (NOTE-PUBLISH-ENTRY).
+	AcceptUnsignedEntry bool `bug:"accept-unsigned-entry" doc:"Publish accepts an unsigned entry (NOTE-PUBLISH-ENTRY)"`
+	// AcceptCatalogEntryNotAdminSigned publishes a CatalogEntryDevice not signed by an
+	// OnlineSignatureKey of the master (draft 7.1.5).
+	AcceptCatalogEntryNotAdminSigned bool `bug:"accept-catalog-entry-not-admin-signed" doc:"Publish accepts a device catalog entry not signed by an administration key (draft 7.1.5)"`
+	// RefuseWith403 refuses unauthenticated requests with 403 instead of 401 (NOTE-AUTH).
+	RefuseWith403 bool `bug:"refuse-with-403" doc:"unauthenticated requests get 403, not 401 (NOTE-AUTH)"`
+	// ReencodeEntries stores entries with their payload re-encoded (indented), so that what Get
+	// returns is not what was signed (draft 7.1.1.3, WIRE.md 5).
+	ReencodeEntries bool `bug:"reencode-entries" doc:"store entries with a re-encoded payload (draft 7.1.1.3)"`
+	// CheckpointNotChain reports a Status checkpoint that is not the chain of the last log
+	// record (draft 7.1.7, NOTE-LOG).
+	CheckpointNotChain bool `bug:"checkpoint-not-chain" doc:"Status checkpoint is not the last record's Chain (draft 7.1.7)"`
+	// UndigestedLogRecords writes log records without the Digest of the request that caused
+	// them (draft 7.2.4, NOTE-LOG).
+	UndigestedLogRecords bool `bug:"undigested-log-records" doc:"log records omit the request Digest (draft 7.2.4)"`
+	// AcceptDeviceSignatureKey authenticates a device by its DeviceSignatureKey as well as by
+	// its DeviceAuthenticationKey (draft 2.6.6).
+	AcceptDeviceSignatureKey bool `bug:"accept-device-signature-key" doc:"a device authenticates with its signature key too (draft 2.6.6)"`
+	// MessageClassTagsOnly refuses the canonical request tag (the transaction name) and takes
+	// only the 2016 message-class form (NOTE-REQUEST-TAG).
+	MessageClassTagsOnly bool `bug:"message-class-tags-only" doc:"refuse the canonical request tag, accept only {\"ValidateRequest\": ...} (NOTE-REQUEST-TAG)"`
+	// NoNamesIndex does not index profiles by their Names fingerprints (draft 2.6.1).
+	NoNamesIndex bool `bug:"no-names-index" doc:"Get by Names finds nothing (draft 2.6.1)"`
 }
 
 // BugInfo describes one knob.

@@ -1,10 +1,12 @@
 package portal
 
 import (
+	"bytes"
 	"crypto/sha512"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sort"
 	"time"
 
@@ -74,6 +76,9 @@ func (p *Portal) view(fn func(tx *bolt.Tx) error) error {
 }
 
 func (p *Portal) hello() mesh.MeshResponse {
+	if p.cfg.Bugs.HelloWithoutVersion {
+		return &mesh.HelloResponse{}
+	}
 	// NOTE-HELLO: the 2019 portal answered version 0.7, JSON only.
 	return &mesh.HelloResponse{Version: &mesh.Version{Major: mesh.Int(0), Minor: mesh.Int(7),
 		Encodings: []mesh.Encoding{{ID: []string{"application/json"}}}}}
@@ -86,6 +91,12 @@ func (p *Portal) validate(r *mesh.ValidateRequest) mesh.MeshResponse {
 	inv := chk.Invalid
 	if p.cfg.Bugs.ValidateIncompleteInvalidCharacters && inv != "" {
 		inv = string([]rune(inv)[:1])
+	}
+	if p.cfg.Bugs.ValidateAlwaysValid {
+		chk.Valid, chk.Reason, inv = true, "", ""
+	}
+	if p.cfg.Bugs.ValidateNotIdempotent {
+		chk.Reason = fmt.Sprintf("%s (answer %d)", chk.Reason, p.validations.Add(1))
 	}
 	return &mesh.ValidateResponse{Valid: mesh.Bool(chk.Valid), Minimum: mesh.Int(MinLocal),
 		Maximum: mesh.Int(MaxLocal), InvalidCharacters: inv, Reason: chk.Reason}
@@ -167,6 +178,14 @@ func (p *Portal) authenticate(c *call, target string, allowPeer bool) (principal
 				found = true
 			}
 		}
+		if !found && exists && p.cfg.Bugs.AcceptDeviceSignatureKey {
+			for _, d := range rec.Devices {
+				var dr deviceRec
+				if ok, err := getJSON(tx.Bucket(bDevices), []byte(d+"\x00"+acct), &dr); err == nil && ok && udf.Compare(dr.DeviceUDF, fp) {
+					found = true
+				}
+			}
+		}
 		return nil
 	})
 	if err != nil {
@@ -208,6 +227,21 @@ func loadMaster(tx *bolt.Tx, acct string) (*mesh.ProfileMaster, *accountRec, err
 		return nil, nil, err
 	}
 	return master, &rec, nil
+}
+
+// stored is the envelope as the portal keeps it: as received, but for the reencode-entries
+// knob, which indents the payload (and so breaks its signatures).
+func (p *Portal) stored(env *mesh.DareMessage) *mesh.DareMessage {
+	if !p.cfg.Bugs.ReencodeEntries || env == nil {
+		return env
+	}
+	var out bytes.Buffer
+	if json.Indent(&out, env.Payload, "", "  ") != nil {
+		return env
+	}
+	cp := *env
+	cp.Payload = out.Bytes()
+	return &cp
 }
 
 func newEntry(acct, typ, ident string, names []string, now time.Time, env *mesh.DareMessage, logIdx uint64) (*entryRec, error) {
@@ -303,6 +337,9 @@ func (p *Portal) create(c *call, r *mesh.CreateRequest) (mesh.MeshResponse, erro
 	}
 	err = p.update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bAccounts).Get([]byte(acct)) != nil {
+			if p.cfg.Bugs.DuplicateCreateSucceeds {
+				return nil
+			}
 			return refuse(409, nil, "account %s already exists", acct)
 		}
 		// Re-creating a deleted name is allowed only with a profile of the same master: the
@@ -311,12 +348,12 @@ func (p *Portal) create(c *call, r *mesh.CreateRequest) (mesh.MeshResponse, erro
 		if old := tx.Bucket(bTombstones).Get([]byte(acct)); old != nil && !udf.Compare(string(old), mfp) {
 			return refuse(409, nil, "account %s was deleted and may be re-created only by its master", acct)
 		}
-		idx, err := appendLog(tx, c.now, "CreateAccount", acct, r.Profile, c.body)
+		idx, err := p.appendLog(tx, c.now, "CreateAccount", acct, r.Profile, c.body)
 		if err != nil {
 			return err
 		}
 		rec := &accountRec{Name: acct, Master: mfp, Created: c.now}
-		if err := storeProfile(tx, rec, r.Profile, pm, master, c.now, idx, true); err != nil {
+		if err := storeProfile(tx, rec, p.stored(r.Profile), pm, master, c.now, idx, true); err != nil {
 			return err
 		}
 		if err := storeDevice(tx, rec, cd, r.Device, c.now, idx); err != nil {
@@ -337,7 +374,7 @@ func (p *Portal) checkAdminDevice(env *mesh.DareMessage, master *mesh.ProfileMas
 	if err != nil {
 		return nil, err
 	}
-	if _, err := auth.VerifyByAny(env, master.OnlineSignatureKeys); err != nil {
+	if _, err := auth.VerifyByAny(env, master.OnlineSignatureKeys); err != nil && !p.cfg.Bugs.AcceptCatalogEntryNotAdminSigned {
 		return nil, refuse(409, err, "the device entry is not signed by an OnlineSignatureKey of the master")
 	}
 	return p.verifyDeviceEntry(ce, acct, master.OnlineSignatureKeys)
@@ -361,7 +398,7 @@ func (p *Portal) deleteAccount(c *call, r *mesh.DeleteRequest) (mesh.MeshRespons
 		if !ok {
 			return refuse(404, nil, "no such account")
 		}
-		if _, err := appendLog(tx, c.now, "DeleteAccount", rec.Name, nil, c.body); err != nil {
+		if _, err := p.appendLog(tx, c.now, "DeleteAccount", rec.Name, nil, c.body); err != nil {
 			return err
 		}
 		for _, d := range rec.Devices {
@@ -412,7 +449,7 @@ func (p *Portal) publish(c *call, r *mesh.PublishRequest) (mesh.MeshResponse, er
 	if err != nil {
 		return nil, refuse(409, err, "the entry payload does not decode")
 	}
-	if !auth.Signed(r.Entry) {
+	if !auth.Signed(r.Entry) && !p.cfg.Bugs.AcceptUnsignedEntry {
 		return nil, refuse(409, auth.ErrUnsigned, "the entry is not signed")
 	}
 	// Verify before the write transaction: signature checks are the expensive part and must
@@ -448,7 +485,7 @@ func (p *Portal) publish(c *call, r *mesh.PublishRequest) (mesh.MeshResponse, er
 			if noAccount {
 				rec.Master = mfp
 			}
-			return storeProfile(tx, rec, r.Entry, e, m2, c.now, idx, false)
+			return storeProfile(tx, rec, p.stored(r.Entry), e, m2, c.now, idx, false)
 		}
 	case *mesh.CatalogEntryDevice:
 		var cd *checkedDevice
@@ -472,7 +509,7 @@ func (p *Portal) publish(c *call, r *mesh.PublishRequest) (mesh.MeshResponse, er
 			return nil, err
 		}
 		write = func(tx *bolt.Tx, rec *accountRec, idx uint64) error {
-			return storeDevice(tx, rec, cd, r.Entry, c.now, idx)
+			return storeDevice(tx, rec, cd, p.stored(r.Entry), c.now, idx)
 		}
 	case *mesh.ProfileDevice:
 		_, alg, pub, err := p.verifyDeviceProfile(r.Entry)
@@ -480,7 +517,7 @@ func (p *Portal) publish(c *call, r *mesh.PublishRequest) (mesh.MeshResponse, er
 			return nil, err
 		}
 		write = func(tx *bolt.Tx, rec *accountRec, idx uint64) error {
-			pe, err := newEntry(rec.Name, "ProfileDevice", keys.Fingerprint(alg, pub), e.Names, c.now, r.Entry, idx)
+			pe, err := newEntry(rec.Name, "ProfileDevice", keys.Fingerprint(alg, pub), e.Names, c.now, p.stored(r.Entry), idx)
 			if err != nil {
 				return err
 			}
@@ -501,7 +538,7 @@ func (p *Portal) publish(c *call, r *mesh.PublishRequest) (mesh.MeshResponse, er
 				return refuse(404, nil, "no such account")
 			}
 		}
-		idx, err := appendLog(tx, c.now, "Publish", who.account, r.Entry, c.body)
+		idx, err := p.appendLog(tx, c.now, "Publish", who.account, r.Entry, c.body)
 		if err != nil {
 			return err
 		}
@@ -564,7 +601,7 @@ func (p *Portal) get(r *mesh.GetRequest) (mesh.MeshResponse, error) {
 			for _, kv := range r.KeyValues {
 				scope += "\x00" + kv.Key + "\x00" + kv.Value
 				// Only Names is indexed; unknown keys match nothing (NOTE-GET-ENTRIES).
-				if kv.Key == "Names" && kv.Value != "" {
+				if kv.Key == "Names" && kv.Value != "" && !p.cfg.Bugs.NoNamesIndex {
 					seqs = append(seqs, scanIndex(tx.Bucket(bNames), normUDF(kv.Value), true)...)
 				}
 			}
@@ -662,6 +699,9 @@ func (p *Portal) status(c *call) (mesh.MeshResponse, error) {
 	}
 	if chain != "" {
 		resp.CheckpointValue = chain
+		if p.cfg.Bugs.CheckpointNotChain {
+			resp.CheckpointValue, _ = udf.Digest(udf.SHA2, "text/plain", []byte(chain), udf.DefaultBits)
+		}
 		resp.LastWriteTime = mesh.Time(last)
 		// Every write is a checkpoint, so the last one was made at the last write and the
 		// next will be made at the next write, no later than a minute from now.
@@ -737,7 +777,7 @@ func (p *Portal) connectStart(c *call, r *mesh.ConnectStartRequest) (mesh.MeshRe
 		if err != nil {
 			return err
 		}
-		if _, err := appendLog(tx, c.now, "ConnectStart", chk.Account, r.SignedRequest, c.body); err != nil {
+		if _, err := p.appendLog(tx, c.now, "ConnectStart", chk.Account, r.SignedRequest, c.body); err != nil {
 			return err
 		}
 		seq, err := tx.Bucket(bPending).NextSequence()
@@ -923,7 +963,7 @@ func (p *Portal) connectComplete(c *call, r *mesh.ConnectCompleteRequest) (mesh.
 		if replayed && !p.cfg.Bugs.AcceptReplayedResult {
 			return refuse(409, nil, "the connection request was already completed (replay)")
 		}
-		idx, err := appendLog(tx, c.now, "ConnectComplete", who.account, r.Result, c.body)
+		idx, err := p.appendLog(tx, c.now, "ConnectComplete", who.account, r.Result, c.body)
 		if err != nil {
 			return err
 		}

@@ -347,6 +347,127 @@ var knobs = []knob{
 		_, _, err := e.c.Status(ctxb())
 		return s(statusOf(err))
 	}},
+	{name: "status-fails", want: "201", probe: func(t *testing.T, e *env) string {
+		_, _, err := e.c.Status(ctxb())
+		return s(statusOf(err))
+	}},
+	{name: "cacheable-responses", want: "no-store", probe: func(t *testing.T, e *env) string {
+		resp, err := http.Post(e.url, "application/json", strings.NewReader(`{"Hello":{}}`))
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.Header.Get("Cache-Control")
+	}},
+	{name: "hello-without-version", want: "true", probe: func(t *testing.T, e *env) string {
+		h, _, err := e.c.Hello(ctxb())
+		require.NoError(t, err)
+		return strconv.FormatBool(h.Version != nil)
+	}},
+	{name: "hello-first", want: "201", probe: func(t *testing.T, e *env) string {
+		// A fresh connection whose first request is not a Hello.
+		hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+		resp, err := hc.Post(e.url, "application/json", strings.NewReader(`{"ValidateAccount":{"Account":"fresh"}}`))
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		m := statusRE.FindSubmatch(b)
+		if m == nil {
+			t.Fatalf("no Status in %s", b)
+		}
+		return string(m[1])
+	}},
+	{name: "validate-not-idempotent", want: "true", probe: func(t *testing.T, e *env) string {
+		v1, _, err := e.c.Validate(ctxb(), "a b")
+		require.NoError(t, err)
+		v2, _, err := e.c.Validate(ctxb(), "a b")
+		require.NoError(t, err)
+		return strconv.FormatBool(v1.Reason == v2.Reason)
+	}},
+	{name: "validate-always-valid", want: "false", probe: func(t *testing.T, e *env) string {
+		v, _, err := e.c.Validate(ctxb(), "x@other.invalid")
+		require.NoError(t, err)
+		return strconv.FormatBool(v.Valid != nil && *v.Valid)
+	}},
+	{name: "duplicate-create-succeeds", want: "409", probe: func(t *testing.T, e *env) string {
+		a := e.create("dup")
+		_, _, err := e.c.CreateAccount(ctxb(), a)
+		return s(statusOf(err))
+	}},
+	{name: "accept-unsigned-entry", want: "409", probe: func(t *testing.T, e *env) string {
+		a := e.create("uns")
+		dp, err := newDevice(t).ProfileDevice()
+		require.NoError(t, err)
+		dp.Trailer, dp.Header.Signatures = nil, nil
+		_, _, err = e.c.Publish(ctxb(), dp, a.Auth())
+		return s(statusOf(err))
+	}},
+	{name: "accept-catalog-entry-not-admin-signed", want: "409", probe: func(t *testing.T, e *env) string {
+		a := e.create("cat")
+		dev := newDevice(t)
+		dp, err := dev.ProfileDevice()
+		require.NoError(t, err)
+		inner, err := auth.SignStructure(&mesh.ProfileMeshDevicePublic{DeviceProfile: dp}, a.Master.OSK)
+		require.NoError(t, err)
+		entry, err := auth.SignStructure(&mesh.CatalogEntryDevice{Account: a.Name, UDF: dev.UDF(), AuthUDF: dev.AuthUDF(), ProfileMeshDevicePublicSigned: inner}, dev.DSK)
+		require.NoError(t, err)
+		_, _, err = e.c.Publish(ctxb(), entry, a.Auth())
+		return s(statusOf(err))
+	}},
+	{name: "refuse-with-403", want: "401", probe: func(t *testing.T, e *env) string {
+		e.create("anon")
+		dp, err := newDevice(t).ProfileDevice()
+		require.NoError(t, err)
+		_, _, err = e.c.Publish(ctxb(), dp, nil)
+		return s(statusOf(err))
+	}},
+	{name: "reencode-entries", want: "true", probe: func(t *testing.T, e *env) string {
+		a := e.create("enc")
+		pm, err := a.Master.ProfileMesh(a.Name)
+		require.NoError(t, err)
+		g, _, err := e.c.Get(ctxb(), &mesh.GetRequest{Account: a.Name})
+		require.NoError(t, err)
+		require.NotEmpty(t, g.Entries)
+		return strconv.FormatBool(bytes.Equal(g.Entries[0].Payload, pm.Payload))
+	}},
+	{name: "checkpoint-not-chain", want: "true", probe: func(t *testing.T, e *env) string {
+		a := e.create("chk")
+		st, _, err := e.c.Status(ctxb())
+		require.NoError(t, err)
+		tr, _, err := e.c.Transfer(ctxb(), nil, a.Auth())
+		require.NoError(t, err)
+		require.NotEmpty(t, tr.DataItems)
+		last, err := auth.Open(&tr.DataItems[len(tr.DataItems)-1])
+		require.NoError(t, err)
+		return strconv.FormatBool(st.CheckpointValue == last.(*mesh.LogRecord).Chain)
+	}},
+	{name: "undigested-log-records", want: "true", probe: func(t *testing.T, e *env) string {
+		a := e.create("dig")
+		tr, _, err := e.c.Transfer(ctxb(), nil, a.Auth())
+		require.NoError(t, err)
+		require.NotEmpty(t, tr.DataItems)
+		rec, err := auth.Open(&tr.DataItems[0])
+		require.NoError(t, err)
+		return strconv.FormatBool(len(rec.(*mesh.LogRecord).Digest) == 64)
+	}},
+	{name: "accept-device-signature-key", want: "401", probe: func(t *testing.T, e *env) string {
+		a := e.create("dsk")
+		dp, err := newDevice(t).ProfileDevice()
+		require.NoError(t, err)
+		_, _, err = e.c.Publish(ctxb(), dp, &client.Auth{Signer: a.Device.DSK, Account: a.Name})
+		return s(statusOf(err))
+	}},
+	{name: "message-class-tags-only", want: "201", probe: func(t *testing.T, e *env) string {
+		_, st, _ := e.raw([]byte(`{"ValidateAccount":{"Account":"tag"}}`), nil)
+		return s(st)
+	}},
+	{name: "no-names-index", want: "2", // the ProfileMaster and the ProfileMesh
+		probe: func(t *testing.T, e *env) string {
+			a := e.create("nam")
+			g, _, err := e.c.Get(ctxb(), &mesh.GetRequest{KeyValues: []mesh.KeyValue{{Key: "Names", Value: a.Master.UDF()}}})
+			if err != nil {
+				return s(statusOf(err))
+			}
+			return strconv.Itoa(len(g.Entries))
+		}},
 }
 
 type zeroReader struct{}

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/meshconform/meshconform/reference/auth"
@@ -64,6 +65,7 @@ type Portal struct {
 
 	mu           sync.Mutex
 	statusCalls  uint64
+	validations  atomic.Int64 // ValidateAccount answers given (validate-not-idempotent knob)
 	nonceCounter uint64
 }
 
@@ -142,8 +144,30 @@ func (p *Portal) Handler() http.Handler { return p }
 
 // Server returns an http.Server for the portal with the hygiene timeouts set.
 func (p *Portal) Server(addr string) *http.Server {
-	return &http.Server{Addr: addr, Handler: p, ReadHeaderTimeout: p.cfg.ReadHeaderTimeout,
+	srv := &http.Server{Addr: addr, Handler: p, ReadHeaderTimeout: p.cfg.ReadHeaderTimeout,
 		IdleTimeout: p.cfg.IdleTimeout, ErrorLog: slog.NewLogLogger(p.log.Handler(), slog.LevelWarn)}
+	if p.cfg.Bugs.HelloFirst {
+		srv.ConnContext = func(ctx context.Context, _ net.Conn) context.Context {
+			return context.WithValue(ctx, helloSeenKey{}, new(atomic.Bool))
+		}
+	}
+	return srv
+}
+
+// helloSeenKey marks, per connection, whether it sent a Hello (the hello-first knob).
+type helloSeenKey struct{}
+
+// helloFirst applies the hello-first knob: it reports whether the request must be refused.
+func helloFirst(c *call) bool {
+	seen, ok := c.r.Context().Value(helloSeenKey{}).(*atomic.Bool)
+	if !ok {
+		return false
+	}
+	if c.tx.Name == "Hello" {
+		seen.Store(true)
+		return false
+	}
+	return !seen.Load()
 }
 
 // StartLoopback serves a portal on 127.0.0.1 with a random port. With an empty DataDir it
@@ -282,6 +306,14 @@ func (p *Portal) serve(c *call, limits wire.Limits, readErr error) (resp mesh.Me
 		return fail(400, "malformed request: "+err.Error())
 	}
 	c.tx, _ = mesh.LookupTransaction(req.Transaction())
+	if p.cfg.Bugs.MessageClassTagsOnly {
+		if m := tagRE.FindSubmatch(c.body); m != nil && string(m[1]) == c.tx.Name {
+			return fail(400, "unknown request tag "+c.tx.Name)
+		}
+	}
+	if p.cfg.Bugs.HelloFirst && helloFirst(c) {
+		return fail(400, "Hello first")
+	}
 	if !p.cfg.Bugs.SkipHostCheck {
 		host := c.r.Host
 		if h, _, err := net.SplitHostPort(host); err == nil {
@@ -303,6 +335,9 @@ func (p *Portal) serve(c *call, limits wire.Limits, readErr error) (resp mesh.Me
 	out, err := p.dispatch(c, req)
 	if err != nil {
 		rf := asRefusal(err)
+		if rf.Status == 401 && p.cfg.Bugs.RefuseWith403 {
+			rf.Status = 403
+		}
 		if rf.Status >= 500 {
 			p.log.Error("internal error", "tx", c.tx.Name, "err", rf.Error())
 		}
@@ -337,6 +372,10 @@ func (p *Portal) write(w http.ResponseWriter, c *call, resp mesh.MeshResponse) {
 		code = 501
 		resp = p.failure(c.tx, 501, "Status is not implemented")
 	}
+	if p.cfg.Bugs.StatusFails && c.tx.Name == "Status" {
+		code = 500
+		resp = p.failure(c.tx, 500, "internal error")
+	}
 	if p.cfg.Bugs.OmitStatus {
 		if f := reflect.ValueOf(resp).Elem().FieldByName("Status"); f.IsValid() && f.CanSet() {
 			f.Set(reflect.Zero(f.Type()))
@@ -358,7 +397,9 @@ func (p *Portal) write(w http.ResponseWriter, c *call, resp mesh.MeshResponse) {
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
+	if !p.cfg.Bugs.CacheableResponses {
+		h.Set("Cache-Control", "no-store")
+	}
 	httpCode := int(code)
 	switch {
 	case p.cfg.Bugs.HTTPStatusAlways200, code == 201, code == 0:

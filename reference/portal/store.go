@@ -170,7 +170,7 @@ func readLogHead(meta *bolt.Bucket) (logHead, error) {
 // appendLog adds a record to the hash chain (NOTE-LOG) inside tx and returns its index.
 // Chain_n = UDF presentation (SHA-2 type byte, 140 bits) of
 // SHA-512(UTF8(Chain_{n-1}) || SHA-512(canonical tagged LogRecord without Chain)).
-func appendLog(tx *bolt.Tx, now time.Time, transaction, account string, entry *mesh.DareMessage, body []byte) (uint64, error) {
+func (p *Portal) appendLog(tx *bolt.Tx, now time.Time, transaction, account string, entry *mesh.DareMessage, body []byte) (uint64, error) {
 	meta := tx.Bucket(bMeta)
 	head, err := readLogHead(meta)
 	if err != nil {
@@ -180,6 +180,9 @@ func appendLog(tx *bolt.Tx, now time.Time, transaction, account string, entry *m
 	digest := sha512.Sum512(body)
 	rec := &mesh.LogRecord{Index: mesh.Int(int32(idx)), Time: mesh.Time(now), Transaction: transaction,
 		Account: account, Entry: entry, Digest: digest[:]}
+	if p.cfg.Bugs.UndigestedLogRecords {
+		rec.Digest = nil
+	}
 	canon, err := mesh.Marshal(rec)
 	if err != nil {
 		return 0, err

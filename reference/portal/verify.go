@@ -118,7 +118,8 @@ func (p *Portal) verifyDeviceProfile(env *mesh.DareMessage) (*mesh.ProfileDevice
 	if _, _, err := keys.FromMeshPublicKey(pd.DeviceAuthenticationKey); err != nil {
 		return nil, 0, nil, refuse(409, err, "DeviceAuthenticationKey is not a usable key")
 	}
-	if err := auth.VerifyBy(env, alg, pub); err != nil && !p.cfg.Bugs.AcceptWrongDeviceSignature {
+	if err := auth.VerifyBy(env, alg, pub); err != nil && !p.cfg.Bugs.AcceptWrongDeviceSignature &&
+		!(p.cfg.Bugs.AcceptUnsignedEntry && errors.Is(err, auth.ErrUnsigned)) {
 		return nil, 0, nil, refuse(409, err, "ProfileDevice is not signed by its DeviceSignatureKey")
 	}
 	return pd, alg, pub, nil
