@@ -55,6 +55,9 @@ type Config struct {
 	CheckTimeout time.Duration
 	// Strict makes warnings fail the run.
 	Strict bool
+	// NoCleanup skips the checks' cleanups (T.Cleanup): what they created stays on the target,
+	// for inspection.
+	NoCleanup bool
 	// Expectations from --expect; ExpectationsSource is the file name to record.
 	Expectations       *expect.File
 	ExpectationsSource string
@@ -620,7 +623,7 @@ func (r *runner) runOne(ctx context.Context, p prepared) result.CheckResult {
 	if snap.dropped > 0 {
 		res.Log = append(res.Log, fmt.Sprintf("%d further exchanges were not recorded", snap.dropped))
 	}
-	if !abandoned && ctx.Err() == nil {
+	if !abandoned && ctx.Err() == nil && !r.cfg.NoCleanup {
 		for _, err := range cleanUp(ctx, snap.cleanups) {
 			res.Log = append(res.Log, r.red.String("cleanup: "+err.Error()))
 		}

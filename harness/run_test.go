@@ -594,4 +594,11 @@ func TestCleanups(t *testing.T) {
 	}
 	eq(t, result.Pass, got["c.cleanup-hangs"].Outcome)
 	isTrue(t, strings.Contains(strings.Join(got["c.cleanup-hangs"].Log, "\n"), "cleanup: abandoned"), got["c.cleanup-hangs"].Log)
+
+	// NoCleanup leaves everything in place.
+	order, calls := nil, tg.calls.Load()
+	run = mustRun(t, checks[:1], Config{Target: tg, NoCleanup: true})
+	eq(t, 0, len(order), "no cleanup ran")
+	eq(t, calls+1, tg.calls.Load(), "only the check's own request was sent")
+	eq(t, result.Fail, byID(run)["a.fails"].Outcome)
 }

@@ -41,7 +41,7 @@ type runFlags struct {
 	jobs                                           int
 	only, skip, sections, levels                   []string
 	shard                                          string
-	list, strict                                   bool
+	list, strict, noCleanup                        bool
 	seed                                           int64
 	expectFile                                     string
 	reportDir, reports                             string
@@ -69,6 +69,7 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.shard, "shard", "", "run shard I of N, e.g. 2/4 (deterministic by check ID)")
 	fl.BoolVar(&f.list, "list", false, "list the selected checks without running them")
 	fl.BoolVar(&f.strict, "strict", false, "SHOULD failures (warn) fail the run")
+	fl.BoolVar(&f.noCleanup, "no-cleanup", false, "leave the accounts checks create on the portal, for inspection (by default each check deletes them when it ends)")
 	fl.Int64Var(&f.seed, "seed", 0, "seed of every random choice (0: pick one; it is printed)")
 	fl.StringVar(&f.expectFile, "expect", "", "expectations file (disabled checks, expected failures)")
 	fl.StringVar(&f.reportDir, "report-dir", "meshconform-report", "folder for the report files")
@@ -122,7 +123,7 @@ func runSuite(c *cobra.Command, f *runFlags) error {
 
 	cfg := harness.Config{
 		Target: tg, Catalog: conformance.Catalog(spec.MustLoad()), Tool: result.Tool{Name: "meshconform", Version: version},
-		Seed: f.seed, Jobs: f.jobs, List: f.list, CheckTimeout: f.checkTimeout, Strict: f.strict,
+		Seed: f.seed, Jobs: f.jobs, List: f.list, CheckTimeout: f.checkTimeout, Strict: f.strict, NoCleanup: f.noCleanup,
 		Selection: harness.Selection{Only: f.only, Skip: f.skip, Sections: f.sections},
 		Probe:     helloProbe(tg), ReplayTarget: replayTarget,
 	}
