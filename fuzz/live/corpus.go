@@ -88,7 +88,7 @@ func (f *Fuzzer) createParty(ctx context.Context, purpose string, inst uint64) (
 	if err != nil {
 		return nil, err
 	}
-	ex, err := f.send(ctx, p.create, nil, authNone)
+	ex, err := f.send(ctx, p.create, nil, authNone, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -221,7 +221,7 @@ func templates() []template {
 			if err != nil {
 				return nil, err
 			}
-			if _, err := f.send(ctx, start, nil, authNone); err != nil {
+			if _, err := f.send(ctx, start, nil, authNone, nil); err != nil {
 				return nil, err
 			}
 			dp, err := dev.ProfileDevice()

@@ -147,10 +147,12 @@ const (
 	authReplay authMode = "replay"
 )
 
-// send posts body, authenticated by p's device under mode; a replay sends twice and returns
-// the second answer. The header is signed afresh at every call (time and nonce).
-func (f *Fuzzer) send(ctx context.Context, body []byte, p *party, mode authMode) (*target.Exchange, error) {
-	var hdr http.Header
+// send posts body, authenticated by p's device under mode, with the extra headers; a replay
+// sends twice and returns the second answer. The header is signed afresh at every call (time
+// and nonce), stale or broken as the mode says whatever else the case changes: a reproducer
+// records the mode, so the campaign must have sent exactly what it records.
+func (f *Fuzzer) send(ctx context.Context, body []byte, p *party, mode authMode, extra http.Header) (*target.Exchange, error) {
+	hdr := http.Header{}
 	if p != nil && mode != authNone {
 		now := time.Now()
 		signed := body
@@ -164,7 +166,10 @@ func (f *Fuzzer) send(ctx context.Context, body []byte, p *party, mode authMode)
 		if err != nil {
 			return nil, fmt.Errorf("live: %w", err)
 		}
-		hdr = http.Header{"Authorization": {hv}}
+		hdr.Set("Authorization", hv)
+	}
+	for k, v := range extra {
+		hdr[k] = v
 	}
 	return f.post(ctx, body, hdr, mode == authReplay)
 }
@@ -367,7 +372,7 @@ func (f *Fuzzer) execute(ctx context.Context, b *base, muts []Mutation) (*result
 	if b.Signer != nil {
 		ci.Self = b.Signer.acct.Name
 	}
-	ex, err := f.sendWith(ctx, body, b.Signer, mode, hdr)
+	ex, err := f.send(ctx, body, b.Signer, mode, hdr)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, nil
@@ -375,26 +380,6 @@ func (f *Fuzzer) execute(ctx context.Context, b *base, muts []Mutation) (*result
 		return nil, err
 	}
 	return &result{ci: ci, body: body, mode: mode, hdr: hdr, ex: ex, base: b, findings: judge(&ci, body, ex)}, nil
-}
-
-func (f *Fuzzer) sendWith(ctx context.Context, body []byte, p *party, mode authMode, extra http.Header) (*target.Exchange, error) {
-	if extra == nil {
-		return f.send(ctx, body, p, mode)
-	}
-	var hdr http.Header
-	if p != nil && mode != authNone {
-		hv, err := auth.Sign(p.acct.Device.DAK, f.domain, p.acct.Name, body, time.Now(), nil)
-		if err != nil {
-			return nil, fmt.Errorf("live: %w", err)
-		}
-		hdr = http.Header{"Authorization": {hv}}
-	} else {
-		hdr = http.Header{}
-	}
-	for k, v := range extra {
-		hdr[k] = v
-	}
-	return f.post(ctx, body, hdr, mode == authReplay)
 }
 
 // record counts a finding and, for the first few of its class, minimises and saves it.

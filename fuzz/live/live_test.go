@@ -2,10 +2,16 @@ package live
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/meshconform/meshconform/harness/target"
+	"github.com/meshconform/meshconform/reference/auth"
+	"github.com/meshconform/meshconform/reference/client"
+	"github.com/meshconform/meshconform/reference/keys"
 	"github.com/meshconform/meshconform/reference/portal"
 )
 
@@ -127,5 +133,51 @@ func TestFindsInputKnobs(t *testing.T) {
 				t.Fatalf("replay on a conforming portal: %s", rep)
 			}
 		})
+	}
+}
+
+// TestAuthModeHoldsWithExtraHeaders: a case that changes a header (wrong-host) and the
+// authentication (stale, broken) sends both, as its reproducer records them. The campaign once
+// signed such a case afresh, so its reproducers replayed as "fixed" (a flaky TestFindsInputKnobs).
+func TestAuthModeHoldsWithExtraHeaders(t *testing.T) {
+	var got []http.Header
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.Header.Clone())
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	tg, err := target.New(target.Options{URL: srv.URL})
+	must(t, err)
+	defer tg.Close()
+	f, err := New(Config{Target: tg, PortalURL: srv.URL, Domain: "localhost", Seed: 1, MaxRequests: 1})
+	must(t, err)
+	dev, err := client.NewDevice(keys.Ed448, []byte("device"))
+	must(t, err)
+	p := &party{acct: &client.Account{Name: "a@localhost", Device: dev}}
+	body := []byte(`{"ConnectPending":{}}`)
+	for _, mode := range []authMode{authStale, authBroken} {
+		if _, err := f.send(context.Background(), body, p, mode, http.Header{"X-Extra": {"1"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(got) != 2 {
+		t.Fatalf("%d requests", len(got))
+	}
+	for i, h := range got {
+		if h.Get("X-Extra") != "1" {
+			t.Errorf("request %d lost the extra header", i)
+		}
+	}
+	stale, err := auth.Parse(got[0].Get("Authorization"))
+	must(t, err)
+	if err := stale.CheckTime(time.Now(), auth.MaxSkew); err == nil {
+		t.Error("a stale-auth case with an extra header was signed with a fresh time")
+	}
+	broken, err := auth.Parse(got[1].Get("Authorization"))
+	must(t, err)
+	if err := broken.Verify("localhost", body); err == nil {
+		t.Error("a broken-auth case with an extra header was signed over its own body")
 	}
 }
