@@ -397,37 +397,63 @@ func OpenStructure(env *mesh.DareMessage, trusted ...keys.PublicKey) (mesh.Struc
 
 // unwrapStrings removes the raw line breaks, and the indentation after them, that the 2019
 // writer put inside long base64 strings. A raw CR or LF is illegal inside a JSON string, so
-// this changes only input that would otherwise be rejected; everything else is left to the
-// codec, which skips whitespace inside base64 values itself.
+// this changes only input that would otherwise be rejected, and only in strings that hold
+// nothing but base64url characters and that whitespace: any other string with a raw line break
+// is left for the codec to refuse. Whitespace inside base64 values is the codec's own business.
 func unwrapStrings(data []byte) []byte {
 	if !bytes.ContainsAny(data, "\r\n") {
 		return data
 	}
 	out := make([]byte, 0, len(data))
-	inString, escaped, indent := false, false, false
-	for _, c := range data {
-		switch {
-		case !inString:
-			out = append(out, c)
-			inString = c == '"'
-		case indent && (c == ' ' || c == '\t'):
-			// indentation after a wrapped line
-		case c == '\r' || c == '\n':
-			indent = true
-		default:
-			indent = false
-			out = append(out, c)
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
+	for i := 0; i < len(data); {
+		if data[i] != '"' {
+			out = append(out, data[i])
+			i++
+			continue
 		}
+		end := stringEnd(data, i+1)
+		s := data[i:end]
+		if bytes.ContainsAny(s, "\r\n") && wrappedBase64(s[1:]) {
+			out = append(out, '"')
+			for _, c := range s[1:] {
+				if c != '\r' && c != '\n' && c != ' ' && c != '\t' {
+					out = append(out, c)
+				}
+			}
+		} else {
+			out = append(out, s...)
+		}
+		i = end
 	}
 	return out
+}
+
+// stringEnd returns the index just past the closing quote of the string whose contents start
+// at i (len(data) when it is not closed).
+func stringEnd(data []byte, i int) int {
+	for ; i < len(data); i++ {
+		switch data[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return len(data)
+}
+
+// wrappedBase64 reports whether s (a string's contents and closing quote) is base64url
+// characters, padding and whitespace only.
+func wrappedBase64(s []byte) bool {
+	for _, c := range bytes.TrimSuffix(s, []byte{'"'}) {
+		switch {
+		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9',
+			c == '-', c == '_', c == '=', c == ' ', c == '\t', c == '\r', c == '\n':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // WithoutSignatures returns a copy of env with every signature removed (header and trailer):

@@ -409,3 +409,36 @@ func TestWithoutSignaturesAndResign(t *testing.T) {
 		t.Errorf("the re-signed envelope does not verify under its new key: %v", err)
 	}
 }
+
+// TestParseUnwrapsOnlyBase64 checks the leniency for the 2019 writer's line-wrapped base64: a
+// raw line break is taken out of a string of base64 characters, and nowhere else, so any other
+// string with a raw line break stays invalid JSON.
+func TestParseUnwrapsOnlyBase64(t *testing.T) {
+	cases := []struct {
+		name string
+		in   string
+		ok   bool
+	}{
+		{"wrapped payload", "[{\"dig\":\"S512\"},\"eyJI\n   ZWxs\r\n  byI6MX0\"]", true},
+		{"wrapped payload with padding", "[{\"dig\":\"S512\"},\"eyJIZWxsbyI6\n  MX0=\"]", true},
+		{"raw break in a header string", "[{\"dig\":\"S5\n12\",\"cty\":\"text/\nplain\"},\"eyJIZWxsbyI6MX0\"]", false},
+		{"raw break in a string with an escape", "[{\"dig\":\"S512\",\"cty\":\"a\\\"\nb\"},\"eyJIZWxsbyI6MX0\"]", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			env, err := Parse([]byte(c.in), nil)
+			if c.ok {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if string(env.Payload) != `{"Hello":1}` {
+					t.Fatalf("payload %q", env.Payload)
+				}
+				return
+			}
+			if !errors.Is(err, ErrParse) {
+				t.Fatalf("err = %v, want ErrParse", err)
+			}
+		})
+	}
+}
