@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -500,25 +499,17 @@ func (r *runner) probe(ctx context.Context) *result.Probe {
 	pctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	start := time.Now()
-	errc := make(chan error, 1)
-	go func() {
-		defer func() {
-			if v := recover(); v != nil {
-				errc <- fmt.Errorf("probe panicked: %v", v)
-			}
-		}()
-		errc <- r.cfg.Probe(pctx)
-	}()
-	var err error
-	select {
-	case err = <-errc:
-	case <-pctx.Done():
+	var probeErr, err error
+	switch e := runContained(pctx, func() { probeErr = r.cfg.Probe(pctx) }, nil); {
+	case e.abandoned:
 		// A probe that ignores its context must not hang the run.
-		select {
-		case err = <-errc:
-		case <-time.After(abandonGrace):
-			err = fmt.Errorf("probe did not return: %w", pctx.Err())
-		}
+		err = fmt.Errorf("probe did not return: %w", pctx.Err())
+	case e.panic != nil:
+		err = fmt.Errorf("probe panicked: %v", e.panic)
+	case e.goexit:
+		err = errors.New("probe ended its goroutine")
+	default:
+		err = probeErr
 	}
 	p := &result.Probe{OK: err == nil, Duration: time.Since(start)}
 	if err != nil {
@@ -540,32 +531,16 @@ func (r *runner) runOne(ctx context.Context, p prepared) result.CheckResult {
 	defer cancel()
 	start := time.Now()
 	res.StartedAt = start.UTC()
-	var endedAt time.Time
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		defer func() {
-			endedAt = time.Now()
-			if v := recover(); v != nil {
-				t.setError(fmt.Sprintf("check panicked: %v", v), string(debug.Stack()))
-			}
-		}()
-		p.Run(cctx, t)
-	}()
-
-	overran, targetBusy, abandoned := false, false, false
-	select {
-	case <-done:
-	case <-cctx.Done():
+	targetBusy := false
+	e := runContained(cctx, func() { p.Run(cctx, t) }, func() {
 		// Decide whom to blame at the moment time ran out, before the check's outstanding
 		// request returns and hides that it was waiting.
 		targetBusy = t.busy()
-		select {
-		case <-done:
-		case <-time.After(abandonGrace):
-			abandoned = true
-		}
+	})
+	if e.panic != nil {
+		t.setError(fmt.Sprintf("check panicked: %v", e.panic), e.stack)
 	}
+	overran, abandoned, endedAt := false, e.abandoned, e.at
 	snap := t.close()
 	res.Duration = time.Since(start)
 	if deadline, ok := cctx.Deadline(); ok && ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded) {
@@ -640,9 +615,9 @@ func (r *runner) runOne(ctx context.Context, p prepared) result.CheckResult {
 }
 
 // cleanUp runs a check's cleanups, last registered first, and returns their errors. Each runs
-// on a goroutine of its own, so that one calling Fail or Skip (which end their goroutine) or
-// panicking costs only an error line; once the deadline has passed, the one running is
-// abandoned and the rest are not started.
+// contained, so that one calling Fail or Skip (which end their goroutine) or panicking costs
+// only an error line; once the deadline has passed, the one running is abandoned and the rest
+// are not started.
 func cleanUp(ctx context.Context, fns []func(context.Context) error) []error {
 	if len(fns) == 0 {
 		return nil
@@ -654,29 +629,16 @@ func cleanUp(ctx context.Context, fns []func(context.Context) error) []error {
 		if cctx.Err() != nil {
 			return append(errs, fmt.Errorf("%d not run: out of time after %s", i+1, cleanupTimeout))
 		}
-		res := make(chan error, 1)
-		go func() {
-			ended := false
-			defer func() {
-				if v := recover(); v != nil {
-					res <- fmt.Errorf("panicked: %v", v)
-				} else if !ended {
-					res <- errors.New("ended its goroutine (Fail, Skip or Goexit in a cleanup)")
-				}
-			}()
-			err := fns[i](cctx)
-			ended = true
-			res <- err
-		}()
-		var err error
-		select {
-		case err = <-res:
-		case <-cctx.Done():
-			select {
-			case err = <-res:
-			case <-time.After(abandonGrace):
-				err = fmt.Errorf("abandoned after %s", cleanupTimeout)
-			}
+		var fnErr, err error
+		switch e := runContained(cctx, func() { fnErr = fns[i](cctx) }, nil); {
+		case e.abandoned:
+			err = fmt.Errorf("abandoned after %s", cleanupTimeout)
+		case e.panic != nil:
+			err = fmt.Errorf("panicked: %v", e.panic)
+		case e.goexit:
+			err = errors.New("ended its goroutine (Fail, Skip or Goexit in a cleanup)")
+		default:
+			err = fnErr
 		}
 		if err != nil {
 			errs = append(errs, err)

@@ -119,7 +119,20 @@ func (p *Portal) authenticate(c *call, target string, allowPeer bool) (principal
 				target = p.name(h.Account, false).Account
 			}
 		}
-		return principal{account: target, peer: target == ""}, nil
+		who := principal{account: target, peer: target == ""}
+		if target != "" {
+			err := p.view(func(tx *bolt.Tx) error {
+				rec, err := loadAccount(tx, target)
+				if err == nil {
+					who.master = rec.Master
+				}
+				return err
+			})
+			if err != nil {
+				return principal{account: target}, err
+			}
+		}
+		return who, nil
 	}
 	hv := c.r.Header.Get("Authorization")
 	if hv == "" {
@@ -200,15 +213,24 @@ func (p *Portal) authenticate(c *call, target string, allowPeer bool) (principal
 	return principal{account: acct, master: rec.Master}, nil
 }
 
-// loadMaster returns the master profile and the current ProfileMesh entry seq of an account.
-func loadMaster(tx *bolt.Tx, acct string) (*mesh.ProfileMaster, *accountRec, error) {
+// loadAccount reads an account's record; a missing account is refused 404.
+func loadAccount(tx *bolt.Tx, acct string) (*accountRec, error) {
 	var rec accountRec
 	ok, err := getJSON(tx.Bucket(bAccounts), []byte(acct), &rec)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if !ok {
-		return nil, nil, refuse(404, nil, "no such account")
+		return nil, refuse(404, nil, "no such account")
+	}
+	return &rec, nil
+}
+
+// loadMaster returns the master profile and the current ProfileMesh entry seq of an account.
+func loadMaster(tx *bolt.Tx, acct string) (*mesh.ProfileMaster, *accountRec, error) {
+	rec, err := loadAccount(tx, acct)
+	if err != nil {
+		return nil, nil, err
 	}
 	e, ok, err := loadEntry(tx, rec.ProfileSeq)
 	if err != nil || !ok {
@@ -226,7 +248,7 @@ func loadMaster(tx *bolt.Tx, acct string) (*mesh.ProfileMaster, *accountRec, err
 	if err != nil {
 		return nil, nil, err
 	}
-	return master, &rec, nil
+	return master, rec, nil
 }
 
 // stored is the envelope as the portal keeps it: as received, but for the reencode-entries
@@ -390,13 +412,9 @@ func (p *Portal) deleteAccount(c *call, r *mesh.DeleteRequest) (mesh.MeshRespons
 		return nil, err
 	}
 	err := p.update(func(tx *bolt.Tx) error {
-		var rec accountRec
-		ok, err := getJSON(tx.Bucket(bAccounts), []byte(chk.Account), &rec)
+		rec, err := loadAccount(tx, chk.Account)
 		if err != nil {
 			return err
-		}
-		if !ok {
-			return refuse(404, nil, "no such account")
 		}
 		if _, err := p.appendLog(tx, c.now, "DeleteAccount", rec.Name, nil, c.body); err != nil {
 			return err
@@ -455,19 +473,7 @@ func (p *Portal) publish(c *call, r *mesh.PublishRequest) (mesh.MeshResponse, er
 	// Verify before the write transaction: signature checks are the expensive part and must
 	// not hold the store's single writer lock.
 	masterUDF := who.master
-	if masterUDF == "" && !noAccount { // authentication was skipped (a knob) and read nothing
-		if err := p.view(func(tx *bolt.Tx) error {
-			var rec accountRec
-			ok, err := getJSON(tx.Bucket(bAccounts), []byte(who.account), &rec)
-			if err == nil && !ok {
-				err = refuse(404, nil, "no such account")
-			}
-			masterUDF = rec.Master
-			return err
-		}); err != nil {
-			return nil, err
-		}
-	}
+	kept := p.stored(r.Entry) // what the store keeps: r.Entry itself but for a knob
 	var write func(tx *bolt.Tx, rec *accountRec, idx uint64) error
 	switch e := v.(type) {
 	case *mesh.ProfileMesh:
@@ -485,7 +491,7 @@ func (p *Portal) publish(c *call, r *mesh.PublishRequest) (mesh.MeshResponse, er
 			if noAccount {
 				rec.Master = mfp
 			}
-			return storeProfile(tx, rec, p.stored(r.Entry), e, m2, c.now, idx, false)
+			return storeProfile(tx, rec, kept, e, m2, c.now, idx, false)
 		}
 	case *mesh.CatalogEntryDevice:
 		var cd *checkedDevice
@@ -509,7 +515,7 @@ func (p *Portal) publish(c *call, r *mesh.PublishRequest) (mesh.MeshResponse, er
 			return nil, err
 		}
 		write = func(tx *bolt.Tx, rec *accountRec, idx uint64) error {
-			return storeDevice(tx, rec, cd, p.stored(r.Entry), c.now, idx)
+			return storeDevice(tx, rec, cd, kept, c.now, idx)
 		}
 	case *mesh.ProfileDevice:
 		_, alg, pub, err := p.verifyDeviceProfile(r.Entry)
@@ -517,7 +523,7 @@ func (p *Portal) publish(c *call, r *mesh.PublishRequest) (mesh.MeshResponse, er
 			return nil, err
 		}
 		write = func(tx *bolt.Tx, rec *accountRec, idx uint64) error {
-			pe, err := newEntry(rec.Name, "ProfileDevice", keys.Fingerprint(alg, pub), e.Names, c.now, p.stored(r.Entry), idx)
+			pe, err := newEntry(rec.Name, "ProfileDevice", keys.Fingerprint(alg, pub), e.Names, c.now, kept, idx)
 			if err != nil {
 				return err
 			}

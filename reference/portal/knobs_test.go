@@ -413,7 +413,6 @@ var knobs = []knob{
 		return s(statusOf(err))
 	}},
 	{name: "refuse-with-403", want: "401", probe: func(t *testing.T, e *env) string {
-		e.create("anon")
 		dp, err := newDevice(t).ProfileDevice()
 		require.NoError(t, err)
 		_, _, err = e.c.Publish(ctxb(), dp, nil)
