@@ -2,6 +2,8 @@ package harness
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"runtime/debug"
 	"time"
 )
@@ -47,4 +49,22 @@ func runContained(ctx context.Context, fn func(), atDeadline func()) ended {
 	case <-time.After(abandonGrace):
 		return ended{abandoned: true}
 	}
+}
+
+// runContainedErr runs fn contained and returns its error, or why it gave none: abandoned,
+// panicked, or ended its goroutine. what, when not empty, names fn in those messages.
+func runContainedErr(ctx context.Context, what string, fn func() error) error {
+	if what != "" {
+		what += " "
+	}
+	var err error
+	switch e := runContained(ctx, func() { err = fn() }, nil); {
+	case e.abandoned:
+		return fmt.Errorf("%sabandoned: still running %s after its context ended (%w)", what, abandonGrace, ctx.Err())
+	case e.panic != nil:
+		return fmt.Errorf("%spanicked: %v", what, e.panic)
+	case e.goexit:
+		return errors.New(what + "ended its goroutine (Fail, Skip or Goexit)")
+	}
+	return err
 }

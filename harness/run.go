@@ -499,18 +499,8 @@ func (r *runner) probe(ctx context.Context) *result.Probe {
 	pctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	start := time.Now()
-	var probeErr, err error
-	switch e := runContained(pctx, func() { probeErr = r.cfg.Probe(pctx) }, nil); {
-	case e.abandoned:
-		// A probe that ignores its context must not hang the run.
-		err = fmt.Errorf("probe did not return: %w", pctx.Err())
-	case e.panic != nil:
-		err = fmt.Errorf("probe panicked: %v", e.panic)
-	case e.goexit:
-		err = errors.New("probe ended its goroutine")
-	default:
-		err = probeErr
-	}
+	// A probe that ignores its context must not hang the run.
+	err := runContainedErr(pctx, "probe", func() error { return r.cfg.Probe(pctx) })
 	p := &result.Probe{OK: err == nil, Duration: time.Since(start)}
 	if err != nil {
 		p.Error = r.red.String(err.Error())
@@ -629,17 +619,7 @@ func cleanUp(ctx context.Context, fns []func(context.Context) error) []error {
 		if cctx.Err() != nil {
 			return append(errs, fmt.Errorf("%d not run: out of time after %s", i+1, cleanupTimeout))
 		}
-		var fnErr, err error
-		switch e := runContained(cctx, func() { fnErr = fns[i](cctx) }, nil); {
-		case e.abandoned:
-			err = fmt.Errorf("abandoned after %s", cleanupTimeout)
-		case e.panic != nil:
-			err = fmt.Errorf("panicked: %v", e.panic)
-		case e.goexit:
-			err = errors.New("ended its goroutine (Fail, Skip or Goexit in a cleanup)")
-		default:
-			err = fnErr
-		}
+		err := runContainedErr(cctx, "", func() error { return fns[i](cctx) })
 		if err != nil {
 			errs = append(errs, err)
 		}
