@@ -57,14 +57,18 @@ bench:
 # JSON handler, Publish beside bare Ed448 verification (reference/portal/load_test.go). The
 # test binary runs COUNT times rather than -count=COUNT, so every round measures a portal and
 # its baseline seconds apart: on a shared machine whose speed drifts, ratios stay comparable.
+# The rounds run with meshportal's garbage collection target (cmd/meshportal: GOGC 400 unless
+# set), so that they measure the portal as it is deployed; benchratio then prints each aim's
+# per-round ratios and their median.
 bench-portal:
 	$(GO) test -c -o bench-portal.test ./reference/portal
 	rm -f bench-portal.txt
-	for i in $$(seq $(COUNT)); do (cd reference/portal && ../../bench-portal.test -test.run '^$$' \
+	for i in $$(seq $(COUNT)); do (cd reference/portal && GOGC=$${GOGC:-400} ../../bench-portal.test -test.run '^$$' \
 		-test.bench 'BenchmarkThroughput|BenchmarkPublish' -test.benchtime 2s) > bench-portal.round \
 		|| { cat bench-portal.round; exit 1; }; tee -a bench-portal.txt < bench-portal.round; done
 	rm -f bench-portal.round
 	$(GO) run golang.org/x/perf/cmd/benchstat@$(BENCHSTAT_VERSION) bench-portal.txt
+	$(GO) run ./internal/cmd/benchratio bench-portal.txt
 
 tidy-check:
 	@cp go.mod /tmp/meshconform.go.mod.bak; cp go.sum /tmp/meshconform.go.sum.bak; \

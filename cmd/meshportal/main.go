@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -87,6 +88,7 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 		return fmt.Errorf("--log-level: %w", err)
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	logger.Info("garbage collection target", "gogc", applyGCPercent(os.Getenv))
 	cfg := portal.Config{Domain: o.domain, DataDir: o.data, RateLimit: o.rateLimit, Logger: logger}
 	for _, b := range o.bugs {
 		if err := cfg.Bugs.Set(b); err != nil {
@@ -149,6 +151,25 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 		return err
 	}
 	return nil
+}
+
+// defaultGCPercent is meshportal's garbage collection target when GOGC is not set. The portal
+// allocates quickly per request (decoding, bbolt's node copies) but keeps little alive: its
+// caches are bounded tables and a request's memory is freed with its answer. Collecting at 400 %
+// growth instead of Go's 100 % costs a few megabytes of heap and saves about 8 % of the CPU a
+// Publish uses (make bench-portal, GOGC=100 against GOGC=400, interleaved rounds).
+const defaultGCPercent = 400
+
+// applyGCPercent sets the collector's target to defaultGCPercent unless the environment's GOGC
+// says otherwise, and returns the target in force.
+func applyGCPercent(getenv func(string) string) int {
+	if getenv("GOGC") != "" {
+		cur := debug.SetGCPercent(100) // reading the target means setting one: put it back
+		debug.SetGCPercent(cur)
+		return cur
+	}
+	debug.SetGCPercent(defaultGCPercent)
+	return defaultGCPercent
 }
 
 // selfSigned makes a throwaway certificate for the domain and the loopback addresses.

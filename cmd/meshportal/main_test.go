@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -84,5 +85,31 @@ func TestServeAndShutdown(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), `"msg":"request"`) || strings.Contains(logs.String(), "Authorization") {
 		t.Fatalf("logs: %s", logs.String())
+	}
+}
+
+func TestGCPercent(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	env := func(gogc string) func(string) string {
+		return func(k string) string {
+			if k == "GOGC" {
+				return gogc
+			}
+			return ""
+		}
+	}
+	if got := applyGCPercent(env("")); got != defaultGCPercent {
+		t.Errorf("without GOGC: target %d, want %d", got, defaultGCPercent)
+	}
+	if got := debug.SetGCPercent(100); got != defaultGCPercent {
+		t.Errorf("without GOGC: the runtime's target is %d, want %d", got, defaultGCPercent)
+	}
+	// GOGC is read by the runtime at start; applyGCPercent leaves whatever is in force alone.
+	debug.SetGCPercent(150)
+	if got := applyGCPercent(env("150")); got != 150 {
+		t.Errorf("with GOGC=150: target %d, want 150", got)
+	}
+	if got := debug.SetGCPercent(100); got != 150 {
+		t.Errorf("with GOGC=150: the runtime's target is %d, want 150", got)
 	}
 }
