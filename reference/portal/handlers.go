@@ -58,7 +58,7 @@ func (p *Portal) dispatch(c *call, req mesh.MeshRequest) (mesh.MeshResponse, err
 // commit): each caller still returns only after its write is durable. fn may run more than
 // once, so it has no effect outside the transaction.
 func (p *Portal) update(fn func(tx *bolt.Tx) error) error {
-	err := p.st.db.Batch(fn)
+	err := p.st.write(fn)
 	var rf *Refusal
 	if err != nil && !errors.As(err, &rf) {
 		return refuse(500, err, "storage failure")

@@ -222,6 +222,8 @@ func BenchmarkThroughput(b *testing.B) {
 //     were verified by its first Publish and are remembered) and commits each write durably.
 //   - fresh: every request carries a profile never seen before, so the portal verifies two
 //     signatures per request (header and profile), headers and profiles signed in advance.
+//   - one-client: the portal requests, sent by a single client one after the other: what one
+//     writer's Publish takes, from the request to its durable commit.
 func BenchmarkPublish(b *testing.B) {
 	a := newAccount(b, "pub")
 	pm, err := a.Master.ProfileMesh("pub@localhost")
@@ -270,7 +272,14 @@ func BenchmarkPublish(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		benchPresigned(b, a, func(int) []byte { return body })
+		benchPresigned(b, a, true, func(int) []byte { return body })
+	})
+	b.Run("Publish/one-client", func(b *testing.B) {
+		body, err := mesh.EncodeRequest(&mesh.PublishRequest{Entry: pm})
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchPresigned(b, a, false, func(int) []byte { return body })
 	})
 	b.Run("Publish/fresh", func(b *testing.B) {
 		mp, err := a.Master.ProfileMaster()
@@ -291,7 +300,7 @@ func BenchmarkPublish(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		benchPresigned(b, a, func(i int) []byte { return bodies[i] })
+		benchPresigned(b, a, true, func(i int) []byte { return bodies[i] })
 	})
 }
 
@@ -317,8 +326,8 @@ func publishPortal(b *testing.B, a *client.Account) (*client.Client, string) {
 
 // benchPresigned posts the i-th body with a fresh Authorization header, every header signed
 // before the timer starts, so that the client's Ed448 signing does not share the cores with
-// the portal.
-func benchPresigned(b *testing.B, a *client.Account, body func(i int) []byte) {
+// the portal; from concurrent clients (parallel) or from one, request after request.
+func benchPresigned(b *testing.B, a *client.Account, parallel bool, body func(i int) []byte) {
 	c, url := publishPortal(b, a)
 	headers := make([]string, b.N)
 	for i := range headers {
@@ -327,23 +336,36 @@ func benchPresigned(b *testing.B, a *client.Account, body func(i int) []byte) {
 			b.Fatal(err)
 		}
 	}
-	var next atomic.Int64
+	post := func(i int) error {
+		req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body(i)))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", headers[i])
+		resp, err := c.HTTP.Do(req)
+		if err != nil {
+			return err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("HTTP %d", resp.StatusCode)
+		}
+		return nil
+	}
 	m := startMeter(b)
+	if !parallel {
+		for i := range b.N {
+			if err := post(i); err != nil {
+				b.Fatal(err)
+			}
+		}
+		m.report(b, "op")
+		return
+	}
+	var next atomic.Int64
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			i := int(next.Add(1) - 1)
-			req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body(i)))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Authorization", headers[i])
-			resp, err := c.HTTP.Do(req)
-			if err != nil {
+			if err := post(int(next.Add(1) - 1)); err != nil {
 				b.Error(err)
-				return
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				b.Errorf("HTTP %d", resp.StatusCode)
 				return
 			}
 		}
