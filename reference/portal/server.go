@@ -292,7 +292,7 @@ func (p *Portal) serve(c *call, limits wire.Limits, readErr error) (resp mesh.Me
 	if p.limiter != nil && !p.limiter.allow(clientIP(c.r), time.Now()) {
 		return fail(503, "rate limited: slow down")
 	}
-	req, _, err := mesh.DecodeRequest(c.body, &mesh.DecodeOptions{Strict: p.cfg.Bugs.RejectUnknownMembers, Limits: limits})
+	req, form, err := mesh.DecodeRequest(c.body, &mesh.DecodeOptions{Strict: p.cfg.Bugs.RejectUnknownMembers, Limits: limits})
 	if err != nil {
 		var le *wire.LimitError
 		if errors.As(err, &le) {
@@ -306,10 +306,8 @@ func (p *Portal) serve(c *call, limits wire.Limits, readErr error) (resp mesh.Me
 		return fail(400, "malformed request: "+err.Error())
 	}
 	c.tx, _ = mesh.LookupTransaction(req.Transaction())
-	if p.cfg.Bugs.MessageClassTagsOnly {
-		if m := tagRE.FindSubmatch(c.body); m != nil && string(m[1]) == c.tx.Name {
-			return fail(400, "unknown request tag "+c.tx.Name)
-		}
+	if p.cfg.Bugs.MessageClassTagsOnly && form == mesh.TransactionTag {
+		return fail(400, "unknown request tag "+c.tx.Name)
 	}
 	if p.cfg.Bugs.HelloFirst && helloFirst(c) {
 		return fail(400, "Hello first")
