@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -566,10 +567,11 @@ func (p *Portal) publish(c *call, r *mesh.PublishRequest) (mesh.MeshResponse, er
 func (p *Portal) get(r *mesh.GetRequest) (mesh.MeshResponse, error) {
 	multiple := r.Multiple != nil && *r.Multiple
 	full := r.Full != nil && *r.Full
-	var scope string
-	var items []item
+	var scope, pk string
+	var sel []item
 	err := p.view(func(tx *bolt.Tx) error {
 		var seqs []uint64
+		every := "" // an account whose every entry is a candidate (Multiple)
 		switch {
 		case r.Account != "":
 			chk := p.name(r.Account, false)
@@ -583,7 +585,8 @@ func (p *Portal) get(r *mesh.GetRequest) (mesh.MeshResponse, error) {
 			}
 			switch {
 			case ok && multiple:
-				seqs = scanIndex(tx.Bucket(bAcctIdx), chk.Account, true)
+				// Read as the page goes (below): an account may hold any number of entries.
+				every = chk.Account
 			case ok:
 				seqs = []uint64{rec.ProfileSeq}
 			case p.cfg.Bugs.GetAfterDelete && tx.Bucket(bTombstones).Get([]byte(chk.Account)) != nil:
@@ -625,36 +628,36 @@ func (p *Portal) get(r *mesh.GetRequest) (mesh.MeshResponse, error) {
 			return refuse(400, nil, "Get must name an Account, an Identifier or KeyValues")
 		}
 		seqs = uniqSorted(seqs)
-		for _, s := range seqs {
-			e, ok, err := loadEntry(tx, s)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				continue
-			}
-			if full {
-				items = append(items, plainItem(s, e.Time, tx.Bucket(bLog).Get(u64(e.LogIndex))))
-			} else {
-				items = append(items, storedItem(s, e.Time, e.Env))
-			}
-		}
-		if len(items) == 0 {
+		if len(seqs) == 0 && every == "" {
 			return refuse(404, nil, "nothing matches")
 		}
-		return nil
+		if full {
+			scope += "\x00f"
+		}
+		w, err := p.newWindow(scope, r.SearchConstraints)
+		if err != nil {
+			return err
+		}
+		cands := slices.Values(seqs)
+		if every != "" {
+			cands = indexFrom(tx.Bucket(bAcctIdx), every, w.from)
+		}
+		sel, pk, err = p.pick(w, cands, func(s uint64) (item, bool, error) {
+			e, ok, err := loadEntry(tx, s)
+			if err != nil || !ok {
+				return item{}, ok, err
+			}
+			if full {
+				return plainItem(s, e.Time, tx.Bucket(bLog).Get(u64(e.LogIndex))), true, nil
+			}
+			return storedItem(s, e.Time, e.Env), true, nil
+		})
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	if full {
-		scope += "\x00f"
-	}
-	w, err := p.newWindow(scope, r.SearchConstraints)
-	if err != nil {
-		return nil, err
-	}
-	entries, pk, err := p.apply(w, items)
+	entries, err := envelopes(sel)
 	if err != nil {
 		return nil, err
 	}
@@ -1006,27 +1009,6 @@ func (p *Portal) transfer(c *call, r *mesh.TransferRequest) (mesh.MeshResponse, 
 			return nil, err
 		}
 	}
-	var items []item
-	err := p.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bLog).ForEach(func(k, v []byte) error {
-			rec := new(mesh.LogRecord)
-			if err := mesh.UnmarshalInto(v, rec, nil); err != nil {
-				return err
-			}
-			if !who.peer && rec.Account != who.account {
-				return nil
-			}
-			var t time.Time
-			if rec.Time != nil {
-				t = *rec.Time
-			}
-			items = append(items, plainItem(binary.BigEndian.Uint64(k), t, v))
-			return nil
-		})
-	})
-	if err != nil {
-		return nil, err
-	}
 	scope := "t\x00" + who.account
 	if who.peer {
 		scope = "t\x00*"
@@ -1035,7 +1017,38 @@ func (p *Portal) transfer(c *call, r *mesh.TransferRequest) (mesh.MeshResponse, 
 	if err != nil {
 		return nil, err
 	}
-	out, pk, err := p.apply(w, items)
+	var sel []item
+	var pk string
+	err = p.view(func(tx *bolt.Tx) error {
+		log := tx.Bucket(bLog)
+		seqs := keysFrom(log, w.from)
+		if !who.peer {
+			seqs = indexFrom(tx.Bucket(bAcctLog), who.account, w.from)
+		}
+		sel, pk, err = p.pick(w, seqs, func(s uint64) (item, bool, error) {
+			v := log.Get(u64(s))
+			if v == nil {
+				return item{}, false, nil
+			}
+			// A record's time matters only to a window with time bounds: decode it only then.
+			var t time.Time
+			if w.notBefore != nil || w.before != nil {
+				rec := new(mesh.LogRecord)
+				if err := mesh.UnmarshalInto(v, rec, nil); err != nil {
+					return item{}, false, fmt.Errorf("portal: %w: log record %d: %w", ErrStore, s, err)
+				}
+				if rec.Time != nil {
+					t = *rec.Time
+				}
+			}
+			return plainItem(s, t, v), true, nil
+		})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out, err := envelopes(sel)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"iter"
 	"time"
 
 	"github.com/meshconform/meshconform/reference/mesh"
@@ -37,17 +38,29 @@ type item struct {
 // dareTag is what a stored, tagged envelope has around its bare encoding.
 const dareTag = len(`{"DareMessage":}`)
 
-// storedItem is an item of a stored envelope. data may live in a bbolt transaction, so it is
-// copied: the item outlives the transaction.
+// storedItem is an item of a stored envelope. data may live in a bbolt transaction: the item
+// is only valid in it until own copies it.
 func storedItem(seq uint64, t time.Time, data []byte) item {
-	return item{seq: seq, time: t, size: len(data) - dareTag, stored: bytes.Clone(data)}
+	return item{seq: seq, time: t, size: len(data) - dareTag, stored: data}
 }
 
 // plainItem is an item of an unsigned envelope around payload (Full Get entries, Transfer
-// records): its bare encoding is [{},"<base64url payload>"].
+// records): its bare encoding is [{},"<base64url payload>"]. payload, too, may live in a
+// transaction until own.
 func plainItem(seq uint64, t time.Time, payload []byte) item {
-	env := &mesh.DareMessage{Header: &mesh.DareHeader{}, Payload: bytes.Clone(payload)}
+	env := &mesh.DareMessage{Header: &mesh.DareHeader{}, Payload: payload}
 	return item{seq: seq, time: t, size: len(`[{},""]`) + base64.RawURLEncoding.EncodedLen(len(payload)), env: env}
+}
+
+// own returns the item with its bytes copied out of whatever transaction they came from.
+func (it item) own() item {
+	if it.env != nil {
+		env := *it.env
+		env.Payload = bytes.Clone(env.Payload)
+		it.env = &env
+	}
+	it.stored = bytes.Clone(it.stored)
+	return it
 }
 
 // envelope returns the item's envelope, decoding a stored one.
@@ -142,27 +155,37 @@ func (p *Portal) requestWindow(scope string, sc *mesh.SearchConstraints) (window
 	return w, nil
 }
 
-// apply selects from items (ascending seq) what the window allows and the next PageKey when
-// more remain.
-func (p *Portal) apply(w window, items []item) ([]mesh.DareMessage, string, error) {
-	sel, pk := p.selectItems(w, items)
+// envelopes returns the envelopes of the selected items, decoding stored ones.
+func envelopes(sel []item) ([]mesh.DareMessage, error) {
 	out := make([]mesh.DareMessage, 0, len(sel))
 	for _, it := range sel {
 		env, err := it.envelope()
 		if err != nil {
-			return nil, "", err
+			return nil, err
 		}
 		out = append(out, *env)
 	}
-	return out, pk, nil
+	return out, nil
 }
 
-// selectItems is apply returning the chosen items themselves.
-func (p *Portal) selectItems(w window, items []item) ([]item, string) {
+// pick selects the page the window allows from candidates in ascending sequence order, and the
+// next PageKey when more remain. It loads a candidate only when the window could take it and
+// stops at the first that does not fit, so that a query costs what its page costs, not what
+// everything before and after it does: an account of a million entries is paged through with a
+// page's memory. load reports false for a candidate that is gone; the items it returns may live
+// in the caller's transaction, and the chosen ones are copied out of it.
+func (p *Portal) pick(w window, seqs iter.Seq[uint64], load func(seq uint64) (item, bool, error)) ([]item, string, error) {
 	var out []item
 	size := 0
-	for _, it := range items {
-		if it.seq < w.from {
+	for seq := range seqs {
+		if seq < w.from {
+			continue
+		}
+		it, ok, err := load(seq)
+		if err != nil {
+			return nil, "", err
+		}
+		if !ok {
 			continue
 		}
 		if w.notBefore != nil && it.time.Before(*w.notBefore) {
@@ -175,10 +198,28 @@ func (p *Portal) selectItems(w window, items []item) ([]item, string) {
 		// An entry larger than MaxBytes on its own still goes out, alone on its page: otherwise
 		// paging could never get past it.
 		if (w.maxEntries > 0 && len(out) >= w.maxEntries) || (w.maxBytes > 0 && size+n > w.maxBytes && len(out) > 0) {
-			return out, p.pageKey(w, it.seq)
+			return out, p.pageKey(w, it.seq), nil
 		}
 		size += n
-		out = append(out, it)
+		out = append(out, it.own())
 	}
-	return out, ""
+	return out, "", nil
+}
+
+// selectItems is pick over items already in memory (ascending seq).
+func (p *Portal) selectItems(w window, items []item) ([]item, string) {
+	i := 0
+	sel, pk, _ := p.pick(w, func(yield func(uint64) bool) {
+		for _, it := range items {
+			if !yield(it.seq) {
+				return
+			}
+		}
+	}, func(seq uint64) (item, bool, error) {
+		for i < len(items) && items[i].seq < seq {
+			i++
+		}
+		return items[i], true, nil
+	})
+	return sel, pk
 }

@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"bytes"
 	"testing"
 	"time"
 
@@ -33,11 +34,27 @@ func TestItemSize(t *testing.T) {
 			}
 		}
 	}
-	// The stored bytes are copied: the item must not alias memory a transaction reuses.
-	buf := append([]byte(nil), stored...)
-	it := storedItem(3, time.Time{}, buf)
-	buf[len(buf)-2] = 'X'
-	if _, err := it.envelope(); err != nil {
-		t.Errorf("the item aliased the caller's buffer: %v", err)
+	// Items may alias a transaction's memory until own copies them: an owned item must not
+	// change when the buffer it came from does, stored or plain.
+	for name, mk := range map[string]func([]byte) item{
+		"stored": func(b []byte) item { return storedItem(3, time.Time{}, b) },
+		"plain":  func(b []byte) item { return plainItem(4, time.Time{}, b) },
+	} {
+		buf := append([]byte(nil), stored...)
+		it := mk(buf).own()
+		want, err := it.envelope()
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantBare, _ := mesh.MarshalBare(want)
+		buf[len(buf)-2] = 'X'
+		got, err := it.envelope()
+		if err != nil {
+			t.Errorf("%s: the owned item aliased the caller's buffer: %v", name, err)
+			continue
+		}
+		if gotBare, _ := mesh.MarshalBare(got); !bytes.Equal(gotBare, wantBare) {
+			t.Errorf("%s: the owned item changed with the caller's buffer", name)
+		}
 	}
 }

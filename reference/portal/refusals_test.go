@@ -2,9 +2,12 @@ package portal_test
 
 import (
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/meshconform/meshconform/reference/auth"
 	"github.com/meshconform/meshconform/reference/client"
@@ -213,6 +216,55 @@ func TestTransferPeerAndStatus(t *testing.T) {
 	assert.NotEqual(t, "", page.PageKey)
 	last := must(auth.Open(&all.DataItems[2])).(*mesh.LogRecord)
 	assert.Equal(t, s2.CheckpointValue, last.Chain)
+
+	// Paging, one record a page, gives every record once and in order: the peer's whole log,
+	// an account's own records.
+	assert.Equal(t, records(t, all.DataItems), transferPages(t, e, &client.Auth{Signer: peer}))
+	annsOwn := transferPages(t, e, a.Auth())
+	assert.Equal(t, []string{"CreateAccount ann@localhost", "Publish ann@localhost"}, annsOwn)
+
+	// A store written before the per-account index of the log existed gets it on open.
+	e.stop()
+	db, err := bolt.Open(filepath.Join(e.dir, "portal.db"), 0o600, nil)
+	require.NoError(t, err)
+	require.NoError(t, db.Update(func(tx *bolt.Tx) error {
+		if err := tx.DeleteBucket([]byte("acctlog")); err != nil {
+			return err
+		}
+		return tx.Bucket([]byte("meta")).Delete([]byte("acctlog-complete"))
+	}))
+	require.NoError(t, db.Close())
+	e = start(t, portal.Config{DataDir: e.dir})
+	assert.Equal(t, annsOwn, transferPages(t, e, a.Auth()))
+}
+
+// transferPages walks Transfer one record a page and returns "Transaction Account" of each.
+func transferPages(t *testing.T, e *env, as *client.Auth) []string {
+	t.Helper()
+	var out []string
+	sc := &mesh.SearchConstraints{MaxEntries: mesh.Int(1)}
+	for range 20 {
+		page, _, err := e.c.Transfer(ctxb(), sc, as)
+		require.NoError(t, err)
+		require.True(t, len(page.DataItems) <= 1, "a page of MaxEntries 1 held", len(page.DataItems))
+		out = append(out, records(t, page.DataItems)...)
+		if page.PageKey == "" {
+			return out
+		}
+		sc = &mesh.SearchConstraints{MaxEntries: mesh.Int(1), PageKey: page.PageKey}
+	}
+	t.Fatal("Transfer kept returning a PageKey")
+	return nil
+}
+
+func records(t *testing.T, items []mesh.DareMessage) []string {
+	var out []string
+	for i := range items {
+		lr, ok := must(auth.Open(&items[i])).(*mesh.LogRecord)
+		require.True(t, ok)
+		out = append(out, lr.Transaction+" "+lr.Account)
+	}
+	return out
 }
 
 func TestRateLimit(t *testing.T) {

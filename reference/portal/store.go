@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,8 +35,9 @@ var (
 	bPending    = []byte("pending")    // account \x00 normDeviceUDF -> pendingRec
 	bResults    = []byte("results")    // SHA-512(result payload) -> empty
 	bLog        = []byte("log")        // index -> encoded LogRecord (with Chain)
+	bAcctLog    = []byte("acctlog")    // account \x00 log index: an account's own log records
 	bMeta       = []byte("meta")
-	allBuckets  = [][]byte{bAccounts, bTombstones, bEntries, bEnvs, bIdent, bNames, bAcctIdx, bDevices, bPending, bResults, bLog, bMeta}
+	allBuckets  = [][]byte{bAccounts, bTombstones, bEntries, bEnvs, bIdent, bNames, bAcctIdx, bDevices, bPending, bResults, bLog, bAcctLog, bMeta}
 )
 
 // ErrStore wraps storage failures (answered 500).
@@ -107,8 +109,8 @@ func openStore(dir string) (*store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("portal: %w: %w", ErrStore, err)
 	}
-	// A short batch window: a lone writer waits at most this long, concurrent writers share
-	// the commit.
+	// A short batch window: overlapping writers wait at most this long to share a commit (a
+	// lone writer does not wait: store.write).
 	db.MaxBatchDelay = 2 * time.Millisecond
 	if err := db.Update(func(tx *bolt.Tx) error {
 		for _, b := range allBuckets {
@@ -116,7 +118,7 @@ func openStore(dir string) (*store, error) {
 				return err
 			}
 		}
-		return nil
+		return indexAccountLogs(tx)
 	}); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("portal: %w: %w", ErrStore, err)
@@ -154,7 +156,31 @@ var (
 	mSecret  = []byte("pagekey-secret")
 	mLogHead = []byte("log-head") // logHead of the last record
 	mFirst   = []byte("log-first-chain")
+	mAcctLog = []byte("acctlog-complete") // bAcctLog indexes every log record
 )
+
+// indexAccountLogs fills bAcctLog from the log once, for a store written before the index
+// existed; appendLog keeps it up to date from then on.
+func indexAccountLogs(tx *bolt.Tx) error {
+	meta := tx.Bucket(bMeta)
+	if meta.Get(mAcctLog) != nil {
+		return nil
+	}
+	idx := tx.Bucket(bAcctLog)
+	if err := tx.Bucket(bLog).ForEach(func(k, v []byte) error {
+		rec := new(mesh.LogRecord)
+		if err := mesh.UnmarshalInto(v, rec, nil); err != nil {
+			return fmt.Errorf("log record %x: %w", k, err)
+		}
+		if rec.Account == "" {
+			return nil
+		}
+		return idx.Put(idxKey(rec.Account, binary.BigEndian.Uint64(k)), nil)
+	}); err != nil {
+		return err
+	}
+	return meta.Put(mAcctLog, []byte{1})
+}
 
 // logHead is what the next log record and Status need of the last one, kept in one meta value
 // (index, time, chain) so that a write updates one key.
@@ -213,6 +239,11 @@ func (p *Portal) appendLog(tx *bolt.Tx, now time.Time, transaction, account stri
 	}
 	if err := tx.Bucket(bLog).Put(u64(idx), withChain(canon, chain)); err != nil {
 		return 0, err
+	}
+	if account != "" {
+		if err := tx.Bucket(bAcctLog).Put(idxKey(account, idx), nil); err != nil {
+			return 0, err
+		}
 	}
 	if idx == 1 {
 		if err := meta.Put(mFirst, []byte(chain)); err != nil {
@@ -286,6 +317,32 @@ func scanIndex(b *bolt.Bucket, prefix string, exact bool) []uint64 {
 		}
 	}
 	return out
+}
+
+// indexFrom yields, in ascending order, the sequence numbers at or after from that an index
+// holds under an exact prefix, reading the index as it goes.
+func indexFrom(b *bolt.Bucket, prefix string, from uint64) iter.Seq[uint64] {
+	return func(yield func(uint64) bool) {
+		c := b.Cursor()
+		p := append([]byte(prefix), 0)
+		for k, _ := c.Seek(idxKey(prefix, from)); k != nil && bytes.HasPrefix(k, p) && len(k) == len(p)+8; k, _ = c.Next() {
+			if !yield(binary.BigEndian.Uint64(k[len(p):])) {
+				return
+			}
+		}
+	}
+}
+
+// keysFrom yields, in ascending order, the u64 keys of a bucket at or after from.
+func keysFrom(b *bolt.Bucket, from uint64) iter.Seq[uint64] {
+	return func(yield func(uint64) bool) {
+		c := b.Cursor()
+		for k, _ := c.Seek(u64(from)); k != nil && len(k) == 8; k, _ = c.Next() {
+			if !yield(binary.BigEndian.Uint64(k)) {
+				return
+			}
+		}
+	}
 }
 
 func deleteEntry(tx *bolt.Tx, seq uint64) error {
