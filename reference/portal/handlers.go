@@ -761,6 +761,16 @@ func (p *Portal) connectStart(c *call, r *mesh.ConnectStartRequest) (mesh.MeshRe
 		if err != nil {
 			return err
 		}
+		pendingKey := []byte(chk.Account + "\x00" + normUDF(devUDF))
+		if tx.Bucket(bPending).Get(pendingKey) == nil {
+			n, err := countWaiting(tx, chk.Account, maxWaitingPerAccount)
+			if err != nil {
+				return err
+			}
+			if n >= maxWaitingPerAccount {
+				return refuse(503, nil, "%d connection requests already wait for account %s: try again once they are answered", n, chk.Account)
+			}
+		}
 		malg, mpub, err := keys.FromMeshPublicKey(master.MasterSignatureKey)
 		if err != nil {
 			return err
@@ -794,7 +804,7 @@ func (p *Portal) connectStart(c *call, r *mesh.ConnectStartRequest) (mesh.MeshRe
 			return err
 		}
 		// A new request from the same device replaces the earlier one.
-		return putJSON(tx.Bucket(bPending), []byte(chk.Account+"\x00"+normUDF(devUDF)),
+		return putJSON(tx.Bucket(bPending), pendingKey,
 			&pendingRec{Seq: seq, Account: chk.Account, DeviceUDF: devUDF, MessageID: mcr.MessageID, Request: reqb, Challenge: chb})
 	})
 	if err != nil {
@@ -831,6 +841,30 @@ func (p *Portal) connectStatus(r *mesh.ConnectStatusRequest) (mesh.MeshResponse,
 	}
 	resp.Result = env
 	return resp, nil
+}
+
+// maxWaitingPerAccount bounds the connection requests that may wait for an account's answer.
+// ConnectStart needs no authentication, and every request is a fresh device key away: without a
+// bound, anyone could grow an account's pending list, and the ConnectPending that reads it,
+// without end. A request from a device that already waits replaces its earlier one and is
+// always taken.
+const maxWaitingPerAccount = 256
+
+// countWaiting counts the account's connection requests not yet answered, up to limit.
+func countWaiting(tx *bolt.Tx, acct string, limit int) (int, error) {
+	n := 0
+	pre := []byte(acct + "\x00")
+	cur := tx.Bucket(bPending).Cursor()
+	for k, v := cur.Seek(pre); k != nil && bytes.HasPrefix(k, pre) && n < limit; k, v = cur.Next() {
+		var pr struct{ Done bool }
+		if err := json.Unmarshal(v, &pr); err != nil {
+			return 0, refuse(500, err, "stored pending request")
+		}
+		if !pr.Done {
+			n++
+		}
+	}
+	return n, nil
 }
 
 func listPending(tx *bolt.Tx, acct string) ([]pendingRec, error) {

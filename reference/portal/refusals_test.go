@@ -276,3 +276,31 @@ func TestRateLimit(t *testing.T) {
 	}
 	assert.Equal(t, []int32{201, 201, 503}, codes)
 }
+
+// TestWaitingConnectionsAreBounded: an account takes 256 waiting connection requests (anyone
+// can send one, with a fresh device key each time); the next new device is refused with 503,
+// while a device already waiting may ask again, and answering one frees a place.
+func TestWaitingConnectionsAreBounded(t *testing.T) {
+	e := start(t, portal.Config{RateLimit: -1})
+	alice := e.create("alice")
+	devs := make([]*client.Device, 257)
+	for i := range devs {
+		devs[i] = newDevice(t)
+	}
+	for i := range 256 {
+		_, err := e.c.StartConnection(ctxb(), alice.Name, devs[i], "")
+		require.NoError(t, err, "request", i)
+	}
+	_, err := e.c.StartConnection(ctxb(), alice.Name, devs[256], "")
+	assert.Equal(t, int32(503), statusOf(err), "the 257th waiting device")
+	_, err = e.c.StartConnection(ctxb(), alice.Name, devs[3], "")
+	assert.NoError(t, err, "a device that already waits asks again")
+
+	prs, _, err := e.c.Pending(ctxb(), alice, &mesh.SearchConstraints{MaxEntries: mesh.Int(1)})
+	require.NoError(t, err)
+	require.Len(t, prs, 1)
+	_, err = e.c.Approve(ctxb(), alice, &prs[0])
+	require.NoError(t, err)
+	_, err = e.c.StartConnection(ctxb(), alice.Name, devs[256], "")
+	assert.NoError(t, err, "once one is answered, a new device is taken")
+}
