@@ -150,17 +150,24 @@ func (h *Header) CheckTime(now time.Time, skew time.Duration) error {
 
 // ReplayCache remembers (key, nonce) pairs for the accepted window. It is bounded: when full
 // of unexpired pairs it refuses new ones (ErrFull) rather than forgetting one, because
-// forgetting would reopen a replay.
+// forgetting would reopen a replay. Pairs live in two generations, so that forgetting expired
+// ones costs constant time per check: a generation is dropped whole once its last pair has
+// expired, and the current one becomes the previous one every two windows. An expired pair
+// keeps its place until its generation goes, so max should hold about four windows of
+// requests. (Sweeping one map when full cost a scan of every pair on every check, under the
+// lock, for as long as it stayed full.)
 type ReplayCache struct {
-	mu     sync.Mutex
-	window time.Duration
-	max    int
-	seen   map[string]time.Time
+	mu                sync.Mutex
+	window            time.Duration
+	max               int
+	cur, prev         map[string]time.Time // pair -> when it may be forgotten
+	curLast, prevLast time.Time            // the latest of those times in each
+	curStarted        time.Time
 }
 
 // NewReplayCache returns a cache for the given window holding at most max pairs.
 func NewReplayCache(window time.Duration, max int) *ReplayCache {
-	return &ReplayCache{window: window, max: max, seen: make(map[string]time.Time)}
+	return &ReplayCache{window: window, max: max, cur: map[string]time.Time{}, prev: map[string]time.Time{}}
 }
 
 // Check records the pair and fails with ErrReplay when it was seen within the window.
@@ -168,27 +175,43 @@ func (c *ReplayCache) Check(h *Header, now time.Time) error {
 	k := string(h.Key) + "\x00" + h.Nonce
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if exp, ok := c.seen[k]; ok && now.Before(exp) {
-		return fmt.Errorf("auth: %w", ErrReplay)
+	for _, gen := range []map[string]time.Time{c.cur, c.prev} {
+		if exp, ok := gen[k]; ok && now.Before(exp) {
+			return fmt.Errorf("auth: %w", ErrReplay)
+		}
 	}
-	if len(c.seen) >= c.max {
-		for key, exp := range c.seen {
-			if !now.Before(exp) {
-				delete(c.seen, key)
-			}
-		}
-		if len(c.seen) >= c.max {
-			return fmt.Errorf("auth: %w", ErrFull)
-		}
+	c.age(now)
+	if len(c.cur)+len(c.prev) >= c.max {
+		return fmt.Errorf("auth: %w", ErrFull)
 	}
 	// Twice the window: a request dated skew in the future stays replayable that much longer.
-	c.seen[k] = now.Add(2 * c.window)
+	exp := now.Add(2 * c.window)
+	c.cur[k] = exp
+	if exp.After(c.curLast) {
+		c.curLast = exp
+	}
 	return nil
+}
+
+// age forgets the generations that can hold only expired pairs.
+func (c *ReplayCache) age(now time.Time) {
+	if len(c.prev) > 0 && !now.Before(c.prevLast) {
+		c.prev, c.prevLast = map[string]time.Time{}, time.Time{}
+	}
+	if c.curStarted.IsZero() {
+		c.curStarted = now
+	}
+	// The previous generation is empty by now unless the clock went back: its pairs were
+	// recorded before the current one started, two windows ago at least.
+	if len(c.prev) == 0 && now.Sub(c.curStarted) >= 2*c.window {
+		c.prev, c.prevLast = c.cur, c.curLast
+		c.cur, c.curLast, c.curStarted = map[string]time.Time{}, time.Time{}, now
+	}
 }
 
 // Len returns the number of remembered pairs.
 func (c *ReplayCache) Len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.seen)
+	return len(c.cur) + len(c.prev)
 }

@@ -3,6 +3,7 @@ package auth
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -128,6 +129,42 @@ func TestReplayCache(t *testing.T) {
 	}
 }
 
+// TestReplayCacheGenerations: a pair stays a replay until it expires even when its generation
+// is retired, and a retired generation's places come back, all at once, when its last pair
+// expires.
+func TestReplayCacheGenerations(t *testing.T) {
+	k := key(t, keys.Ed448, "dak")
+	t0 := time.Now()
+	pair := func(nonce string) *Header {
+		hv, _ := Sign(k, "h", "a@h", nil, t0, zero{})
+		h, _ := Parse(hv)
+		h.Nonce = nonce
+		return h
+	}
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	c := NewReplayCache(time.Second, 3) // pairs live 2 s; a generation turns every 2 s
+	steps := []struct {
+		nonce string
+		at    time.Duration
+		want  error
+	}{
+		{"a", 0, nil},
+		{"b", 1900 * time.Millisecond, nil},       // lives until 3.9 s
+		{"c", 2100 * time.Millisecond, nil},       // a and b are now the previous generation
+		{"b", 2200 * time.Millisecond, ErrReplay}, // still live there
+		// a has expired, but keeps its place until its generation goes whole (3 places, 3 held).
+		{"a", 2300 * time.Millisecond, ErrFull},
+		{"a", 3900 * time.Millisecond, nil},       // b expired too: the generation went
+		{"c", 4000 * time.Millisecond, ErrReplay}, // c lives until 4.1 s
+		{"c", 4100 * time.Millisecond, nil},
+	}
+	for i, s := range steps {
+		if err := c.Check(pair(s.nonce), at(s.at)); !errors.Is(err, s.want) {
+			t.Fatalf("step %d (%s at %v): %v, want %v", i, s.nonce, s.at, err, s.want)
+		}
+	}
+}
+
 func TestEnvelope(t *testing.T) {
 	signer, other := key(t, keys.Ed448, "a"), key(t, keys.Ed25519, "b")
 	v := &mesh.MessageConfirmationResponse{ResponseID: "r1", Accept: mesh.Bool(false)}
@@ -181,4 +218,33 @@ func FuzzParse(f *testing.F) {
 			_ = h.Verify("h", nil) // must not panic
 		}
 	})
+}
+
+// BenchmarkReplayCacheFull: a check against a cache full of live pairs (the state an
+// authenticated flood leaves it in) costs the same whatever the cache holds.
+func BenchmarkReplayCacheFull(b *testing.B) {
+	k := key(b, keys.Ed448, "dak")
+	now := time.Now()
+	hv, _ := Sign(k, "h", "a@h", nil, now, zero{})
+	h, _ := Parse(hv)
+	for _, size := range []int{1 << 10, 1 << 20} {
+		b.Run(fmt.Sprint(size), func(b *testing.B) {
+			c := NewReplayCache(MaxSkew, size)
+			for i := range size {
+				p := *h
+				p.Nonce = fmt.Sprint(i)
+				if err := c.Check(&p, now); err != nil {
+					b.Fatal(err)
+				}
+			}
+			p := *h
+			p.Nonce = "one more"
+			b.ResetTimer()
+			for range b.N {
+				if err := c.Check(&p, now); !errors.Is(err, ErrFull) {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
