@@ -1,7 +1,10 @@
 package portal_test
 
 import (
+	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -303,4 +306,37 @@ func TestWaitingConnectionsAreBounded(t *testing.T) {
 	require.NoError(t, err)
 	_, err = e.c.StartConnection(ctxb(), alice.Name, devs[256], "")
 	assert.NoError(t, err, "once one is answered, a new device is taken")
+}
+
+// TestTricklingBodyIsCut: a client that sends its body a byte at a time loses its connection
+// at the read timeout instead of holding it for ever.
+func TestTricklingBodyIsCut(t *testing.T) {
+	e := start(t, portal.Config{ReadTimeout: 300 * time.Millisecond})
+	u, err := url.Parse(e.url)
+	require.NoError(t, err)
+	conn, err := net.Dial("tcp", u.Host)
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = io.WriteString(conn, "POST "+u.Path+" HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\n{")
+	require.NoError(t, err)
+	closed := make(chan struct{})
+	go func() {
+		io.Copy(io.Discard, conn) // returns when the portal closes the connection
+		close(closed)
+	}()
+	began := time.Now()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-closed:
+			t.Logf("connection closed after %v", time.Since(began).Round(time.Millisecond))
+			return
+		case <-tick.C:
+			if time.Since(began) > 10*time.Second {
+				t.Fatal("the portal kept a trickling request's connection for 10 s (read timeout 300 ms)")
+			}
+			conn.Write([]byte(" ")) // the body, one byte at a time
+		}
+	}
 }

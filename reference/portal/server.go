@@ -49,8 +49,13 @@ type Config struct {
 	// HangDelay is how long the hang-on-huge-string knob stalls (default 30 s).
 	HangDelay         time.Duration
 	ReadHeaderTimeout time.Duration // default 10 s
-	IdleTimeout       time.Duration // default 120 s
-	ReplayCacheSize   int           // default 1<<20 (key, nonce) pairs
+	// ReadTimeout bounds reading a whole request, body included (default 30 s): without it a
+	// client trickling a body holds its connection for ever. WriteTimeout bounds the time from
+	// the end of the request's headers to the end of the answer (default 60 s).
+	ReadTimeout     time.Duration
+	WriteTimeout    time.Duration
+	IdleTimeout     time.Duration // default 120 s
+	ReplayCacheSize int           // default 1<<20 (key, nonce) pairs
 }
 
 // Portal is a running reference portal.
@@ -105,6 +110,12 @@ func New(cfg Config) (*Portal, error) {
 	if cfg.ReadHeaderTimeout <= 0 {
 		cfg.ReadHeaderTimeout = 10 * time.Second
 	}
+	if cfg.ReadTimeout <= 0 {
+		cfg.ReadTimeout = 30 * time.Second
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = 60 * time.Second
+	}
 	if cfg.IdleTimeout <= 0 {
 		cfg.IdleTimeout = 120 * time.Second
 	}
@@ -145,7 +156,8 @@ func (p *Portal) Handler() http.Handler { return p }
 // Server returns an http.Server for the portal with the hygiene timeouts set.
 func (p *Portal) Server(addr string) *http.Server {
 	srv := &http.Server{Addr: addr, Handler: p, ReadHeaderTimeout: p.cfg.ReadHeaderTimeout,
-		IdleTimeout: p.cfg.IdleTimeout, ErrorLog: slog.NewLogLogger(p.log.Handler(), slog.LevelWarn)}
+		ReadTimeout: p.cfg.ReadTimeout, WriteTimeout: p.cfg.WriteTimeout, IdleTimeout: p.cfg.IdleTimeout,
+		ErrorLog: slog.NewLogLogger(p.log.Handler(), slog.LevelWarn)}
 	if p.cfg.Bugs.HelloFirst {
 		srv.ConnContext = func(ctx context.Context, _ net.Conn) context.Context {
 			return context.WithValue(ctx, helloSeenKey{}, new(atomic.Bool))
