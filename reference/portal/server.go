@@ -450,11 +450,13 @@ func clientIP(r *http.Request) string {
 	return h
 }
 
-// rateLimiter is a token bucket per client address.
+// rateLimiter is a token bucket per client: an IPv4 address, or an IPv6 /64 (what one host
+// is commonly given: keyed by address, one host would have 2^64 buckets to spread over).
 type rateLimiter struct {
 	mu      sync.Mutex
 	rate    float64
 	burst   float64
+	max     int // buckets kept; clients beyond share one
 	buckets map[string]*bucket
 	sweep   time.Time
 }
@@ -464,26 +466,49 @@ type bucket struct {
 	last   time.Time
 }
 
+// maxRateBuckets bounds the clients tracked one by one. A flood from more addresses than that
+// within a minute shares the overflow bucket: memory stays bounded and the flood is still
+// limited, as one client.
+const maxRateBuckets = 1 << 16
+
+// overflowClient names the bucket the clients beyond maxRateBuckets share.
+const overflowClient = "overflow"
+
 func newRateLimiter(rate float64, burst int) *rateLimiter {
-	return &rateLimiter{rate: rate, burst: float64(burst), buckets: map[string]*bucket{}}
+	return &rateLimiter{rate: rate, burst: float64(burst), max: maxRateBuckets, buckets: map[string]*bucket{}}
+}
+
+// rateKey is the bucket of a client address (host part of RemoteAddr).
+func rateKey(host string) string {
+	ip := net.ParseIP(host)
+	if ip == nil {
+		return host
+	}
+	if v4 := ip.To4(); v4 != nil {
+		return v4.String()
+	}
+	return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
 }
 
 func (l *rateLimiter) allow(client string, now time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if now.Sub(l.sweep) > time.Minute {
-		// Forget idle clients so that the map stays bounded.
-		for k, b := range l.buckets {
-			if now.Sub(b.last) > time.Minute {
-				delete(l.buckets, k)
-			}
-		}
-		l.sweep = now
-	}
-	b, ok := l.buckets[client]
+	key := rateKey(client)
+	b, ok := l.buckets[key]
 	if !ok {
-		b = &bucket{tokens: l.burst, last: now}
-		l.buckets[client] = b
+		if len(l.buckets) >= l.max && now.Sub(l.sweep) > time.Second {
+			l.forgetIdle(now)
+		}
+		if len(l.buckets) >= l.max {
+			key = overflowClient
+		}
+		if b, ok = l.buckets[key]; !ok {
+			b = &bucket{tokens: l.burst, last: now}
+			l.buckets[key] = b
+		}
+	}
+	if now.Sub(l.sweep) > time.Minute {
+		l.forgetIdle(now)
 	}
 	b.tokens = min(l.burst, b.tokens+now.Sub(b.last).Seconds()*l.rate)
 	b.last = now
@@ -492,4 +517,14 @@ func (l *rateLimiter) allow(client string, now time.Time) bool {
 	}
 	b.tokens--
 	return true
+}
+
+// forgetIdle drops the buckets of clients silent for a minute.
+func (l *rateLimiter) forgetIdle(now time.Time) {
+	for k, b := range l.buckets {
+		if now.Sub(b.last) > time.Minute {
+			delete(l.buckets, k)
+		}
+	}
+	l.sweep = now
 }
