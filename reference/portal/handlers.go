@@ -640,7 +640,7 @@ func (p *Portal) get(r *mesh.GetRequest) (mesh.MeshResponse, error) {
 		}
 		cands := slices.Values(seqs)
 		if every != "" {
-			cands = indexFrom(tx.Bucket(bAcctIdx), every, w.from)
+			cands = indexFrom(tx.Bucket(bAcctIdx), every, 0, w.from)
 		}
 		sel, pk, err = p.pick(w, cands, func(s uint64) (item, bool, error) {
 			e, ok, err := loadEntry(tx, s)
@@ -1057,7 +1057,7 @@ func (p *Portal) transfer(c *call, r *mesh.TransferRequest) (mesh.MeshResponse, 
 		log := tx.Bucket(bLog)
 		seqs := keysFrom(log, w.from)
 		if !who.peer {
-			seqs = indexFrom(tx.Bucket(bAcctLog), who.account, w.from)
+			seqs = indexFrom(tx.Bucket(bAcctIdx), who.account, 1, w.from)
 		}
 		sel, pk, err = p.pick(w, seqs, func(s uint64) (item, bool, error) {
 			v := log.Get(u64(s))

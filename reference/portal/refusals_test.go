@@ -1,6 +1,7 @@
 package portal_test
 
 import (
+	"bytes"
 	"io"
 	"net"
 	"net/http"
@@ -231,10 +232,15 @@ func TestTransferPeerAndStatus(t *testing.T) {
 	db, err := bolt.Open(filepath.Join(e.dir, "portal.db"), 0o600, nil)
 	require.NoError(t, err)
 	require.NoError(t, db.Update(func(tx *bolt.Tx) error {
-		if err := tx.DeleteBucket([]byte("acctlog")); err != nil {
-			return err
+		c := tx.Bucket([]byte("acctidx")).Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			if bytes.Contains(k, []byte("@localhost\x01")) {
+				if err := c.Delete(); err != nil {
+					return err
+				}
+			}
 		}
-		return tx.Bucket([]byte("meta")).Delete([]byte("acctlog-complete"))
+		return tx.Bucket([]byte("meta")).Delete([]byte("acctidx-log-complete"))
 	}))
 	require.NoError(t, db.Close())
 	e = start(t, portal.Config{DataDir: e.dir})
