@@ -344,7 +344,7 @@ func indexFrom(b *bolt.Bucket, name string, sep byte, from uint64) iter.Seq[uint
 func keysFrom(b *bolt.Bucket, from uint64) iter.Seq[uint64] {
 	return func(yield func(uint64) bool) {
 		c := b.Cursor()
-		for k, _ := c.Seek(u64(from)); k != nil && len(k) == 8; k, _ = c.Next() {
+		for k, _ := c.Seek(u64(from)); len(k) == 8; k, _ = c.Next() {
 			if !yield(binary.BigEndian.Uint64(k)) {
 				return
 			}
