@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -125,7 +126,7 @@ func runSuite(c *cobra.Command, f *runFlags) error {
 		Target: tg, Catalog: conformance.Catalog(spec.MustLoad()), Tool: result.Tool{Name: "meshconform", Version: version},
 		Seed: f.seed, Jobs: f.jobs, List: f.list, CheckTimeout: f.checkTimeout, Strict: f.strict, NoCleanup: f.noCleanup,
 		Selection: harness.Selection{Only: f.only, Skip: f.skip, Sections: f.sections},
-		Probe:     helloProbe(tg), ReplayTarget: replayTarget,
+		Probe:     helloProbe(tg, out), ReplayTarget: replayTarget,
 	}
 	for _, l := range f.levels {
 		lv, err := harness.ParseLevel(l)
@@ -188,9 +189,12 @@ func finishRun(out io.Writer, run *result.Run, list bool, reportDir string, form
 
 // helloProbe checks the target answers at all: any response to a Hello will do, even a huge,
 // malformed or redirecting one, since the checks judge what it says; only no answer (refused,
-// timeout, dropped, TLS failure) makes the target unreachable.
-func helloProbe(tg *target.HTTP) func(ctx context.Context) error {
+// timeout, dropped, TLS failure) makes the target unreachable. A Hello refused with an HTTP
+// error is worth a note before the checks: it is most often the wrong Host or path, and then
+// every check fails on its first request.
+func helloProbe(tg *target.HTTP, note io.Writer) func(ctx context.Context) error {
 	body, _ := mesh.EncodeRequest(&mesh.HelloRequest{})
+	var once sync.Once
 	return func(ctx context.Context) error {
 		ex, err := tg.Post(ctx, body, nil)
 		if err != nil {
@@ -198,6 +202,17 @@ func helloProbe(tg *target.HTTP) func(ctx context.Context) error {
 		}
 		if ex.Problem.NoAnswer() {
 			return errors.New(string(ex.Problem) + ": " + ex.Err)
+		}
+		if r := ex.Response; r != nil && r.Status >= 400 {
+			once.Do(func() {
+				answer := r.Body
+				if len(answer) > 200 {
+					answer = answer[:200]
+				}
+				fmt.Fprintf(note, "note: the portal refused Hello with HTTP %d: %q\n"+
+					"note: the checks run anyway; if the portal's DNS name is not %q, pass it with --host NAME, and check the URL's path\n",
+					r.Status, answer, ex.Request.Host)
+			})
 		}
 		return nil
 	}
