@@ -59,6 +59,19 @@ func TestVerifyProfile(t *testing.T) {
 		t.Fatalf("bare upper-case name: %v", err)
 	}
 	pm := must(auth.Open(good)).(*mesh.ProfileMesh)
+	// A new version of the profile verifies too, and says when it was made.
+	at := time.Unix(1_800_000_000, 0).UTC()
+	updated, err := a.Master.ProfileMeshAt(a.Name, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vp, err := VerifyProfile(updated, a.Name)
+	if err != nil {
+		t.Fatalf("updated profile: %v", err)
+	}
+	if u := must(auth.Open(updated)).(*mesh.ProfileMesh).Updated; u == nil || !u.Equal(at) || vp == nil {
+		t.Errorf("updated profile: Updated %v, want %v", u, at)
+	}
 	forge := func(mod func(*mesh.ProfileMesh) mesh.Structure, signer keys.Signer) *mesh.DareMessage {
 		cp := *pm
 		return must(auth.SignStructure(mod(&cp), signer))

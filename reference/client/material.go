@@ -2,6 +2,7 @@ package client
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/meshconform/meshconform/reference/auth"
 	"github.com/meshconform/meshconform/reference/keys"
@@ -74,11 +75,22 @@ func (m *Master) ProfileMaster() (*mesh.DareMessage, error) {
 // ProfileMesh returns the account's ProfileMesh, embedding the signed ProfileMaster, signed
 // by the OSK (NOTE-CREATE-PROFILE).
 func (m *Master) ProfileMesh(account string) (*mesh.DareMessage, error) {
+	return m.profileMesh(account, nil)
+}
+
+// ProfileMeshAt is ProfileMesh marked Updated at the given time: a new version of the profile,
+// signed anew.
+func (m *Master) ProfileMeshAt(account string, updated time.Time) (*mesh.DareMessage, error) {
+	return m.profileMesh(account, &updated)
+}
+
+func (m *Master) profileMesh(account string, updated *time.Time) (*mesh.DareMessage, error) {
 	mp, err := m.ProfileMaster()
 	if err != nil {
 		return nil, err
 	}
-	return auth.SignStructure(&mesh.ProfileMesh{Names: []string{m.UDF()}, Account: account, MasterProfile: mp}, m.OSK)
+	return auth.SignStructure(&mesh.ProfileMesh{Names: []string{m.UDF()}, Account: account, MasterProfile: mp,
+		Updated: updated}, m.OSK)
 }
 
 // ProfileDevice returns the device profile signed by its own DSK (2.6).
