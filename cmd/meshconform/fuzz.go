@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"sort"
@@ -12,6 +15,7 @@ import (
 
 	"github.com/meshconform/meshconform/fuzz/live"
 	"github.com/meshconform/meshconform/harness/target"
+	"github.com/meshconform/meshconform/internal/memstat"
 	"github.com/meshconform/meshconform/reference/portal"
 )
 
@@ -19,6 +23,7 @@ import (
 func init() {
 	var (
 		portalURL, host, out string
+		memoryURL            string
 		bugs                 []string
 		duration, timeout    time.Duration
 		seed                 int64
@@ -41,7 +46,13 @@ func init() {
 				seed = time.Now().UnixNano()
 			}
 			url := portalURL
+			var memory func(context.Context) (uint64, error)
+			if memoryURL != "" {
+				memory = expvarMemory(memoryURL)
+			}
 			if url == "" {
+				// The embedded portal shares this process: its live heap is the process's.
+				memory = func(context.Context) (uint64, error) { return memstat.LiveHeap(), nil }
 				var cfg portal.Config
 				for _, b := range bugs {
 					if err := cfg.Bugs.Set(b); err != nil {
@@ -57,6 +68,9 @@ func init() {
 			} else if len(bugs) > 0 {
 				return usage("--bug applies to the embedded portal only (no --portal)")
 			}
+			if memoryURL != "" && portalURL == "" {
+				return usage("--memory-url applies to a portal given with --portal; the embedded portal's memory is read directly")
+			}
 			tg, err := target.New(target.Options{URL: url, Host: host, Timeout: timeout, Rate: rate})
 			if err != nil {
 				return usage("%w", err)
@@ -64,7 +78,7 @@ func init() {
 			defer tg.Close()
 			w := cmd.OutOrStdout()
 			f, err := live.New(live.Config{Target: tg, PortalURL: url, Domain: host, Seed: seed, Duration: duration,
-				MaxRequests: maxCases, Workers: workers, OutDir: out, Log: w})
+				MaxRequests: maxCases, Workers: workers, OutDir: out, Log: w, Memory: memory})
 			if err != nil {
 				return usage("%w", err)
 			}
@@ -74,8 +88,13 @@ func init() {
 			}
 			fmt.Fprintf(w, "seed %d: %d cases, %d requests in %s (%.0f requests/s)\n", s.Seed, s.Cases, s.Requests,
 				s.Elapsed.Round(time.Millisecond), s.PerSecond)
-			fmt.Fprintf(w, "answer time of an unmutated Hello: median %s at the start, %s at the end "+
-				"(the portal exposes no memory figure; answer-time growth is what is observed)\n", s.ProbeFirst, s.ProbeLast)
+			fmt.Fprintf(w, "answer time of an unmutated Hello: median %s at the start, %s at the end\n", s.ProbeFirst, s.ProbeLast)
+			if s.MemoryFirst > 0 || s.MemoryLast > 0 {
+				fmt.Fprintf(w, "portal memory (live heap): median %.1f MiB at the start, %.1f MiB at the end\n",
+					float64(s.MemoryFirst)/(1<<20), float64(s.MemoryLast)/(1<<20))
+			} else {
+				fmt.Fprintln(w, "portal memory: not observed (give --memory-url for a portal that publishes expvar figures)")
+			}
 			if len(s.ByClass) == 0 {
 				fmt.Fprintln(w, "findings: none")
 				return nil
@@ -108,5 +127,44 @@ func init() {
 	fl.DurationVar(&timeout, "timeout", 5*time.Second, "per-request timeout: longer is a hang")
 	fl.IntVar(&workers, "workers", 2, "concurrent cases")
 	fl.StringSliceVar(&bugs, "bug", nil, "misbehaviour knob of the embedded portal (see meshportal --list-bugs)")
+	fl.StringVar(&memoryURL, "memory-url", "", "expvar URL of the portal's process (meshportal --debug-listen: http://ADDR/debug/vars), "+
+		"watched for memory growth")
 	rootCmd.AddCommand(cmd)
+}
+
+// expvarMemory reads a Go process's memory figure from its expvar page: live_heap_bytes when
+// it publishes one (meshportal does), else memstats.HeapAlloc, which counts garbage not yet
+// collected too.
+func expvarMemory(url string) func(context.Context) (uint64, error) {
+	hc := &http.Client{Timeout: 5 * time.Second}
+	return func(ctx context.Context) (uint64, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return 0, err
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return 0, fmt.Errorf("%s: HTTP %d", url, resp.StatusCode)
+		}
+		var vars struct {
+			LiveHeap *uint64 `json:"live_heap_bytes"`
+			MemStats *struct {
+				HeapAlloc uint64
+			} `json:"memstats"`
+		}
+		if err := json.NewDecoder(io.LimitReader(resp.Body, 4<<20)).Decode(&vars); err != nil {
+			return 0, fmt.Errorf("%s: %w", url, err)
+		}
+		switch {
+		case vars.LiveHeap != nil:
+			return *vars.LiveHeap, nil
+		case vars.MemStats != nil:
+			return vars.MemStats.HeapAlloc, nil
+		}
+		return 0, fmt.Errorf("%s: neither live_heap_bytes nor memstats.HeapAlloc", url)
+	}
 }

@@ -67,3 +67,32 @@ func TestHelloProbeNotesARefusal(t *testing.T) {
 		t.Errorf("unreachable portal noted: %s", out.String())
 	}
 }
+
+// TestExpvarMemory reads the memory figure of a Go process's expvar page: live_heap_bytes
+// first, memstats.HeapAlloc otherwise, and errors for anything else.
+func TestExpvarMemory(t *testing.T) {
+	for _, tt := range []struct {
+		name, body string
+		status     int
+		want       uint64
+		wantErr    bool
+	}{
+		{"meshportal", `{"live_heap_bytes": 1234, "memstats": {"HeapAlloc": 99}}`, 200, 1234, false},
+		{"any Go process", `{"cmdline": ["x"], "memstats": {"HeapAlloc": 5678}}`, 200, 5678, false},
+		{"no figure", `{"cmdline": ["x"]}`, 200, 0, true},
+		{"not JSON", `<html>`, 200, 0, true},
+		{"error", `{}`, 500, 0, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(tt.status)
+				w.Write([]byte(tt.body))
+			}))
+			defer srv.Close()
+			got, err := expvarMemory(srv.URL + "/debug/vars")(context.Background())
+			if (err != nil) != tt.wantErr || got != tt.want {
+				t.Errorf("got %d, %v; want %d, error %v", got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+}

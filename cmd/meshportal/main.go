@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
+	"expvar"
 	"fmt"
 	"io"
 	"log/slog"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/meshconform/meshconform/internal/memstat"
 	"github.com/meshconform/meshconform/reference/keys"
 	"github.com/meshconform/meshconform/reference/portal"
 )
@@ -35,6 +37,7 @@ type options struct {
 	bugs, peerKeys       []string
 	rateLimit            float64
 	logLevel             string
+	debugListen          string
 }
 
 func main() {
@@ -76,6 +79,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	f.StringArrayVar(&o.peerKeys, "peer-key", nil, "public key file of a peer allowed to Transfer the whole log (repeatable)")
 	f.Float64Var(&o.rateLimit, "rate-limit", 0, "requests per second per client (0: default 20000, negative: off)")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	f.StringVar(&o.debugListen, "debug-listen", "", "also serve the process's expvar figures (live_heap_bytes, memstats) at /debug/vars on this address; keep it private")
 	return cmd
 }
 
@@ -139,6 +143,20 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 	logger.Info("meshportal listening", "url", fmt.Sprintf("%s://%s%s", scheme, ln.Addr(), portal.Path), "domain", p.Domain())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	if o.debugListen != "" {
+		dln, err := net.Listen("tcp", o.debugListen)
+		if err != nil {
+			return fmt.Errorf("--debug-listen: %w", err)
+		}
+		dsrv := debugServer()
+		defer dsrv.Close()
+		logger.Info("debug figures", "url", "http://"+dln.Addr().String()+"/debug/vars")
+		go func() {
+			if err := dsrv.Serve(dln); !errors.Is(err, http.ErrServerClosed) {
+				logger.Error("debug figures no longer served", "err", err)
+			}
+		}()
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -151,6 +169,19 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 		return err
 	}
 	return nil
+}
+
+// debugServer serves expvar's /debug/vars, with the live heap (internal/memstat) that
+// `meshconform fuzz --memory-url` watches, on a listener of its own: never on the portal's.
+func debugServer() *http.Server {
+	mux := http.NewServeMux()
+	mux.Handle("/debug/vars", expvar.Handler())
+	return &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 30 * time.Second}
+}
+
+func init() {
+	expvar.Publish("live_heap_bytes", expvar.Func(func() any { return memstat.LiveHeap() }))
 }
 
 // defaultGCPercent is meshportal's garbage collection target when GOGC is not set. The portal

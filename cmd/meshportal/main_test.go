@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"runtime/debug"
@@ -51,11 +53,18 @@ func TestServeAndShutdown(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
+	dln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	debugAddr := dln.Addr().String()
+	dln.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	var logs bytes.Buffer
 	go func() {
-		done <- run(ctx, options{listen: addr, data: t.TempDir(), domain: "localhost", selfSigned: true, logLevel: "info"}, &logs)
+		done <- run(ctx, options{listen: addr, data: t.TempDir(), domain: "localhost", selfSigned: true, logLevel: "info",
+			debugListen: debugAddr}, &logs)
 	}()
 	hc := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
 	var resp *http.Response
@@ -73,6 +82,28 @@ func TestServeAndShutdown(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
 		t.Fatalf("HTTP %d", resp.StatusCode)
+	}
+	// The debug figures are served on their own address, and not on the portal's.
+	vars := struct {
+		LiveHeap uint64 `json:"live_heap_bytes"`
+	}{}
+	dresp, err := http.Get("http://" + debugAddr + "/debug/vars")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = json.NewDecoder(dresp.Body).Decode(&vars)
+	dresp.Body.Close()
+	if err != nil || vars.LiveHeap == 0 {
+		t.Errorf("/debug/vars: live_heap_bytes %d, %v", vars.LiveHeap, err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, "https://"+addr+"/debug/vars", nil)
+	req.Host = "localhost"
+	if presp, err := hc.Do(req); err == nil {
+		body, _ := io.ReadAll(presp.Body)
+		presp.Body.Close()
+		if strings.Contains(string(body), "live_heap_bytes") {
+			t.Error("the portal's own address serves the debug figures")
+		}
 	}
 	cancel()
 	select {

@@ -1,6 +1,7 @@
 package live
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -48,6 +49,10 @@ type Config struct {
 	StopWhen []string
 	// ProbeEvery sends an unmutated Hello every N cases to watch answer times (default 100).
 	ProbeEvery int
+	// Memory, when set, reports the bytes the portal holds (its live heap, say); it is sampled
+	// with every probe, and growth over the campaign is a finding (ClassMemoryGrowth). A portal
+	// seen only through its URL has no such figure: nil leaves answer times as the only signal.
+	Memory func(context.Context) (uint64, error)
 }
 
 // Saved is a minimised finding and where its reproducer went.
@@ -69,9 +74,11 @@ type Summary struct {
 	FirstAt   map[string]time.Duration
 	FirstCase map[string]int64
 	Saved     []Saved
-	// ProbeFirst and ProbeLast are the median answer times of the first and last probe windows:
-	// the reference portal exposes no memory figure, so answer-time growth is what is observed.
+	// ProbeFirst and ProbeLast are the median answer times of the first and last probe windows.
 	ProbeFirst, ProbeLast time.Duration
+	// MemoryFirst and MemoryLast are the medians of the first and last windows of Config.Memory
+	// samples (zero when it is not set or gave fewer than two).
+	MemoryFirst, MemoryLast uint64
 }
 
 // Fuzzer runs one campaign.
@@ -86,11 +93,14 @@ type Fuzzer struct {
 	requests  atomic.Int64
 	inst      atomic.Uint64
 
-	mu        sync.Mutex
-	sum       Summary
-	savedN    map[string]int
-	probes    []time.Duration
-	stopClass map[string]bool
+	mu     sync.Mutex
+	sum    Summary
+	savedN map[string]int
+	probes []time.Duration
+	memory []uint64
+	// memoryFailed: the first failure of Config.Memory was logged.
+	memoryFailed bool
+	stopClass    map[string]bool
 }
 
 // New checks the configuration.
@@ -258,17 +268,37 @@ func (f *Fuzzer) summary(cases int64) *Summary {
 	s.Elapsed = time.Since(f.start)
 	s.PerSecond = float64(s.Requests) / s.Elapsed.Seconds()
 	if n := len(f.probes); n >= 2 {
-		w := max(1, min(5, n/2))
-		s.ProbeFirst, s.ProbeLast = median(f.probes[:w]), median(f.probes[n-w:])
+		s.ProbeFirst, s.ProbeLast = ends(f.probes)
 		if s.ProbeLast > 20*s.ProbeFirst && s.ProbeLast > 200*time.Millisecond {
 			s.ByClass[ClassLatencyGrowth]++
+		}
+	}
+	if len(f.memory) >= 2 {
+		s.MemoryFirst, s.MemoryLast = ends(f.memory)
+		if memoryGrew(s.MemoryFirst, s.MemoryLast) {
+			s.ByClass[ClassMemoryGrowth]++
 		}
 	}
 	return &s
 }
 
-func median(ds []time.Duration) time.Duration {
-	c := slices.Clone(ds)
+// memoryGrew is the memory-growth oracle: the last window holds more than four times the first
+// and 64 MiB more. Both bounds, because a small heap doubles by chance and a large one moves by
+// megabytes with its caches; what a campaign of bounded requests must not do is keep growing.
+func memoryGrew(first, last uint64) bool {
+	return last > 4*first && last-first > 64<<20
+}
+
+// ends returns the medians of the first and last windows of samples (up to five each, never
+// overlapping): what the campaign began and ended with, robust to one odd sample.
+func ends[T cmp.Ordered](samples []T) (first, last T) {
+	n := len(samples)
+	w := max(1, min(5, n/2))
+	return median(samples[:w]), median(samples[n-w:])
+}
+
+func median[T cmp.Ordered](xs []T) T {
+	c := slices.Clone(xs)
 	slices.Sort(c)
 	return c[len(c)/2]
 }
@@ -284,6 +314,17 @@ func (f *Fuzzer) runCase(ctx context.Context, i int64) error {
 		if ex, err := f.post(ctx, []byte(`{"Hello":{}}`), nil, false); err == nil && ex.Problem == "" {
 			f.mu.Lock()
 			f.probes = append(f.probes, ex.Duration)
+			f.mu.Unlock()
+		}
+		if f.cfg.Memory != nil {
+			m, err := f.cfg.Memory(ctx)
+			f.mu.Lock()
+			if err == nil {
+				f.memory = append(f.memory, m)
+			} else if !f.memoryFailed && ctx.Err() == nil {
+				f.memoryFailed = true
+				fmt.Fprintf(f.cfg.Log, "memory figure unavailable (memory growth goes unobserved until it answers): %v\n", err)
+			}
 			f.mu.Unlock()
 		}
 	}

@@ -2,9 +2,13 @@ package live
 
 import (
 	"context"
+	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -180,4 +184,69 @@ func TestAuthModeHoldsWithExtraHeaders(t *testing.T) {
 	if err := broken.Verify("localhost", body); err == nil {
 		t.Error("a broken-auth case with an extra header was signed over its own body")
 	}
+}
+
+func TestMemoryGrew(t *testing.T) {
+	const mib = 1 << 20
+	for _, tt := range []struct {
+		first, last uint64
+		want        bool
+	}{
+		{10 * mib, 200 * mib, true},
+		{10 * mib, 30 * mib, false},   // tripled, but by 20 MiB: a small heap moves
+		{100 * mib, 300 * mib, false}, // 200 MiB more, but not four times: caches fill
+		{0, 65 * mib, true},
+		{200 * mib, 10 * mib, false},
+	} {
+		if got := memoryGrew(tt.first, tt.last); got != tt.want {
+			t.Errorf("memoryGrew(%d MiB, %d MiB) = %v, want %v", tt.first/mib, tt.last/mib, got, tt.want)
+		}
+	}
+}
+
+// TestMemoryGrowthIsAFinding: the memory figure is sampled with the probes; a portal whose
+// figure keeps growing is reported, one whose figure stays flat is not, and a figure that
+// cannot be read is said once and otherwise ignored.
+func TestMemoryGrowthIsAFinding(t *testing.T) {
+	for i, tt := range []struct {
+		name   string
+		memory func(n uint64) (uint64, error)
+		want   bool
+	}{
+		{"growing", func(n uint64) (uint64, error) { return n * n << 20, nil }, true}, // 1 MiB, 4, 9, ... 144
+		{"flat", func(uint64) (uint64, error) { return 8 << 20, nil }, false},
+		{"unreadable", func(uint64) (uint64, error) { return 0, errors.New("no figure") }, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tg, url := startPortal(t)
+			var calls atomic.Uint64
+			var log strings.Builder
+			f, err := New(Config{Target: tg, PortalURL: url, Seed: int64(5 + i), MaxRequests: 120, ProbeEvery: 10, Log: &syncWriter{w: &log},
+				Memory: func(context.Context) (uint64, error) { return tt.memory(calls.Add(1)) }})
+			must(t, err)
+			s, err := f.Run(context.Background())
+			must(t, err)
+			if calls.Load() < 10 {
+				t.Fatalf("the memory figure was read %d times in 120 cases, probing every 10", calls.Load())
+			}
+			if got := s.ByClass[ClassMemoryGrowth] > 0; got != tt.want {
+				t.Errorf("memory-growth finding: %v, want %v (first %d, last %d)", got, tt.want, s.MemoryFirst, s.MemoryLast)
+			}
+			if n := strings.Count(log.String(), "memory figure unavailable"); (tt.name == "unreadable") != (n == 1) {
+				t.Errorf("the unreadable figure was said %d times:\n%s", n, log.String())
+			}
+		})
+	}
+}
+
+// syncWriter serialises writes from the fuzzer's workers.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }

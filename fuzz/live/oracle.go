@@ -31,6 +31,7 @@ const (
 	ClassUnknownRefused  = "unknown-member-refused"   // a valid request with an unknown member refused (NOTE-UNKNOWN-MEMBERS)
 	ClassValidRefused    = "valid-request-refused"    // an unmutated valid request refused
 	ClassLatencyGrowth   = "latency-growth"           // answer time grew during the campaign
+	ClassMemoryGrowth    = "memory-growth"            // the portal's memory grew during the campaign
 )
 
 // caseInfo is what the oracles need to know of a request: from a template when fuzzing, from
