@@ -203,14 +203,17 @@ func requestChecks(env Env) []harness.Check {
 	return []harness.Check{
 		{ID: "client.request.strict", Requirement: "REQ-WIRE-REQUEST-TAG", Category: harness.Deviation,
 			Title: "Every request is the canonical tagged transaction and decodes strictly",
-			Doc:   "The client runs hello, validate, create, publish, get and delete against a conforming portal. Every request body must be {\"<TransactionName>\": {...}} (NOTE-REQUEST-TAG) and decode with the reference codec in strict mode: no member the schema does not define.",
+			Doc:   "The client runs hello, validate, create, publish, get, status and transfer (when it has them) and delete against a conforming portal. Every request body must be {\"<TransactionName>\": {...}} (NOTE-REQUEST-TAG) and decode with the reference codec in strict mode: no member the schema does not define.",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := start(ctx, t, env, testportal.Options{})
 				defer s.close()
 				name := t.Name("a")
-				for _, op := range [][]string{{"hello"}, {"validate", name}, {"create", name}, {"publish"}, {"get", "--account", name}, {"delete", name}} {
+				for _, op := range [][]string{{"hello"}, {"validate", name}, {"create", name}, {"publish"}, {"get", "--account", name}} {
 					s.run(ctx, "admin", op...)
 				}
+				s.runOptional(ctx, "admin", "status")
+				s.runOptional(ctx, "admin", "transfer")
+				s.run(ctx, "admin", "delete", name)
 				reqs := s.requests("")
 				if len(reqs) == 0 {
 					t.Failf("the client sent no request")
@@ -232,13 +235,14 @@ func requestChecks(env Env) []harness.Check {
 		hostCheck(env, "client.wire.host", "REQ-WIRE-HOST", "localhost", false),
 		{ID: "client.auth.header", Requirement: "REQ-AUTH-STATE-CHANGING", Category: harness.Deviation,
 			Title: "State-changing requests carry a valid NOTE-AUTH Authorization",
-			Doc:   "The client creates an account, publishes and deletes it. Publish and DeleteAccount (and ConnectPending, ConnectComplete, Transfer when sent) must carry `Authorization: Mesh ...` naming the account, bound to the portal name and the body, with a signature that verifies (NOTE-AUTH).",
+			Doc:   "The client creates an account, publishes, transfers its log (when it has transfer) and deletes the account. Publish, Transfer and DeleteAccount (and ConnectPending, ConnectComplete when sent) must carry `Authorization: Mesh ...` naming the account, bound to the portal name and the body, with a signature that verifies (NOTE-AUTH).",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := start(ctx, t, env, testportal.Options{})
 				defer s.close()
 				name := t.Name("a")
 				s.mustSucceed(ctx, "admin", "create", name)
 				s.run(ctx, "admin", "publish")
+				s.runOptional(ctx, "admin", "transfer")
 				s.run(ctx, "admin", "delete", name)
 				n := 0
 				for _, r := range s.requests("") {

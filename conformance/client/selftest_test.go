@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -195,4 +196,43 @@ func (fakeTarget) URL() string { return "client:meshclient" }
 
 func (fakeTarget) Post(context.Context, []byte, http.Header) (*target.Exchange, error) {
 	return nil, errors.New("client checks post nothing through the target")
+}
+
+// TestOptionalOperationsMayBeMissing: a client without the optional status and transfer (exit
+// 89) still has the checks that run them judged on the rest, and passes them; every other check
+// runs as it does for the full client.
+func TestOptionalOperationsMayBeMissing(t *testing.T) {
+	t.Parallel()
+	wrapper := filepath.Join(t.TempDir(), "without-optional")
+	script := "#!/usr/bin/env bash\n" +
+		"last=${!#}; prev=${@: -2:1}\n" +
+		"if [ \"$last\" = transfer ] || { [ \"$last\" = status ] && [ \"$prev\" != connect ]; }; then\n" +
+		"  echo \"$last: not implemented\" >&2; exit 89\nfi\n" +
+		"exec " + meshclient(t) + " \"$@\"\n"
+	if err := os.WriteFile(wrapper, []byte(script), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	sh := shim.New(wrapper, &shim.Config{Shim: shim.ContractVersion})
+	run, err := harness.Run(context.Background(), clientchecks.All(clientchecks.Env{Shim: sh}), harness.Config{
+		Target: fakeTarget{}, Catalog: conformance.Catalog(spec.MustLoad()), Seed: 1, Jobs: 6, CheckTimeout: 60 * time.Second,
+		DeadAfter: -1, Selection: harness.Selection{Only: []string{"client.auth.header", "client.request.strict"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.Results) != 2 {
+		t.Fatalf("%d results, want 2", len(run.Results))
+	}
+	for _, r := range run.Results {
+		if r.Outcome != result.Pass {
+			t.Errorf("%s: %s without the optional operations: %s %v", r.ID, r.Outcome, r.Reason, r.Finding)
+		}
+		said := false
+		for _, l := range r.Log {
+			said = said || strings.Contains(l, "optional \"transfer\" (exit 89): not judged")
+		}
+		if !said {
+			t.Errorf("%s: the log does not say transfer was left out: %q", r.ID, r.Log)
+		}
+	}
 }

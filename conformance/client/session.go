@@ -77,6 +77,16 @@ func (s *session) state(name string) string { return filepath.Join(s.dir, name) 
 // the check with a failure unless allowHang is set: whatever else the check was about, a client
 // that dies on a portal's answer has failed it.
 func (s *session) run(ctx context.Context, state string, op ...string) *shim.Result {
+	return s.runOp(ctx, state, false, op)
+}
+
+// runOptional runs an operation the contract lets a client leave out (exit 89): when it does,
+// the check goes on judging the rest instead of being unimplemented.
+func (s *session) runOptional(ctx context.Context, state string, op ...string) *shim.Result {
+	return s.runOp(ctx, state, true, op)
+}
+
+func (s *session) runOp(ctx context.Context, state string, optional bool, op []string) *shim.Result {
 	r := s.env.Shim.Run(ctx, shim.Invocation{Portal: s.ps.URL, State: s.state(state), Host: s.host, Op: op})
 	s.runs = append(s.runs, r)
 	s.t.Logf("%s", r.Summary())
@@ -88,6 +98,10 @@ func (s *session) run(ctx context.Context, state string, op ...string) *shim.Res
 	case shim.ClassNoStart:
 		s.t.Skip("the client binary could not be started: " + r.Err)
 	case shim.ClassUnimplemented:
+		if optional {
+			s.t.Logf("the client does not implement the optional %q (exit %d): not judged", strings.Join(op, " "), shim.ExitUnimplemented)
+			break
+		}
 		s.t.Unimplemented(fmt.Sprintf("the client does not implement %q (exit %d)", strings.Join(op, " "), shim.ExitUnimplemented))
 	}
 	return r
