@@ -38,6 +38,8 @@ type options struct {
 	rateLimit            float64
 	logLevel             string
 	debugListen          string
+	readTimeout          time.Duration
+	writeTimeout         time.Duration
 }
 
 func main() {
@@ -79,6 +81,8 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	f.StringArrayVar(&o.peerKeys, "peer-key", nil, "public key file of a peer allowed to Transfer the whole log (repeatable)")
 	f.Float64Var(&o.rateLimit, "rate-limit", 0, "requests per second per client (0: default 20000, negative: off)")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	f.DurationVar(&o.readTimeout, "read-timeout", 0, "longest time to read a whole request, body included (0: 30s)")
+	f.DurationVar(&o.writeTimeout, "write-timeout", 0, "longest time from a request's headers to the end of its answer (0: 60s)")
 	f.StringVar(&o.debugListen, "debug-listen", "", "also serve the process's expvar figures (live_heap_bytes, memstats) at /debug/vars on this address; keep it private")
 	return cmd
 }
@@ -93,7 +97,8 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
 	logger.Info("garbage collection target", "gogc", applyGCPercent(os.Getenv))
-	cfg := portal.Config{Domain: o.domain, DataDir: o.data, RateLimit: o.rateLimit, Logger: logger}
+	cfg := portal.Config{Domain: o.domain, DataDir: o.data, RateLimit: o.rateLimit, Logger: logger,
+		ReadTimeout: o.readTimeout, WriteTimeout: o.writeTimeout}
 	for _, b := range o.bugs {
 		if err := cfg.Bugs.Set(b); err != nil {
 			return err

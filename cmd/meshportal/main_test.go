@@ -144,3 +144,40 @@ func TestGCPercent(t *testing.T) {
 		t.Errorf("with GOGC=150: the runtime's target is %d, want 150", got)
 	}
 }
+
+// TestReadTimeoutFlag: --read-timeout reaches the server: a body sent a byte at a time loses
+// its connection at that timeout (the portal's own test covers the mechanism).
+func TestReadTimeoutFlag(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go run(ctx, options{listen: addr, data: t.TempDir(), domain: "localhost", logLevel: "error", readTimeout: 300 * time.Millisecond}, io.Discard)
+	var conn net.Conn
+	for range 50 {
+		if conn, err = net.Dial("tcp", addr); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	io.WriteString(conn, "POST /.well-known/mmm/ HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\n{")
+	closed := make(chan struct{})
+	go func() { io.Copy(io.Discard, conn); close(closed) }()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		select {
+		case <-closed:
+			return
+		case <-time.After(50 * time.Millisecond):
+			conn.Write([]byte(" "))
+		}
+	}
+	t.Fatal("a trickling body kept its connection for 10 s under --read-timeout 300ms")
+}
