@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -71,12 +70,7 @@ func (c *child) client() *client.Client {
 // startChild starts meshportal on a free loopback port and waits until it answers Hello.
 func startChild(t *testing.T, dir string) *child {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeAddr(t)
 	args := []string{"--listen", addr, "--data", dir, "--domain", "localhost", "--rate-limit", "-1"}
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), childEnv+"="+strings.Join(args, "\n"))

@@ -47,18 +47,7 @@ func TestBadFlags(t *testing.T) {
 // TestServeAndShutdown starts the server (self-signed HTTPS), answers a Hello, and stops on
 // context cancellation as it does on SIGTERM.
 func TestServeAndShutdown(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	dln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	debugAddr := dln.Addr().String()
-	dln.Close()
+	addr, debugAddr := freeAddr(t), freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	var logs bytes.Buffer
@@ -68,6 +57,7 @@ func TestServeAndShutdown(t *testing.T) {
 	}()
 	hc := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
 	var resp *http.Response
+	var err error
 	for i := 0; i < 50; i++ {
 		req, _ := http.NewRequest(http.MethodPost, "https://"+addr+"/.well-known/mmm/", strings.NewReader(`{"Hello":{}}`))
 		req.Host = "localhost"
@@ -148,16 +138,12 @@ func TestGCPercent(t *testing.T) {
 // TestReadTimeoutFlag: --read-timeout reaches the server: a body sent a byte at a time loses
 // its connection at that timeout (the portal's own test covers the mechanism).
 func TestReadTimeoutFlag(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go run(ctx, options{listen: addr, data: t.TempDir(), domain: "localhost", logLevel: "error", readTimeout: 300 * time.Millisecond}, io.Discard)
 	var conn net.Conn
+	var err error
 	for range 50 {
 		if conn, err = net.Dial("tcp", addr); err == nil {
 			break
@@ -180,4 +166,15 @@ func TestReadTimeoutFlag(t *testing.T) {
 		}
 	}
 	t.Fatal("a trickling body kept its connection for 10 s under --read-timeout 300ms")
+}
+
+// freeAddr returns a loopback address nothing listens on (free when asked).
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }
