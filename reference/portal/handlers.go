@@ -185,9 +185,8 @@ func (p *Portal) authenticate(c *call, target string, allowPeer bool) (principal
 		if exists, err = getJSON(tx.Bucket(bAccounts), []byte(acct), &rec); err != nil {
 			return err
 		}
-		c := tx.Bucket(bDevices).Cursor()
 		pre := []byte(normUDF(fp) + "\x00")
-		for k, _ := c.Seek(pre); k != nil && len(k) >= len(pre) && string(k[:len(pre)]) == string(pre); k, _ = c.Next() {
+		for k := range withPrefix(tx.Bucket(bDevices), pre, nil) {
 			if string(k[len(pre):]) == acct || p.cfg.Bugs.CrossAccountAuth {
 				found = true
 			}
@@ -423,11 +422,9 @@ func (p *Portal) deleteAccount(c *call, r *mesh.DeleteRequest) (mesh.MeshRespons
 		for _, d := range rec.Devices {
 			tx.Bucket(bDevices).Delete([]byte(d + "\x00" + rec.Name))
 		}
-		pc := tx.Bucket(bPending).Cursor()
-		pre := []byte(rec.Name + "\x00")
 		var gone [][]byte
-		for k, _ := pc.Seek(pre); k != nil && len(k) > len(pre) && string(k[:len(pre)]) == string(pre); k, _ = pc.Next() {
-			gone = append(gone, append([]byte(nil), k...))
+		for k := range withPrefix(tx.Bucket(bPending), []byte(rec.Name+"\x00"), nil) {
+			gone = append(gone, bytes.Clone(k))
 		}
 		for _, k := range gone {
 			tx.Bucket(bPending).Delete(k)
@@ -853,9 +850,10 @@ const maxWaitingPerAccount = 256
 // countWaiting counts the account's connection requests not yet answered, up to limit.
 func countWaiting(tx *bolt.Tx, acct string, limit int) (int, error) {
 	n := 0
-	pre := []byte(acct + "\x00")
-	cur := tx.Bucket(bPending).Cursor()
-	for k, v := cur.Seek(pre); k != nil && bytes.HasPrefix(k, pre) && n < limit; k, v = cur.Next() {
+	for _, v := range withPrefix(tx.Bucket(bPending), []byte(acct+"\x00"), nil) {
+		if n >= limit {
+			break
+		}
 		var pr struct{ Done bool }
 		if err := json.Unmarshal(v, &pr); err != nil {
 			return 0, refuse(500, err, "stored pending request")
@@ -869,9 +867,7 @@ func countWaiting(tx *bolt.Tx, acct string, limit int) (int, error) {
 
 func listPending(tx *bolt.Tx, acct string) ([]pendingRec, error) {
 	var out []pendingRec
-	pre := []byte(acct + "\x00")
-	cur := tx.Bucket(bPending).Cursor()
-	for k, v := cur.Seek(pre); k != nil && len(k) > len(pre) && string(k[:len(pre)]) == string(pre); k, v = cur.Next() {
+	for _, v := range withPrefix(tx.Bucket(bPending), []byte(acct+"\x00"), nil) {
 		var pr pendingRec
 		if err := json.Unmarshal(v, &pr); err != nil {
 			return nil, refuse(500, err, "stored pending request")

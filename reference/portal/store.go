@@ -317,8 +317,7 @@ func scanIndex(b *bolt.Bucket, prefix string, exact bool) []uint64 {
 	if exact {
 		p = append(p, 0)
 	}
-	c := b.Cursor()
-	for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = c.Next() {
+	for k := range withPrefix(b, p, nil) {
 		if len(k) >= 9 && k[len(k)-9] == 0 {
 			out = append(out, binary.BigEndian.Uint64(k[len(k)-8:]))
 		}
@@ -326,14 +325,29 @@ func scanIndex(b *bolt.Bucket, prefix string, exact bool) []uint64 {
 	return out
 }
 
+// withPrefix yields, in key order, the pairs of b whose key starts with prefix, from the first
+// key at or after from (nil: from the prefix itself). Keys and values live in the transaction.
+func withPrefix(b *bolt.Bucket, prefix, from []byte) iter.Seq2[[]byte, []byte] {
+	if from == nil {
+		from = prefix
+	}
+	return func(yield func(k, v []byte) bool) {
+		c := b.Cursor()
+		for k, v := c.Seek(from); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			if !yield(k, v) {
+				return
+			}
+		}
+	}
+}
+
 // indexFrom yields, in ascending order, the sequence numbers at or after from that an index
 // holds under a name and separator (0: idxKey, 1: logKey), reading the index as it goes.
 func indexFrom(b *bolt.Bucket, name string, sep byte, from uint64) iter.Seq[uint64] {
+	p := append([]byte(name), sep)
 	return func(yield func(uint64) bool) {
-		c := b.Cursor()
-		p := append([]byte(name), sep)
-		for k, _ := c.Seek(append(bytes.Clone(p), u64(from)...)); k != nil && bytes.HasPrefix(k, p) && len(k) == len(p)+8; k, _ = c.Next() {
-			if !yield(binary.BigEndian.Uint64(k[len(p):])) {
+		for k := range withPrefix(b, p, append(bytes.Clone(p), u64(from)...)) {
+			if len(k) == len(p)+8 && !yield(binary.BigEndian.Uint64(k[len(p):])) {
 				return
 			}
 		}
@@ -343,9 +357,8 @@ func indexFrom(b *bolt.Bucket, name string, sep byte, from uint64) iter.Seq[uint
 // keysFrom yields, in ascending order, the u64 keys of a bucket at or after from.
 func keysFrom(b *bolt.Bucket, from uint64) iter.Seq[uint64] {
 	return func(yield func(uint64) bool) {
-		c := b.Cursor()
-		for k, _ := c.Seek(u64(from)); len(k) == 8; k, _ = c.Next() {
-			if !yield(binary.BigEndian.Uint64(k)) {
+		for k := range withPrefix(b, nil, u64(from)) {
+			if len(k) == 8 && !yield(binary.BigEndian.Uint64(k)) {
 				return
 			}
 		}
