@@ -45,6 +45,9 @@ func init() {
 			if seed == 0 {
 				seed = time.Now().UnixNano()
 			}
+			if memoryURL != "" && portalURL == "" {
+				return usage("--memory-url applies to a portal given with --portal; the embedded portal's memory is read directly")
+			}
 			url := portalURL
 			var memory func(context.Context) (uint64, error)
 			if memoryURL != "" {
@@ -67,9 +70,6 @@ func init() {
 				url = u
 			} else if len(bugs) > 0 {
 				return usage("--bug applies to the embedded portal only (no --portal)")
-			}
-			if memoryURL != "" && portalURL == "" {
-				return usage("--memory-url applies to a portal given with --portal; the embedded portal's memory is read directly")
 			}
 			tg, err := target.New(target.Options{URL: url, Host: host, Timeout: timeout, Rate: rate})
 			if err != nil {

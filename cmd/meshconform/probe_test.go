@@ -96,3 +96,11 @@ func TestExpvarMemory(t *testing.T) {
 		})
 	}
 }
+
+// TestMemoryURLNeedsAPortal: --memory-url without --portal is a usage error, said before any
+// portal starts.
+func TestMemoryURLNeedsAPortal(t *testing.T) {
+	if code := run([]string{"fuzz", "--memory-url", "http://127.0.0.1:1/debug/vars", "--max-cases", "1"}); code != 2 {
+		t.Errorf("exit %d, want 2", code)
+	}
+}
