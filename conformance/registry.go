@@ -16,6 +16,7 @@ func All(env Env) []harness.Check {
 		connectChecks(env),
 		logChecks(env),
 		securityChecks(env),
+		sessionChecks(env),
 		moreChecks(env),
 		reviewChecks(spec.MustLoad()),
 	} {

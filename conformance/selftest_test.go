@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,10 +21,10 @@ import (
 var knobBreaks = map[string][]string{
 	"accept-mesh-profile-not-signed-by-osk":     {"create.profile-wrong-signer"},
 	"accept-device-credential-not-admin-signed": {"publish.device-credential-not-admin"},
-	"accept-replayed-request":                   {"auth.replay"},
+	"accept-replayed-request":                   {"auth.replay", "auth.session.replay"},
 	"accept-replayed-result":                    {"connect.replayed-result"},
 	"accept-result-not-admin-signed":            {"connect.result-not-admin"},
-	"accept-stale-time":                         {"auth.stale-time"},
+	"accept-stale-time":                         {"auth.stale-time", "auth.session.stale-time"},
 	"accept-unsigned-profile":                   {"create.unsigned-profile", "create.master-not-self-signed", "create.profile-wrong-signer"},
 	"accept-unsigned-result":                    {"connect.unsigned-result"},
 	"accept-wrong-device-signature":             {"publish.device-wrong-signer", "connect.request-wrong-signer", "connect.unsigned-request"},
@@ -31,7 +32,7 @@ var knobBreaks = map[string][]string{
 	"crash-on-deep-nesting":                     {"wire.limits"},
 	"create-case-sensitive":                     {"validate.create-consistent"},
 	"create-ignores-profile-account":            {"create.profile-names-account"},
-	"cross-account-auth":                        {"auth.cross-account", "auth.mismatched-account"},
+	"cross-account-auth":                        {"auth.cross-account", "auth.mismatched-account", "auth.session.cross-account"},
 	"delete-removes-profiles":                   {"delete.keeps-profile"},
 	"empty-get-lists-accounts":                  {"get.no-listing"},
 	"forgeable-page-key":                        {"get.page-key-forged"},
@@ -71,6 +72,9 @@ var knobBreaks = map[string][]string{
 	"accept-device-signature-key":               {"auth.wrong-device-key"},
 	"message-class-tags-only":                   {"wire.request-transaction-tag"},
 	"no-names-index":                            {"get.by-names"},
+	"session-mac-unchecked":                     {"auth.session.mac", "auth.session.portal-binding"},
+	"session-offer-unsigned":                    {"auth.session.offer-bound"},
+	"session-outlives-device":                   {"auth.session.device"},
 }
 
 func TestEveryKnobIsCovered(t *testing.T) {
@@ -193,5 +197,37 @@ func TestEachKnobBreaksItsChecks(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPortalWithoutSessions: sessions are optional (NOTE-AUTH-SESSION). Against a portal that
+// grants none, the grant check reports it and the other session checks are unimplemented,
+// never passed, and the run stays clean.
+func TestPortalWithoutSessions(t *testing.T) {
+	u, stop, err := portal.StartLoopback(context.Background(), portal.Config{SessionLifetime: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	run := runSuite(t, u)
+	n := 0
+	for id, r := range outcomes(run) {
+		switch {
+		case id == "auth.session.grant":
+			if r.Outcome != result.Info {
+				t.Errorf("%s: %s, want info", id, r.Outcome)
+			}
+		case strings.HasPrefix(id, "auth.session."):
+			n++
+			if r.Outcome != result.Unimplemented {
+				t.Errorf("%s: %s, want unimplemented", id, r.Outcome)
+			}
+		}
+	}
+	if n < 8 {
+		t.Errorf("%d session checks ran", n)
+	}
+	if code := run.ExitCode(); code != 0 {
+		t.Errorf("exit code %d, want 0", code)
 	}
 }

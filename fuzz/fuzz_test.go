@@ -45,6 +45,7 @@ var natives = map[string]func(*testing.F){
 	"FuzzDareVerify":     FuzzDareVerify,
 	"FuzzDareDecrypt":    FuzzDareDecrypt,
 	"FuzzWitnessPIN":     FuzzWitnessPIN,
+	"FuzzAuthHeader":     FuzzAuthHeader,
 }
 
 func FuzzDecodeRequest(f *testing.F)  { run(f, targets.DecodeRequest) }
@@ -74,3 +75,4 @@ func TestEveryTargetHasANativeFuzzFunction(t *testing.T) {
 	}
 }
 func FuzzWitnessPIN(f *testing.F) { run(f, targets.WitnessPIN) }
+func FuzzAuthHeader(f *testing.F) { run(f, targets.AuthHeader) }

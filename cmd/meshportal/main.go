@@ -40,6 +40,7 @@ type options struct {
 	debugListen          string
 	readTimeout          time.Duration
 	writeTimeout         time.Duration
+	sessionLifetime      time.Duration
 }
 
 func main() {
@@ -83,6 +84,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	f.DurationVar(&o.readTimeout, "read-timeout", 0, "longest time to read a whole request, body included (0: 30s)")
 	f.DurationVar(&o.writeTimeout, "write-timeout", 0, "longest time from a request's headers to the end of its answer (0: 60s)")
+	f.DurationVar(&o.sessionLifetime, "session-lifetime", 0, "how long a granted session lasts (NOTE-AUTH-SESSION; 0: 1h, negative: grant none)")
 	f.StringVar(&o.debugListen, "debug-listen", "", "also serve the process's expvar figures (live_heap_bytes, memstats) at /debug/vars on this address; keep it private")
 	return cmd
 }
@@ -98,7 +100,7 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
 	logger.Info("garbage collection target", "gogc", applyGCPercent(os.Getenv))
 	cfg := portal.Config{Domain: o.domain, DataDir: o.data, RateLimit: o.rateLimit, Logger: logger,
-		ReadTimeout: o.readTimeout, WriteTimeout: o.writeTimeout}
+		ReadTimeout: o.readTimeout, WriteTimeout: o.writeTimeout, SessionLifetime: o.sessionLifetime}
 	for _, b := range o.bugs {
 		if err := cfg.Bugs.Set(b); err != nil {
 			return err

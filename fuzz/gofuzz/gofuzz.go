@@ -36,6 +36,7 @@ var Entries = map[string]func([]byte) int{
 	"FuzzDareVerify":     FuzzDareVerify,
 	"FuzzDareDecrypt":    FuzzDareDecrypt,
 	"FuzzWitnessPIN":     FuzzWitnessPIN,
+	"FuzzAuthHeader":     FuzzAuthHeader,
 }
 
 // Fuzz is the default entry point of go-fuzz-build: the first byte picks the target (in name
@@ -63,3 +64,4 @@ func FuzzDareParse(data []byte) int      { return run(targets.DareParse, data) }
 func FuzzDareVerify(data []byte) int     { return run(targets.DareVerify, data) }
 func FuzzDareDecrypt(data []byte) int    { return run(targets.DareDecrypt, data) }
 func FuzzWitnessPIN(data []byte) int     { return run(targets.WitnessPIN, data) }
+func FuzzAuthHeader(data []byte) int     { return run(targets.AuthHeader, data) }

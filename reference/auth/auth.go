@@ -43,6 +43,7 @@ type Header struct {
 	Account string
 	Time    string // the DateTime string as signed
 	Nonce   string // the base64url nonce as signed
+	Offer   string // the base64url session offer as signed, "" when none (NOTE-AUTH-SESSION)
 	Sig     []byte
 }
 
@@ -51,9 +52,25 @@ func (h *Header) Fingerprint() string { return keys.Fingerprint(h.Alg, h.Key) }
 
 // Digest returns D = SHA-512(UTF8(Label\nhost\naccount\ntime\nnonce\n) || SHA-512(body)).
 func Digest(host, account, tm, nonce string, body []byte) []byte {
+	return digest(Label, host, account, tm, nonce, "", body)
+}
+
+// OfferDigest is Digest for a header that asks for a session: the offer is one more line,
+// UTF8(Label\nhost\naccount\ntime\nnonce\noffer\n), so a session cannot be asked for on
+// someone else's signature.
+func OfferDigest(host, account, tm, nonce, offer string, body []byte) []byte {
+	return digest(Label, host, account, tm, nonce, offer, body)
+}
+
+// digest hashes the label and the lines, then the body's hash. No line holds a newline (Parse
+// checks), so the lines cannot be confused with one another.
+func digest(label, host, account, tm, nonce, offer string, body []byte) []byte {
 	bh := sha512.Sum512(body)
 	h := sha512.New()
-	io.WriteString(h, Label+"\n"+host+"\n"+account+"\n"+tm+"\n"+nonce+"\n")
+	io.WriteString(h, label+"\n"+host+"\n"+account+"\n"+tm+"\n"+nonce+"\n")
+	if offer != "" {
+		io.WriteString(h, offer+"\n")
+	}
 	h.Write(bh[:])
 	return h.Sum(nil)
 }
@@ -61,6 +78,29 @@ func Digest(host, account, tm, nonce string, body []byte) []byte {
 // Sign builds the header value for a request body sent to host on behalf of account. rnd
 // supplies the nonce (crypto/rand when nil) so that tests can replay a request on purpose.
 func Sign(s keys.Signer, host, account string, body []byte, now time.Time, rnd io.Reader) (string, error) {
+	return sign(s, host, account, body, now, rnd, "")
+}
+
+func sign(s keys.Signer, host, account string, body []byte, now time.Time, rnd io.Reader, offer string) (string, error) {
+	nonce, err := newNonce(rnd)
+	if err != nil {
+		return "", err
+	}
+	tm := wire.FormatDateTime(now)
+	sig, err := s.Sign(digest(Label, host, account, tm, nonce, offer, body))
+	if err != nil {
+		return "", fmt.Errorf("auth: %w", err)
+	}
+	v := fmt.Sprintf(`%s alg="%s", key="%s", account="%s", time="%s", nonce="%s"`,
+		Scheme, s.Algorithm(), wire.EncodeBase64(s.PublicBytes()), account, tm, nonce)
+	if offer != "" {
+		v += fmt.Sprintf(`, session="%s"`, offer)
+	}
+	return v + fmt.Sprintf(`, sig="%s"`, wire.EncodeBase64(sig)), nil
+}
+
+// newNonce draws a request nonce from rnd (crypto/rand when nil) in its base64url form.
+func newNonce(rnd io.Reader) (string, error) {
 	if rnd == nil {
 		rnd = rand.Reader
 	}
@@ -68,27 +108,25 @@ func Sign(s keys.Signer, host, account string, body []byte, now time.Time, rnd i
 	if _, err := io.ReadFull(rnd, n); err != nil {
 		return "", fmt.Errorf("auth: nonce: %w", err)
 	}
-	nonce := wire.EncodeBase64(n)
-	tm := wire.FormatDateTime(now)
-	sig, err := s.Sign(Digest(host, account, tm, nonce, body))
-	if err != nil {
-		return "", fmt.Errorf("auth: %w", err)
-	}
-	return fmt.Sprintf(`%s alg="%s", key="%s", account="%s", time="%s", nonce="%s", sig="%s"`,
-		Scheme, s.Algorithm(), wire.EncodeBase64(s.PublicBytes()), account, tm, nonce, wire.EncodeBase64(sig)), nil
+	return wire.EncodeBase64(n), nil
 }
 
 // maxHeader bounds what Parse reads: an honest header is a few hundred bytes.
 const maxHeader = 4096
 
-// Parse reads an Authorization header value. It checks syntax and sizes, not the signature.
-func Parse(value string) (*Header, error) {
-	if len(value) > maxHeader {
+// parseParams splits `scheme k="v", k="v"` (no scheme when scheme is ""), refusing duplicates,
+// unquoted values and anything longer than max.
+func parseParams(value, scheme string, max int) (map[string]string, error) {
+	if len(value) > max {
 		return nil, fmt.Errorf("auth: %w: %d bytes", ErrMalformed, len(value))
 	}
-	scheme, rest, ok := strings.Cut(strings.TrimSpace(value), " ")
-	if !ok || !strings.EqualFold(scheme, Scheme) {
-		return nil, fmt.Errorf("auth: %w: scheme is not %s", ErrMalformed, Scheme)
+	rest := strings.TrimSpace(value)
+	if scheme != "" {
+		got, after, ok := strings.Cut(rest, " ")
+		if !ok || !strings.EqualFold(got, scheme) {
+			return nil, fmt.Errorf("auth: %w: scheme is not %s", ErrMalformed, scheme)
+		}
+		rest = after
 	}
 	params := map[string]string{}
 	for _, part := range strings.Split(rest, ",") {
@@ -103,13 +141,32 @@ func Parse(value string) (*Header, error) {
 		}
 		params[k] = v[1 : len(v)-1]
 	}
+	return params, nil
+}
+
+// checkNonceTime checks the syntax of the nonce and time parameters both schemes carry.
+func checkNonceTime(nonce, tm string) error {
+	if n, err := wire.DecodeBase64(nonce); err != nil || len(n) != NonceSize {
+		return fmt.Errorf("auth: %w: nonce must be %d bytes", ErrMalformed, NonceSize)
+	}
+	if _, err := wire.ParseDateTime(tm); err != nil {
+		return fmt.Errorf("auth: %w: time: %w", ErrMalformed, err)
+	}
+	return nil
+}
+
+// Parse reads an Authorization header value. It checks syntax and sizes, not the signature.
+func Parse(value string) (*Header, error) {
+	params, err := parseParams(value, Scheme, maxHeader)
+	if err != nil {
+		return nil, err
+	}
 	for _, k := range []string{"alg", "key", "time", "nonce", "sig"} {
 		if params[k] == "" {
 			return nil, fmt.Errorf("auth: %w: missing %s", ErrMalformed, k)
 		}
 	}
 	h := &Header{Account: params["account"], Time: params["time"], Nonce: params["nonce"]}
-	var err error
 	if h.Alg, err = keys.ParseAlgorithm(params["alg"]); err != nil || !h.Alg.CanSign() {
 		return nil, fmt.Errorf("auth: %w: alg %q", ErrMalformed, params["alg"])
 	}
@@ -119,18 +176,24 @@ func Parse(value string) (*Header, error) {
 	if h.Sig, err = wire.DecodeBase64(params["sig"]); err != nil || len(h.Sig) != h.Alg.SignatureSize() {
 		return nil, fmt.Errorf("auth: %w: sig", ErrMalformed)
 	}
-	if n, err := wire.DecodeBase64(h.Nonce); err != nil || len(n) != NonceSize {
-		return nil, fmt.Errorf("auth: %w: nonce must be %d bytes", ErrMalformed, NonceSize)
+	if offer, ok := params["session"]; ok {
+		if o, err := wire.DecodeBase64(offer); err != nil || len(o) != OfferSize {
+			return nil, fmt.Errorf("auth: %w: session offer must be an X448 key", ErrMalformed)
+		}
+		h.Offer = offer
 	}
-	if _, err := wire.ParseDateTime(h.Time); err != nil {
-		return nil, fmt.Errorf("auth: %w: time: %w", ErrMalformed, err)
+	if strings.ContainsAny(h.Account, "\n\r") {
+		return nil, fmt.Errorf("auth: %w: account", ErrMalformed)
+	}
+	if err := checkNonceTime(h.Nonce, h.Time); err != nil {
+		return nil, err
 	}
 	return h, nil
 }
 
 // Verify checks the signature over the body sent to host.
 func (h *Header) Verify(host string, body []byte) error {
-	if err := keys.Verify(h.Alg, h.Key, Digest(host, h.Account, h.Time, h.Nonce, body), h.Sig); err != nil {
+	if err := keys.Verify(h.Alg, h.Key, digest(Label, host, h.Account, h.Time, h.Nonce, h.Offer, body), h.Sig); err != nil {
 		return fmt.Errorf("auth: %w: %w", ErrSignature, err)
 	}
 	return nil

@@ -39,6 +39,9 @@ func (e *StatusError) Error() string {
 type Auth struct {
 	Signer  keys.Signer
 	Account string
+	// Sessions, when set, asks the portal for a session and uses it once granted
+	// (NOTE-AUTH-SESSION): a MAC instead of a signature on every later request.
+	Sessions *Sessions
 }
 
 // Exchange is what went over the wire, for checks that look at bytes.
@@ -99,10 +102,23 @@ func (c *Client) DoRaw(ctx context.Context, tx string, body []byte, a *Auth) (me
 	if c.Bugs.UnknownMembers {
 		body = addUnknownMember(body)
 	}
+	resp, ex, used, err := c.exchange(ctx, tx, body, a)
+	if used != nil && ex != nil && ex.HTTPStatus == http.StatusUnauthorized {
+		// The portal no longer knows the session (it restarted, or the session expired
+		// early, or the device was removed): sign the request again, once. A 401 means the
+		// request was not acted on, so sending it again is safe.
+		a.Sessions.forget(used)
+		resp, ex, _, err = c.exchange(ctx, tx, body, a)
+	}
+	return resp, ex, err
+}
+
+// exchange makes one request; used is the session that authenticated it, if one did.
+func (c *Client) exchange(ctx context.Context, tx string, body []byte, a *Auth) (_ mesh.MeshResponse, _ *Exchange, used *auth.Session, _ error) {
 	ex := &Exchange{Request: body}
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL, bytes.NewReader(body))
 	if err != nil {
-		return nil, ex, fmt.Errorf("client: %w: %w", ErrTransport, err)
+		return nil, ex, used, fmt.Errorf("client: %w: %w", ErrTransport, err)
 	}
 	hreq.Header.Set("Content-Type", "application/json")
 	if c.Host != "" && !c.Bugs.IgnoreHost {
@@ -113,14 +129,16 @@ func (c *Client) DoRaw(ctx context.Context, tx string, body []byte, a *Auth) (me
 			hreq.Host = ip
 		}
 	}
+	var offer *auth.Offer
 	if a != nil && !c.Bugs.NoAuthHeader {
 		now := time.Now
 		if c.Now != nil {
 			now = c.Now
 		}
-		hv, err := auth.Sign(a.Signer, c.host(), a.Account, body, now(), c.rand())
+		var hv string
+		hv, used, offer, err = a.authorize(c.host(), body, now(), c.rand())
 		if err != nil {
-			return nil, ex, err
+			return nil, ex, used, err
 		}
 		hreq.Header.Set("Authorization", hv)
 	}
@@ -130,7 +148,7 @@ func (c *Client) DoRaw(ctx context.Context, tx string, body []byte, a *Auth) (me
 	}
 	hresp, err := hc.Do(hreq)
 	if err != nil {
-		return nil, ex, fmt.Errorf("client: %w: %w", ErrTransport, err)
+		return nil, ex, used, fmt.Errorf("client: %w: %w", ErrTransport, err)
 	}
 	defer hresp.Body.Close()
 	limit := c.MaxResponse
@@ -141,11 +159,14 @@ func (c *Client) DoRaw(ctx context.Context, tx string, body []byte, a *Auth) (me
 		limit = 1 << 40
 	}
 	ex.HTTPStatus, ex.Header = hresp.StatusCode, hresp.Header
+	if offer != nil {
+		a.accept(offer, hresp.Header.Get(auth.GrantHeader), c.host(), time.Now())
+	}
 	if ex.Response, err = io.ReadAll(io.LimitReader(hresp.Body, limit)); err != nil {
 		if c.Bugs.CrashOnMalformed && errors.Is(err, io.ErrUnexpectedEOF) {
 			panic(fmt.Sprintf("crash-on-malformed: truncated body: %v", err))
 		}
-		return nil, ex, fmt.Errorf("client: %w: %w", ErrTransport, err)
+		return nil, ex, used, fmt.Errorf("client: %w: %w", ErrTransport, err)
 	}
 	opts := &mesh.DecodeOptions{Limits: limitsFor(limit)}
 	resp, err := mesh.DecodeResponse(ex.Response, tx, opts)
@@ -156,7 +177,7 @@ func (c *Client) DoRaw(ctx context.Context, tx string, body []byte, a *Auth) (me
 		if c.Bugs.CrashOnMalformed {
 			panic(fmt.Sprintf("crash-on-malformed: %v", err))
 		}
-		return nil, ex, fmt.Errorf("client: %w (HTTP %d): %w", ErrProtocol, ex.HTTPStatus, err)
+		return nil, ex, used, fmt.Errorf("client: %w (HTTP %d): %w", ErrProtocol, ex.HTTPStatus, err)
 	}
 	code, ok := resp.StatusCode()
 	if !ok {
@@ -165,13 +186,13 @@ func (c *Client) DoRaw(ctx context.Context, tx string, body []byte, a *Auth) (me
 	if c.Bugs.TrustHTTPStatus {
 		code = int32(ex.HTTPStatus)
 		if code >= 200 && code <= 299 {
-			return resp, ex, nil
+			return resp, ex, used, nil
 		}
 	}
 	if code < 200 || code > 299 {
-		return resp, ex, &StatusError{Tx: tx, Status: code, Description: resp.Description()}
+		return resp, ex, used, &StatusError{Tx: tx, Status: code, Description: resp.Description()}
 	}
-	return resp, ex, nil
+	return resp, ex, used, nil
 }
 
 func call[T mesh.MeshResponse](ctx context.Context, c *Client, req mesh.MeshRequest, a *Auth) (T, *Exchange, error) {

@@ -57,6 +57,15 @@ type Bugs struct {
 	CrossAccountAuth bool `bug:"cross-account-auth" doc:"a device of account A authenticates for account B (NOTE-AUTH)"`
 	// AcceptReplayedRequest does not remember nonces (NOTE-AUTH).
 	AcceptReplayedRequest bool `bug:"accept-replayed-request" doc:"accept a replayed authenticated request (NOTE-AUTH)"`
+	// SessionMACUnchecked accepts a session request whatever its MAC: anyone holding a ticket
+	// (it travels in clear over HTTP) acts as the device (NOTE-AUTH-SESSION).
+	SessionMACUnchecked bool `bug:"session-mac-unchecked" doc:"accept a session request whatever its MAC (NOTE-AUTH-SESSION)"`
+	// SessionOfferUnsigned grants a session to an offer the signature does not cover, so
+	// whoever intercepts a signed request can add an offer of its own (NOTE-AUTH-SESSION).
+	SessionOfferUnsigned bool `bug:"session-offer-unsigned" doc:"grant a session to an offer the request's signature does not cover (NOTE-AUTH-SESSION)"`
+	// SessionOutlivesDevice trusts the ticket and skips the device lookup for session requests:
+	// a device no longer of the account keeps acting for it (NOTE-AUTH-SESSION).
+	SessionOutlivesDevice bool `bug:"session-outlives-device" doc:"a session stays valid after its device stops being the account's (NOTE-AUTH-SESSION)"`
 	// AcceptStaleTime does not check the request time (NOTE-AUTH).
 	AcceptStaleTime bool `bug:"accept-stale-time" doc:"accept an Authorization time outside 300 s (NOTE-AUTH)"`
 	// AcceptDeviceCredentialNotAdminSigned accepts a CatalogEntryDevice whose inner

@@ -113,7 +113,7 @@ type principal struct {
 // authenticate applies NOTE-AUTH. target is the canonical account the request names ("" when
 // the account comes from the header). A missing account is 404, like Get, since existence is
 // public anyway; everything else that fails is 401.
-func (p *Portal) authenticate(c *call, target string, allowPeer bool) (principal, error) {
+func (p *Portal) authenticate(c *call, target string, allowPeer bool) (who principal, err error) {
 	if p.cfg.Bugs.SkipAuthentication {
 		if target == "" {
 			if h, err := auth.Parse(c.r.Header.Get("Authorization")); err == nil {
@@ -139,12 +139,14 @@ func (p *Portal) authenticate(c *call, target string, allowPeer bool) (principal
 	if hv == "" {
 		return principal{}, refuse(401, nil, "authentication required (NOTE-AUTH)")
 	}
-	h, err := auth.Parse(hv)
-	if err != nil {
-		return principal{}, refuse(401, err, "malformed Authorization")
-	}
-	if err := h.Verify(p.cfg.Domain, c.body); err != nil {
-		return principal{}, refuse(401, err, "Authorization signature does not verify")
+	var h *auth.Header
+	inSession := auth.IsSession(hv)
+	if inSession {
+		if h, err = p.openSession(c, hv); err != nil {
+			return principal{}, err
+		}
+	} else if h, err = p.verifySignature(c, hv); err != nil {
+		return principal{}, err
 	}
 	if !p.cfg.Bugs.AcceptStaleTime {
 		if err := h.CheckTime(c.now, auth.MaxSkew); err != nil {
@@ -158,6 +160,13 @@ func (p *Portal) authenticate(c *call, target string, allowPeer bool) (principal
 			}
 			return principal{}, refuse(401, err, "replayed request")
 		}
+	}
+	if h.Offer != "" && p.issuer != nil {
+		defer func() {
+			if err == nil {
+				p.grant(c, h)
+			}
+		}()
 	}
 	fp := h.Fingerprint()
 	if allowPeer {
@@ -180,6 +189,9 @@ func (p *Portal) authenticate(c *call, target string, allowPeer bool) (principal
 	}
 	var found, exists bool
 	var rec accountRec
+	if inSession && p.cfg.Bugs.SessionOutlivesDevice {
+		found = true
+	}
 	err = p.view(func(tx *bolt.Tx) error {
 		var err error
 		if exists, err = getJSON(tx.Bucket(bAccounts), []byte(acct), &rec); err != nil {
@@ -211,6 +223,56 @@ func (p *Portal) authenticate(c *call, target string, allowPeer bool) (principal
 		return principal{}, refuse(401, nil, "the key is not an authorised device of the account")
 	}
 	return principal{account: acct, master: rec.Master}, nil
+}
+
+// verifySignature parses and verifies a signature-authenticated request (NOTE-AUTH).
+func (p *Portal) verifySignature(c *call, hv string) (*auth.Header, error) {
+	h, err := auth.Parse(hv)
+	if err != nil {
+		return nil, refuse(401, err, "malformed Authorization")
+	}
+	err = h.Verify(p.cfg.Domain, c.body)
+	if err != nil && h.Offer != "" && p.cfg.Bugs.SessionOfferUnsigned {
+		plain := *h
+		plain.Offer = ""
+		err = plain.Verify(p.cfg.Domain, c.body)
+	}
+	if err != nil {
+		return nil, refuse(401, err, "Authorization signature does not verify")
+	}
+	return h, nil
+}
+
+// openSession checks a session-authenticated request (NOTE-AUTH-SESSION) and returns the
+// header it stands for; time, nonce and device are then checked as for a signed request.
+func (p *Portal) openSession(c *call, hv string) (*auth.Header, error) {
+	if p.issuer == nil {
+		return nil, refuse(401, nil, "this portal grants no sessions")
+	}
+	sh, err := auth.ParseSession(hv)
+	if err != nil {
+		return nil, refuse(401, err, "malformed Authorization")
+	}
+	t, err := p.issuer.Open(sh, c.now)
+	if err != nil {
+		return nil, refuse(401, err, "session not valid: sign the request again")
+	}
+	h, err := t.Verify(sh, p.cfg.Domain, c.body, !p.cfg.Bugs.SessionMACUnchecked)
+	if err != nil {
+		return nil, refuse(401, err, "session MAC does not verify")
+	}
+	return h, nil
+}
+
+// grant answers an authenticated request that asked for a session. A failure to grant
+// leaves the request's answer as it is: the client keeps signing.
+func (p *Portal) grant(c *call, h *auth.Header) {
+	g, err := p.issuer.Grant(h, c.now)
+	if err != nil {
+		p.log.Warn("session not granted", "err", err)
+		return
+	}
+	c.grant = g
 }
 
 // loadAccount reads an account's record; a missing account is refused 404.

@@ -269,35 +269,55 @@ func BenchmarkPublish(b *testing.B) {
 		})
 		m.report(b, "op")
 	})
-	b.Run("Publish/portal", func(b *testing.B) {
-		body, err := mesh.EncodeRequest(&mesh.PublishRequest{Entry: pm})
+	// The same in a session (NOTE-AUTH-SESSION): a MAC instead of a signature per request.
+	b.Run("Publish/client-session", func(b *testing.B) {
+		c, _ := publishPortal(b, a)
+		au := a.Auth()
+		au.Sessions = &client.Sessions{}
+		if _, _, err := c.Publish(context.Background(), pm, au); err != nil {
+			b.Fatal(err)
+		}
+		m := startMeter(b)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, _, err := c.Publish(context.Background(), pm, au); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+		m.report(b, "op")
+		if au.Sessions.Granted != 1 {
+			b.Fatalf("%d sessions granted, want the one", au.Sessions.Granted)
+		}
+	})
+	body, err := mesh.EncodeRequest(&mesh.PublishRequest{Entry: pm})
+	if err != nil {
+		b.Fatal(err)
+	}
+	same := func(int) []byte { return body }
+	b.Run("Publish/portal", func(b *testing.B) { benchPresigned(b, a, true, false, same) })
+	b.Run("Publish/portal-session", func(b *testing.B) { benchPresigned(b, a, true, true, same) })
+	b.Run("Publish/one-client", func(b *testing.B) { benchPresigned(b, a, false, false, same) })
+	b.Run("Publish/fresh", func(b *testing.B) { benchPresigned(b, a, true, false, freshProfiles(b, a)) })
+	b.Run("Publish/fresh-session", func(b *testing.B) { benchPresigned(b, a, true, true, freshProfiles(b, a)) })
+}
+
+// freshProfiles makes b.N Publish bodies, each a profile the portal has not seen: unique
+// across the benchmark's rounds too, since a profile of an earlier round would be remembered
+// as verified.
+func freshProfiles(b *testing.B, a *client.Account) func(i int) []byte {
+	bodies := make([][]byte, b.N)
+	for i := range bodies {
+		env, err := a.Master.ProfileMeshAt("pub@localhost", time.Unix(1_800_000_000+freshSerial.Add(1), 0))
+		if err == nil {
+			bodies[i], err = mesh.EncodeRequest(&mesh.PublishRequest{Entry: env})
+		}
 		if err != nil {
 			b.Fatal(err)
 		}
-		benchPresigned(b, a, true, func(int) []byte { return body })
-	})
-	b.Run("Publish/one-client", func(b *testing.B) {
-		body, err := mesh.EncodeRequest(&mesh.PublishRequest{Entry: pm})
-		if err != nil {
-			b.Fatal(err)
-		}
-		benchPresigned(b, a, false, func(int) []byte { return body })
-	})
-	b.Run("Publish/fresh", func(b *testing.B) {
-		// Unique across the benchmark's rounds too: a profile of an earlier round would be
-		// remembered as verified.
-		bodies := make([][]byte, b.N)
-		for i := range bodies {
-			env, err := a.Master.ProfileMeshAt("pub@localhost", time.Unix(1_800_000_000+freshSerial.Add(1), 0))
-			if err == nil {
-				bodies[i], err = mesh.EncodeRequest(&mesh.PublishRequest{Entry: env})
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-		}
-		benchPresigned(b, a, true, func(i int) []byte { return bodies[i] })
-	})
+	}
+	return func(i int) []byte { return bodies[i] }
 }
 
 var freshSerial atomic.Int64
@@ -320,15 +340,31 @@ func publishPortal(b *testing.B, a *client.Account) (*client.Client, string) {
 	return c, url
 }
 
-// benchPresigned posts the i-th body with a fresh Authorization header, every header signed
-// before the timer starts, so that the client's Ed448 signing does not share the cores with
-// the portal; from concurrent clients (parallel) or from one, request after request.
-func benchPresigned(b *testing.B, a *client.Account, parallel bool, body func(i int) []byte) {
+// benchPresigned posts the i-th body with a fresh Authorization header, every header made
+// before the timer starts, so that the client's signing does not share the cores with the
+// portal; from concurrent clients (parallel) or from one, request after request. In a session
+// (NOTE-AUTH-SESSION) the headers carry MACs under a session granted before the timer starts.
+func benchPresigned(b *testing.B, a *client.Account, parallel, inSession bool, body func(i int) []byte) {
 	c, url := publishPortal(b, a)
+	authorize := func(body []byte) (string, error) {
+		return auth.Sign(a.Device.DAK, "localhost", a.Name, body, time.Now(), nil)
+	}
+	if inSession {
+		au := a.Auth()
+		au.Sessions = &client.Sessions{}
+		if _, _, err := c.ConnectPending(context.Background(), a.Name, nil, au); err != nil {
+			b.Fatal(err)
+		}
+		sess := au.Sessions.Current(time.Now())
+		if sess == nil {
+			b.Fatal("no session granted")
+		}
+		authorize = func(body []byte) (string, error) { return sess.Authorize("localhost", body, time.Now(), nil) }
+	}
 	headers := make([]string, b.N)
 	for i := range headers {
 		var err error
-		if headers[i], err = auth.Sign(a.Device.DAK, "localhost", a.Name, body(i), time.Now(), nil); err != nil {
+		if headers[i], err = authorize(body(i)); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -56,6 +56,9 @@ type Config struct {
 	WriteTimeout    time.Duration
 	IdleTimeout     time.Duration // default 120 s
 	ReplayCacheSize int           // default 1<<20 (key, nonce) pairs
+	// SessionLifetime is how long a granted session lasts (NOTE-AUTH-SESSION; default 1 h);
+	// negative grants none.
+	SessionLifetime time.Duration
 }
 
 // Portal is a running reference portal.
@@ -64,6 +67,7 @@ type Portal struct {
 	st      *store
 	log     *slog.Logger
 	replay  *auth.ReplayCache
+	issuer  *auth.Issuer // nil when sessions are off
 	limiter *rateLimiter
 	secret  []byte
 	peers   []string
@@ -122,6 +126,9 @@ func New(cfg Config) (*Portal, error) {
 	if cfg.ReplayCacheSize <= 0 {
 		cfg.ReplayCacheSize = 1 << 20
 	}
+	if cfg.SessionLifetime == 0 {
+		cfg.SessionLifetime = time.Hour
+	}
 	st, err := openStore(cfg.DataDir)
 	if err != nil {
 		return nil, err
@@ -130,6 +137,12 @@ func New(cfg Config) (*Portal, error) {
 		replay: auth.NewReplayCache(auth.MaxSkew, cfg.ReplayCacheSize)}
 	if cfg.RateLimit > 0 {
 		p.limiter = newRateLimiter(cfg.RateLimit, cfg.RateBurst)
+	}
+	if cfg.SessionLifetime > 0 {
+		if p.issuer, err = auth.NewIssuer(cfg.Domain, cfg.SessionLifetime, cfg.Rand); err != nil {
+			st.close()
+			return nil, err
+		}
 	}
 	for _, k := range cfg.PeerKeys {
 		p.peers = append(p.peers, keys.Fingerprint(k.Alg, k.Pub))
@@ -229,10 +242,11 @@ func StartLoopback(ctx context.Context, cfg Config) (url string, stop func(), er
 
 // call is one request in flight.
 type call struct {
-	r    *http.Request
-	body []byte
-	tx   mesh.TransactionInfo
-	now  time.Time
+	r     *http.Request
+	body  []byte
+	tx    mesh.TransactionInfo
+	now   time.Time
+	grant string // the Mesh-Session response header, when the request was granted a session
 }
 
 var tagRE = regexp.MustCompile(`^\s*\{\s*"([A-Za-z]{1,64})"`)
@@ -409,6 +423,9 @@ func (p *Portal) write(w http.ResponseWriter, c *call, resp mesh.MeshResponse) {
 	h.Set("Content-Type", "application/json")
 	if !p.cfg.Bugs.CacheableResponses {
 		h.Set("Cache-Control", "no-store")
+	}
+	if c.grant != "" {
+		h.Set(auth.GrantHeader, c.grant)
 	}
 	httpCode := int(code)
 	switch {

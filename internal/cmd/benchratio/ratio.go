@@ -30,9 +30,15 @@ var comparisons = []comparison{
 	{label: "Publish portal / Ed448 one core", portal: "Publish/Publish/portal", baseline: "Publish/Ed448Verify/one-core", aim: 0.5, wallUnit: "op/s", cpuUnit: "cpu-µs/op"},
 	{label: "Publish fresh / Ed448 one core", portal: "Publish/Publish/fresh", baseline: "Publish/Ed448Verify/one-core", aim: 0.5, wallUnit: "op/s", cpuUnit: "cpu-µs/op"},
 	{label: "Publish client / Ed448 one core", portal: "Publish/Publish/client", baseline: "Publish/Ed448Verify/one-core", aim: 0.5, wallUnit: "op/s", cpuUnit: "cpu-µs/op"},
+	{label: "Publish portal, session / Ed448 one core", portal: "Publish/Publish/portal-session", baseline: "Publish/Ed448Verify/one-core", aim: 0.5, wallUnit: "op/s", cpuUnit: "cpu-µs/op"},
+	{label: "Publish fresh, session / Ed448 one core", portal: "Publish/Publish/fresh-session", baseline: "Publish/Ed448Verify/one-core", aim: 0.5, wallUnit: "op/s", cpuUnit: "cpu-µs/op"},
+	{label: "Publish client, session / Ed448 one core", portal: "Publish/Publish/client-session", baseline: "Publish/Ed448Verify/one-core", aim: 0.5, wallUnit: "op/s", cpuUnit: "cpu-µs/op"},
 	{label: "Publish portal / Ed448 all cores", portal: "Publish/Publish/portal", baseline: "Publish/Ed448Verify/all-cores", aim: 0.5, wallUnit: "op/s", cpuUnit: "cpu-µs/op", secondary: true},
 	{label: "Publish fresh / Ed448 all cores", portal: "Publish/Publish/fresh", baseline: "Publish/Ed448Verify/all-cores", aim: 0.5, wallUnit: "op/s", cpuUnit: "cpu-µs/op", secondary: true},
 	{label: "Publish client / Ed448 all cores", portal: "Publish/Publish/client", baseline: "Publish/Ed448Verify/all-cores", aim: 0.5, wallUnit: "op/s", cpuUnit: "cpu-µs/op", secondary: true},
+	{label: "Publish portal, session / Ed448 all cores", portal: "Publish/Publish/portal-session", baseline: "Publish/Ed448Verify/all-cores", aim: 0.5, wallUnit: "op/s", cpuUnit: "cpu-µs/op", secondary: true},
+	{label: "Publish fresh, session / Ed448 all cores", portal: "Publish/Publish/fresh-session", baseline: "Publish/Ed448Verify/all-cores", aim: 0.5, wallUnit: "op/s", cpuUnit: "cpu-µs/op", secondary: true},
+	{label: "Publish client, session / Ed448 all cores", portal: "Publish/Publish/client-session", baseline: "Publish/Ed448Verify/all-cores", aim: 0.5, wallUnit: "op/s", cpuUnit: "cpu-µs/op", secondary: true},
 }
 
 // round is one pass over the benchmarks: name -> unit -> value.

@@ -1,0 +1,249 @@
+package conformance
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/meshconform/meshconform/harness"
+	"github.com/meshconform/meshconform/harness/target"
+	"github.com/meshconform/meshconform/reference/auth"
+	"github.com/meshconform/meshconform/reference/client"
+	"github.com/meshconform/meshconform/reference/mesh"
+	"github.com/meshconform/meshconform/reference/wire"
+)
+
+// sessionChecks verify the session mode of NOTE-AUTH-SESSION: a portal MAY grant sessions,
+// and one that does must keep every binding of NOTE-AUTH for the requests made in them. On a
+// portal that grants none, every check but the first reports the feature unimplemented.
+func sessionChecks(env Env) []harness.Check {
+	return []harness.Check{
+		{
+			ID: "auth.session.grant", Requirement: "REQ-AUTH-SESSION-GRANT", Category: harness.Probe,
+			Title: "Whether the portal grants sessions, and whether a granted one works",
+			Doc: "NOTE-AUTH-SESSION: \"A portal MAY grant sessions.\" Sends a signed ConnectPending with a session " +
+				"offer; reports whether a Mesh-Session grant came back, and when one did, whether a request in the " +
+				"session succeeds (auth.session.replay fails when it does not). Up to three requests.",
+			Run: func(ctx context.Context, t *harness.T) {
+				s := env.session(ctx, t)
+				a := s.create("sgrant")
+				sess, ex := s.askSession(a)
+				if sess == nil {
+					t.Info("the portal grants no sessions: every request is signed")
+					return
+				}
+				body := mustRequest(&mesh.ConnectPendingRequest{AccountID: a.Name})
+				in := s.raw(body, s.inSession(sess, body, time.Now()))
+				if p := payloadStatus(in); p < 200 || p > 299 {
+					t.Fail(harness.Finding{Message: "a request in the session the portal granted was refused",
+						Expected: "Status 2xx", Observed: p, Exchanges: []*target.Exchange{ex, in}})
+				}
+				t.Info(fmt.Sprintf("the portal grants sessions, until %s", wire.FormatDateTime(sess.Expires)))
+			},
+		},
+		{
+			ID: "auth.session.offer-bound", Requirement: "REQ-AUTH-SESSION-OFFER", Category: harness.Control,
+			Title: "A session offer added to someone else's signature gets no session",
+			Doc: "NOTE-AUTH-SESSION: \"The portal grants a session only to an offer covered by a verified signature " +
+				"of the request.\" Signs a ConnectPending without an offer, adds one to the header as an attacker " +
+				"holding the request in transit would, and expects 401 and no Mesh-Session grant. Example failure: " +
+				"a grant, after which the attacker acts as the device for the session's lifetime. Three requests.",
+			Run: func(ctx context.Context, t *harness.T) {
+				s := env.session(ctx, t)
+				a := s.create("soffer")
+				s.needSessions(a)
+				body := mustRequest(&mesh.ConnectPendingRequest{AccountID: a.Name})
+				plain := s.signed(a, body, time.Now()).Get("Authorization")
+				o, err := auth.NewOffer(nil)
+				if err != nil {
+					s.harnessFault("%v", err)
+				}
+				added := strings.Replace(plain, `, sig=`, `, session="`+wire.EncodeBase64(o.Public[:])+`", sig=`, 1)
+				ex := s.raw(body, http.Header{"Authorization": {added}})
+				if g := grantOf(ex); g != "" || payloadStatus(ex) != 401 {
+					t.Fail(harness.Finding{Message: "an offer the signature does not cover was accepted",
+						Expected: "Status 401, no Mesh-Session header", Observed: fmt.Sprintf("Status %d, Mesh-Session %q", payloadStatus(ex), g),
+						Exchanges: []*target.Exchange{ex}})
+				}
+			},
+		},
+		{
+			ID: "auth.session.mac", Requirement: "REQ-AUTH-SESSION-MAC", Category: harness.Control,
+			Title: "A session request whose MAC does not cover its body is refused",
+			Doc: "NOTE-AUTH-SESSION: \"The portal accepts a session request only when its mac verifies under the key " +
+				"of a ticket it issued and has not expired.\" Computes the MAC over one body and sends another " +
+				"under it, and expects 401. Example failure: 201, so whoever sees a ticket (it travels in the " +
+				"clear over HTTP) acts as the device. Three requests.",
+			Run: func(ctx context.Context, t *harness.T) {
+				s := env.session(ctx, t)
+				a := s.create("smac")
+				sess := s.needSessions(a)
+				macd := mustRequest(&mesh.ConnectPendingRequest{AccountID: a.Name})
+				sent := mustRequest(&mesh.ConnectPendingRequest{AccountID: a.Name, SearchConstraints: &mesh.SearchConstraints{MaxEntries: mesh.Int(1)}})
+				s.refusedInSession(s.raw(sent, s.inSession(sess, macd, time.Now())), "a body other than the MAC'd one was accepted")
+			},
+		},
+		{
+			ID: "auth.session.portal-binding", Requirement: "REQ-AUTH-SESSION-MAC", Category: harness.Control,
+			Title: "A session request MAC'd for another portal is refused",
+			Doc: "NOTE-AUTH-SESSION MACs the portal's host name like NOTE-AUTH signs it. Computes the MAC for " +
+				"other-portal.invalid and expects 401. Three requests.",
+			Run: func(ctx context.Context, t *harness.T) {
+				s := env.session(ctx, t)
+				a := s.create("shost")
+				sess := s.needSessions(a)
+				body := mustRequest(&mesh.ConnectPendingRequest{AccountID: a.Name})
+				v, err := sess.Authorize("other-portal.invalid", body, time.Now(), nil)
+				if err != nil {
+					s.harnessFault("%v", err)
+				}
+				s.refusedInSession(s.raw(body, http.Header{"Authorization": {v}}), "a session request MAC'd for another portal was accepted")
+			},
+		},
+		{
+			ID: "auth.session.ticket", Requirement: "REQ-AUTH-SESSION-MAC", Category: harness.Control,
+			Title: "A session request under an altered ticket is refused",
+			Doc: "NOTE-AUTH-SESSION: only \"a ticket it issued\". Flips one bit in the middle of the granted ticket, " +
+				"MACs correctly under the session key, and expects 401. Three requests.",
+			Run: func(ctx context.Context, t *harness.T) {
+				s := env.session(ctx, t)
+				a := s.create("sticket")
+				sess := s.needSessions(a)
+				forged := *sess
+				forged.Ticket = append([]byte{}, sess.Ticket...)
+				forged.Ticket[len(forged.Ticket)/2] ^= 1
+				body := mustRequest(&mesh.ConnectPendingRequest{AccountID: a.Name})
+				s.refusedInSession(s.raw(body, s.inSession(&forged, body, time.Now())), "a session request under an altered ticket was accepted")
+			},
+		},
+		{
+			ID: "auth.session.replay", Requirement: "REQ-AUTH-REPLAY", Category: harness.Control,
+			Title: "A captured session request cannot be replayed",
+			Doc: "NOTE-AUTH-SESSION checks time and nonce as for a signed request: sends a session ConnectPending, " +
+				"then the identical bytes and header again, and expects 401 the second time. Four requests.",
+			Run: func(ctx context.Context, t *harness.T) {
+				s := env.session(ctx, t)
+				a := s.create("sreplay")
+				sess := s.needSessions(a)
+				body := mustRequest(&mesh.ConnectPendingRequest{AccountID: a.Name})
+				hdr := s.inSession(sess, body, time.Now())
+				first := s.raw(body, hdr)
+				if p := payloadStatus(first); p < 200 || p > 299 {
+					t.Fail(harness.Finding{Message: "the original session request failed", Expected: "Status 2xx", Observed: p, Exchanges: []*target.Exchange{first}})
+				}
+				s.refusedInSession(s.raw(body, hdr), "a replayed session request was accepted")
+			},
+		},
+		{
+			ID: "auth.session.stale-time", Requirement: "REQ-AUTH-REPLAY", Category: harness.Control,
+			Title: "A session request dated outside the window is refused",
+			Doc: "NOTE-AUTH-SESSION checks the time as for a signed request: MACs a request dated one hour ago and " +
+				"expects 401. Three requests.",
+			Run: func(ctx context.Context, t *harness.T) {
+				s := env.session(ctx, t)
+				a := s.create("sstale")
+				sess := s.needSessions(a)
+				body := mustRequest(&mesh.ConnectPendingRequest{AccountID: a.Name})
+				s.refusedInSession(s.raw(body, s.inSession(sess, body, time.Now().Add(-time.Hour))), "a session request dated an hour ago was accepted")
+			},
+		},
+		{
+			ID: "auth.session.cross-account", Requirement: "CTL-INGRESS-ACCESS-CONTROL", Category: harness.Control,
+			Title: "A session of one account cannot act on another",
+			Doc: "7.2.1: \"Every message is subject to access control\". A ConnectPending for account B made in a " +
+				"session granted to a device of account A must get 401. Four requests.",
+			Run: func(ctx context.Context, t *harness.T) {
+				s := env.session(ctx, t)
+				a := s.create("scross-a")
+				b := s.create("scross-b")
+				sess := s.needSessions(a)
+				body := mustRequest(&mesh.ConnectPendingRequest{AccountID: b.Name})
+				s.refusedInSession(s.raw(body, s.inSession(sess, body, time.Now())), "account A's session read account B's pending requests")
+			},
+		},
+		{
+			ID: "auth.session.device", Requirement: "REQ-AUTH-SESSION-DEVICE", Category: harness.Control,
+			Title: "A session ends with its device's place in the account",
+			Doc: "NOTE-AUTH-SESSION: \"On every session request the portal checks again that the ticket's key is the " +
+				"AuthUDF of a device of the account.\" Takes a session, deletes the account, re-creates it with " +
+				"the same master and another device, then uses the old session, and expects 401. Example failure: " +
+				"201, so a device removed from an account keeps acting for it until its session ends. Five requests.",
+			Run: func(ctx context.Context, t *harness.T) {
+				s := env.session(ctx, t)
+				a := s.create("sdevice")
+				sess := s.needSessions(a)
+				s.ok("DeleteAccount", s.do(&mesh.DeleteRequest{Account: a.Name}, a.Auth()), "deleting the account failed (precondition)")
+				again := &client.Account{Name: a.Name, Master: a.Master, Device: s.newDevice()}
+				// The account's cleanup now deletes with the device it holds.
+				s.mu.Lock()
+				s.made[s.canonical(a.Name)].a = again
+				s.mu.Unlock()
+				s.ok("CreateAccount", s.do(s.createRequest(again), nil), "re-creating the account by its master failed (precondition)")
+				body := mustRequest(&mesh.ConnectPendingRequest{AccountID: a.Name})
+				s.refusedInSession(s.raw(body, s.inSession(sess, body, time.Now())), "the session of a device no longer of the account was accepted")
+			},
+		},
+	}
+}
+
+// askSession sends a signed ConnectPending with a session offer and returns the session the
+// portal granted (nil when none) and the exchange.
+func (s *session) askSession(a *client.Account) (*auth.Session, *target.Exchange) {
+	body := mustRequest(&mesh.ConnectPendingRequest{AccountID: a.Name})
+	o, err := auth.NewOffer(nil)
+	if err != nil {
+		s.harnessFault("%v", err)
+	}
+	now := time.Now()
+	v, err := auth.SignOffer(a.Device.DAK, s.env.Domain, a.Name, body, now, nil, o)
+	if err != nil {
+		s.harnessFault("%v", err)
+	}
+	ex := s.raw(body, http.Header{"Authorization": {v}})
+	g := grantOf(ex)
+	if g == "" {
+		return nil, ex
+	}
+	sess, err := o.Accept(g, s.env.Domain, a.Name, a.Device.DAK.Algorithm(), a.Device.DAK.PublicBytes(), now)
+	if err != nil {
+		s.t.Fail(harness.Finding{Message: "the portal's Mesh-Session grant cannot be used: " + err.Error(),
+			Expected: `Mesh-Session: key="<X448 key>", ticket="...", expires="<DateTime>"`, Observed: g, Exchanges: []*target.Exchange{ex}})
+	}
+	return sess, ex
+}
+
+// needSessions returns a session for a, ending the check as unimplemented when the portal
+// grants none (NOTE-AUTH-SESSION makes sessions optional).
+func (s *session) needSessions(a *client.Account) *auth.Session {
+	sess, _ := s.askSession(a)
+	if sess == nil {
+		s.t.Unimplemented("the portal grants no sessions (NOTE-AUTH-SESSION)")
+	}
+	return sess
+}
+
+// inSession returns the Authorization header of a request made in the session, dated now.
+func (s *session) inSession(sess *auth.Session, body []byte, now time.Time) http.Header {
+	v, err := sess.Authorize(s.env.Domain, body, now, nil)
+	if err != nil {
+		s.harnessFault("%v", err)
+	}
+	return http.Header{"Authorization": {v}}
+}
+
+// refusedInSession fails the check unless the session request got Status 401.
+func (s *session) refusedInSession(ex *target.Exchange, what string) {
+	if p := payloadStatus(ex); p != 401 {
+		s.t.Fail(harness.Finding{Message: what, Expected: "Status 401", Observed: p, Exchanges: []*target.Exchange{ex}})
+	}
+}
+
+// grantOf is the Mesh-Session header of a response ("" when none).
+func grantOf(ex *target.Exchange) string {
+	if ex == nil || ex.Response == nil {
+		return ""
+	}
+	return ex.Response.Header.Get(auth.GrantHeader)
+}
