@@ -112,8 +112,10 @@ type principal struct {
 
 // authenticate applies NOTE-AUTH. target is the canonical account the request names ("" when
 // the account comes from the header). A missing account is 404, like Get, since existence is
-// public anyway; everything else that fails is 401.
-func (p *Portal) authenticate(c *call, target string, allowPeer bool) (who principal, err error) {
+// public anyway; everything else that fails is 401. A session request (NOTE-AUTH-SESSION)
+// stands for the device key and account of its ticket and goes through the same time, nonce
+// and device checks; a signed request that offers a session is granted one once it passes.
+func (p *Portal) authenticate(c *call, target string, allowPeer bool) (_ principal, err error) {
 	if p.cfg.Bugs.SkipAuthentication {
 		if target == "" {
 			if h, err := auth.Parse(c.r.Header.Get("Authorization")); err == nil {
