@@ -34,7 +34,7 @@ func sessionChecks(env Env) []harness.Check {
 					t.Info("the portal grants no sessions: every request is signed")
 					return
 				}
-				body := mustRequest(&mesh.ConnectPendingRequest{AccountID: a.Name})
+				body := pendingOf(a)
 				in := s.raw(body, s.inSession(sess, body, time.Now()))
 				if p := payloadStatus(in); p < 200 || p > 299 {
 					t.Fail(harness.Finding{Message: "a request in the session the portal granted was refused",
@@ -54,7 +54,7 @@ func sessionChecks(env Env) []harness.Check {
 				s := env.session(ctx, t)
 				a := s.create("soffer")
 				s.needSessions(a)
-				body := mustRequest(&mesh.ConnectPendingRequest{AccountID: a.Name})
+				body := pendingOf(a)
 				plain := s.signed(a, body, time.Now()).Get("Authorization")
 				o, err := auth.NewOffer(nil)
 				if err != nil {
@@ -78,9 +78,8 @@ func sessionChecks(env Env) []harness.Check {
 				"clear over HTTP) acts as the device. Three requests.",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
-				a := s.create("smac")
-				sess := s.needSessions(a)
-				macd := mustRequest(&mesh.ConnectPendingRequest{AccountID: a.Name})
+				a, sess := s.sessionAccount("smac")
+				macd := pendingOf(a)
 				sent := mustRequest(&mesh.ConnectPendingRequest{AccountID: a.Name, SearchConstraints: &mesh.SearchConstraints{MaxEntries: mesh.Int(1)}})
 				s.refusedInSession(s.raw(sent, s.inSession(sess, macd, time.Now())), "a body other than the MAC'd one was accepted")
 			},
@@ -92,9 +91,8 @@ func sessionChecks(env Env) []harness.Check {
 				"other-portal.invalid and expects 401. Three requests.",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
-				a := s.create("shost")
-				sess := s.needSessions(a)
-				body := mustRequest(&mesh.ConnectPendingRequest{AccountID: a.Name})
+				a, sess := s.sessionAccount("shost")
+				body := pendingOf(a)
 				v, err := sess.Authorize("other-portal.invalid", body, time.Now(), nil)
 				if err != nil {
 					s.harnessFault("%v", err)
@@ -109,12 +107,11 @@ func sessionChecks(env Env) []harness.Check {
 				"MACs correctly under the session key, and expects 401. Three requests.",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
-				a := s.create("sticket")
-				sess := s.needSessions(a)
+				a, sess := s.sessionAccount("sticket")
 				forged := *sess
 				forged.Ticket = append([]byte{}, sess.Ticket...)
 				forged.Ticket[len(forged.Ticket)/2] ^= 1
-				body := mustRequest(&mesh.ConnectPendingRequest{AccountID: a.Name})
+				body := pendingOf(a)
 				s.refusedInSession(s.raw(body, s.inSession(&forged, body, time.Now())), "a session request under an altered ticket was accepted")
 			},
 		},
@@ -125,9 +122,8 @@ func sessionChecks(env Env) []harness.Check {
 				"then the identical bytes and header again, and expects 401 the second time. Four requests.",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
-				a := s.create("sreplay")
-				sess := s.needSessions(a)
-				body := mustRequest(&mesh.ConnectPendingRequest{AccountID: a.Name})
+				a, sess := s.sessionAccount("sreplay")
+				body := pendingOf(a)
 				hdr := s.inSession(sess, body, time.Now())
 				first := s.raw(body, hdr)
 				if p := payloadStatus(first); p < 200 || p > 299 {
@@ -143,9 +139,8 @@ func sessionChecks(env Env) []harness.Check {
 				"expects 401. Three requests.",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
-				a := s.create("sstale")
-				sess := s.needSessions(a)
-				body := mustRequest(&mesh.ConnectPendingRequest{AccountID: a.Name})
+				a, sess := s.sessionAccount("sstale")
+				body := pendingOf(a)
 				s.refusedInSession(s.raw(body, s.inSession(sess, body, time.Now().Add(-time.Hour))), "a session request dated an hour ago was accepted")
 			},
 		},
@@ -172,8 +167,7 @@ func sessionChecks(env Env) []harness.Check {
 				"201, so a device removed from an account keeps acting for it until its session ends. Five requests.",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
-				a := s.create("sdevice")
-				sess := s.needSessions(a)
+				a, sess := s.sessionAccount("sdevice")
 				s.ok("DeleteAccount", s.do(&mesh.DeleteRequest{Account: a.Name}, a.Auth()), "deleting the account failed (precondition)")
 				again := &client.Account{Name: a.Name, Master: a.Master, Device: s.newDevice()}
 				// The account's cleanup now deletes with the device it holds.
@@ -181,7 +175,7 @@ func sessionChecks(env Env) []harness.Check {
 				s.made[s.canonical(a.Name)].a = again
 				s.mu.Unlock()
 				s.ok("CreateAccount", s.do(s.createRequest(again), nil), "re-creating the account by its master failed (precondition)")
-				body := mustRequest(&mesh.ConnectPendingRequest{AccountID: a.Name})
+				body := pendingOf(a)
 				s.refusedInSession(s.raw(body, s.inSession(sess, body, time.Now())), "the session of a device no longer of the account was accepted")
 			},
 		},
@@ -191,7 +185,7 @@ func sessionChecks(env Env) []harness.Check {
 // askSession sends a signed ConnectPending with a session offer and returns the session the
 // portal granted (nil when none) and the exchange.
 func (s *session) askSession(a *client.Account) (*auth.Session, *target.Exchange) {
-	body := mustRequest(&mesh.ConnectPendingRequest{AccountID: a.Name})
+	body := pendingOf(a)
 	o, err := auth.NewOffer(nil)
 	if err != nil {
 		s.harnessFault("%v", err)
@@ -212,6 +206,18 @@ func (s *session) askSession(a *client.Account) (*auth.Session, *target.Exchange
 			Expected: `Mesh-Session: key="<X448 key>", ticket="...", expires="<DateTime>"`, Observed: g, Exchanges: []*target.Exchange{ex}})
 	}
 	return sess, ex
+}
+
+// sessionAccount creates an account and takes a session for its device (see needSessions).
+func (s *session) sessionAccount(suffix string) (*client.Account, *auth.Session) {
+	a := s.create(suffix)
+	return a, s.needSessions(a)
+}
+
+// pendingOf is the body of a ConnectPending of a's account: the cheapest request that
+// needs authentication and changes nothing.
+func pendingOf(a *client.Account) []byte {
+	return mustRequest(&mesh.ConnectPendingRequest{AccountID: a.Name})
 }
 
 // needSessions returns a session for a, ending the check as unimplemented when the portal

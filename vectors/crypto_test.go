@@ -2,11 +2,19 @@ package vectors_test
 
 import (
 	"bytes"
+	"crypto/hkdf"
+	"crypto/hmac"
+	"crypto/sha512"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/cloudflare/circl/dh/x448"
+
+	"github.com/meshconform/meshconform/reference/auth"
 	"github.com/meshconform/meshconform/reference/dare"
 	"github.com/meshconform/meshconform/reference/keys"
 	"github.com/meshconform/meshconform/reference/shamir"
@@ -213,9 +221,116 @@ func TestShamirVectors(t *testing.T) {
 	}
 }
 
+// TestAuthSessionVectors recomputes each session through the public API of reference/auth
+// and, so that the file is not checked only against the code that wrote it, from the formulas
+// of NOTE-AUTH-SESSION with the standard library and circl's X448.
+func TestAuthSessionVectors(t *testing.T) {
+	classes := map[string]error{"grant": auth.ErrGrant}
+	for _, tc := range load[vectors.AuthSessionTest](t, "auth-session.json") {
+		t.Run(tc.TcID, func(t *testing.T) {
+			a := alg(t, tc.Alg)
+			dak, body := unb64(t, tc.DakPublic), unhex(t, tc.BodyHex)
+			scalar, offerPublic, portalPublic := unb64(t, tc.OfferPrivate), unb64(t, tc.OfferPublic), unb64(t, tc.PortalPublic)
+			offer, err := auth.NewOffer(bytes.NewReader(scalar))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(offer.Public[:], offerPublic) {
+				t.Fatalf("offer public %x, want %x", offer.Public, offerPublic)
+			}
+			// The signing side, which comes before the grant: valid and invalid cases alike.
+			wantOffer := unb64(t, tc.OfferDigest)
+			if got := auth.OfferDigest(tc.Host, tc.Account, tc.Time, tc.Nonce, wire.EncodeBase64(offer.Public[:]), body); !bytes.Equal(got, wantOffer) {
+				t.Fatalf("OfferDigest = %x, want %x", got, wantOffer)
+			}
+			if got := noteDigest("Mesh-Request-Auth-1", body, tc.Host, tc.Account, tc.Time, tc.Nonce, tc.OfferPublic); !bytes.Equal(got, wantOffer) {
+				t.Fatalf("offer digest by the note's formula %x, want %x", got, wantOffer)
+			}
+			now, err := wire.ParseDateTime(tc.Time)
+			if err != nil {
+				t.Fatal(err)
+			}
+			grant := fmt.Sprintf(`key="%s", ticket="%s", expires="%s"`, tc.PortalPublic, wire.EncodeBase64([]byte("an opaque ticket")), wire.FormatDateTime(now.Add(time.Hour)))
+			s, err := offer.Accept(grant, tc.Host, tc.Account, a, dak, now)
+			z, agreed := xShared(t, scalar, portalPublic)
+			if tc.Result == vectors.Invalid {
+				if !errors.Is(err, classes[tc.ErrorClass]) {
+					t.Fatalf("Accept = %v, want an error of class %s", err, tc.ErrorClass)
+				}
+				if agreed {
+					t.Fatalf("X448 agreement with the portal's key is %x, not all zero", z)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Accept refused a valid grant: %v", err)
+			}
+			if !agreed {
+				t.Fatal("X448 agreement with the portal's key is all zero")
+			}
+			k := unb64(t, tc.SessionKey)
+			if !bytes.Equal(s.Key, k) {
+				t.Fatalf("session key %x, want %x", s.Key, k)
+			}
+			// The portal computes the same agreement from its half.
+			var priv, pub x448.Key
+			copy(priv[:], unb64(t, tc.PortalPrivate))
+			x448.KeyGen(&pub, &priv)
+			if !bytes.Equal(pub[:], portalPublic) {
+				t.Fatalf("portal public %x, want %x", pub, portalPublic)
+			}
+			if zp, ok := xShared(t, priv[:], offerPublic); !ok || !bytes.Equal(zp, z) {
+				t.Fatalf("the portal's agreement %x differs from the client's %x", zp, z)
+			}
+			info := "Mesh-Session-Key-1\n" + tc.Host + "\n" + tc.Account + "\n" + keys.Fingerprint(a, dak)
+			salt := append(append([]byte{}, offerPublic...), portalPublic...)
+			if kk, err := hkdf.Key(sha512.New, z, salt, info, 64); err != nil || !bytes.Equal(kk, k) {
+				t.Fatalf("session key by the note's formula %x, %v; want %x", kk, err, k)
+			}
+			ds, mac := unb64(t, tc.SessionDigest), unb64(t, tc.Mac)
+			if got := auth.SessionDigest(tc.Host, tc.Account, tc.Time, tc.Nonce, body); !bytes.Equal(got, ds) {
+				t.Fatalf("SessionDigest = %x, want %x", got, ds)
+			}
+			if got := noteDigest("Mesh-Session-Auth-1", body, tc.Host, tc.Account, tc.Time, tc.Nonce); !bytes.Equal(got, ds) {
+				t.Fatalf("session digest by the note's formula %x, want %x", got, ds)
+			}
+			if got := auth.MAC(s.Key, tc.Host, tc.Account, tc.Time, tc.Nonce, body); !bytes.Equal(got, mac) {
+				t.Fatalf("MAC = %x, want %x", got, mac)
+			}
+			m := hmac.New(sha512.New, k)
+			m.Write(ds)
+			if got := m.Sum(nil); !bytes.Equal(got, mac) {
+				t.Fatalf("HMAC-SHA-512(K, D_s) = %x, want %x", got, mac)
+			}
+		})
+	}
+}
+
+// noteDigest is SHA-512(UTF8(label LF line LF ...) || SHA-512(body)), written from the note.
+func noteDigest(label string, body []byte, lines ...string) []byte {
+	bh := sha512.Sum512(body)
+	h := sha512.New()
+	h.Write([]byte(label + "\n" + strings.Join(lines, "\n") + "\n"))
+	h.Write(bh[:])
+	return h.Sum(nil)
+}
+
+// xShared is the X448 agreement of a scalar and a public key; false when it is all zero.
+func xShared(t *testing.T, scalar, public []byte) ([]byte, bool) {
+	t.Helper()
+	if len(scalar) != x448.Size || len(public) != x448.Size {
+		t.Fatalf("X448 values of %d and %d bytes", len(scalar), len(public))
+	}
+	var priv, pub, shared x448.Key
+	copy(priv[:], scalar)
+	copy(pub[:], public)
+	ok := x448.Shared(&shared, &priv, &pub)
+	return shared[:], ok
+}
+
 // TestEveryFileIsTested fails when a vector file has no test here.
 func TestEveryFileIsTested(t *testing.T) {
-	tested := map[string]bool{"udf-digest.json": true, "udf-authenticator.json": true, "udf-parse.json": true, "key-fingerprint.json": true, "witness.json": true, "dare.json": true, "shamir.json": true}
+	tested := map[string]bool{"udf-digest.json": true, "udf-authenticator.json": true, "udf-parse.json": true, "key-fingerprint.json": true, "witness.json": true, "dare.json": true, "shamir.json": true, "auth-session.json": true}
 	for _, n := range vectors.Names() {
 		if !tested[n] && !strings.HasPrefix(n, "structures-") && !strings.HasPrefix(n, "transactions-") {
 			t.Errorf("vector file %s is not run against the reference", n)

@@ -98,6 +98,33 @@ type WitnessTest struct {
 	Witness      string `json:"witness"`
 }
 
+// AuthSessionTest: a session of request authentication (NOTE-AUTH-SESSION, draft 7.1.1.2),
+// every binary value base64url. The device whose authentication key is Alg/DakPublic signs a
+// request (Time, Nonce, BodyHex) for Account at Host carrying the offer OfferPublic, the X448
+// public key of the 56-byte scalar OfferPrivate; the signed digest is OfferDigest. The portal
+// answers with the X448 key PortalPublic. valid: the session key is SessionKey (PortalPrivate
+// is the portal's scalar), and a session request with the same Time, Nonce and body has the
+// digest SessionDigest and the mac Mac. invalid: the client must refuse the grant (ErrorClass).
+type AuthSessionTest struct {
+	Test
+	Alg           string `json:"alg"`
+	DakPublic     string `json:"dakPublic"`
+	Host          string `json:"host"`
+	Account       string `json:"account"`
+	OfferPrivate  string `json:"offerPrivate"`
+	OfferPublic   string `json:"offerPublic"`
+	PortalPrivate string `json:"portalPrivate,omitempty"`
+	PortalPublic  string `json:"portalPublic"`
+	SessionKey    string `json:"sessionKey,omitempty"`
+	Time          string `json:"time"`
+	Nonce         string `json:"nonce"`
+	BodyHex       string `json:"bodyHex"`
+	OfferDigest   string `json:"offerDigest"`
+	SessionDigest string `json:"sessionDigest,omitempty"`
+	Mac           string `json:"mac,omitempty"`
+	ErrorClass    string `json:"errorClass,omitempty"`
+}
+
 // KeyRef names a public or private key by algorithm and base64url bytes (private: the seed).
 type KeyRef struct {
 	Alg   string `json:"alg"`

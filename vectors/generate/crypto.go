@@ -3,10 +3,15 @@ package generate
 import (
 	"bytes"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"time"
 
+	"github.com/cloudflare/circl/dh/x448"
+
+	"github.com/meshconform/meshconform/reference/auth"
 	"github.com/meshconform/meshconform/reference/dare"
 	"github.com/meshconform/meshconform/reference/keys"
 	"github.com/meshconform/meshconform/reference/mesh"
@@ -86,6 +91,8 @@ var cryptoNotes = map[string]vectors.Note{
 	"DuplicateShare": {BugType: "MALFORMED", Description: "The same share twice."},
 	"MixedSplits":    {BugType: "MALFORMED", Description: "Shares of two different splits."},
 	"Witness":        {BugType: "BASIC", Description: "The connection witness over both keys and both nonces (NOTE-WITNESS)."},
+	"Session":        {BugType: "BASIC", Description: "A session of NOTE-AUTH-SESSION: the session key from the X448 agreement of the offer and the portal's key, and the digest and MAC of a request made in the session."},
+	"LowOrderPoint":  {BugType: "MISSING_STEP", Description: "The portal's key in the grant is an X448 point of low order, so the agreement is all zero bytes: the client must refuse the grant (NOTE-AUTH-SESSION).", Effect: "A client that skips the check derives its session key from public values only, a key anyone who sees the exchange can compute."},
 }
 
 func hexOf(s string) string { return hex.EncodeToString([]byte(s)) }
@@ -112,7 +119,7 @@ func finish[T any](h *vectors.Header, groups []vectors.Group[T], flagsOf func(T)
 
 func cryptoFiles() ([]file, error) {
 	var out []file
-	for _, g := range []func() (file, error){udfDigestFile, udfAuthenticatorFile, udfParseFile, keyFingerprintFile, witnessFile, dareFile, shamirFile} {
+	for _, g := range []func() (file, error){udfDigestFile, udfAuthenticatorFile, udfParseFile, keyFingerprintFile, witnessFile, dareFile, shamirFile, authSessionFile} {
 		f, err := g()
 		if err != nil {
 			return nil, err
@@ -448,4 +455,111 @@ func shamirFile() (file, error) {
 	f.TestGroups = []vectors.Group[vectors.ShamirTest]{g}
 	finish(&f.Header, f.TestGroups, func(t vectors.ShamirTest) []string { return t.Flags })
 	return file{"shamir.json", f}, nil
+}
+
+// authSessionFile makes the vectors of sessions (NOTE-AUTH-SESSION) through the public API of
+// reference/auth, as a client computes them: NewOffer over a seeded scalar, OfferDigest for
+// the signed request that carries the offer, Accept of a grant holding the portal's key for
+// the session key, SessionDigest and MAC for a request in the session.
+func authSessionFile() (file, error) {
+	r := seeded("auth-session")
+	draw := func(n int) []byte {
+		b := make([]byte, n)
+		_, _ = r.Read(b)
+		return b
+	}
+	// Low-order X448 points (u-coordinates, little-endian): 0, 1 and p-1 = 2^448 - 2^224 - 2.
+	zero, one, minusOne := make([]byte, x448.Size), make([]byte, x448.Size), bytes.Repeat([]byte{0xff}, x448.Size)
+	one[0] = 1
+	minusOne[0], minusOne[28] = 0xfe, 0xfe
+	cases := []struct {
+		id, comment   string
+		alg           keys.Algorithm
+		host, account string
+		body          string
+		lowOrder      []byte // the portal's key when it is a low-order point; nil draws a key pair
+		flags         []string
+	}{
+		{"ed448-0", "a session of an Ed448 device and a request in it", keys.Ed448, "example.com", "alice@example.com", `{"PublishRequest":{}}`, nil, []string{"Session", "Generated"}},
+		{"ed448-1-empty-body", "a session of an Ed448 device and a request with an empty body", keys.Ed448, "mesh.example.net", "bob@example.net", "", nil, []string{"Session", "Generated", "EmptyData"}},
+		{"ed25519-0", "a session of an Ed25519 device and a request in it", keys.Ed25519, "example.com", "carol@example.com", `{"GetRequest":{}}`, nil, []string{"Session", "Generated"}},
+		{"low-order-zero", "the portal's key is the X448 point 0", keys.Ed448, "example.com", "alice@example.com", `{"StatusRequest":{}}`, zero, []string{"LowOrderPoint", "Generated"}},
+		{"low-order-one", "the portal's key is the X448 point 1", keys.Ed448, "example.com", "alice@example.com", `{"StatusRequest":{}}`, one, []string{"LowOrderPoint", "Generated"}},
+		{"low-order-minus-one", "the portal's key is the X448 point p-1", keys.Ed448, "example.com", "alice@example.com", `{"StatusRequest":{}}`, minusOne, []string{"LowOrderPoint", "Generated"}},
+	}
+	base := time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)
+	g := vectors.Group[vectors.AuthSessionTest]{Type: "AuthSession", Source: source}
+	for i, c := range cases {
+		fail := func(format string, args ...any) (file, error) {
+			return file{}, fmt.Errorf("generate: auth-session/%s: "+format, append([]any{c.id}, args...)...)
+		}
+		dak, err := keys.Generate(c.alg, r)
+		if err != nil {
+			return fail("%w", err)
+		}
+		scalar := draw(x448.Size)
+		offer, err := auth.NewOffer(bytes.NewReader(scalar))
+		if err != nil {
+			return fail("%w", err)
+		}
+		var portalPrivate []byte
+		portalPublic := c.lowOrder
+		if portalPublic == nil {
+			portalPrivate = draw(x448.Size)
+			var priv, pub x448.Key
+			copy(priv[:], portalPrivate)
+			x448.KeyGen(&pub, &priv)
+			portalPublic = pub[:]
+		}
+		nonceBytes, ticket := draw(auth.NonceSize), draw(16)
+		now := base.Add(time.Duration(i) * 7 * time.Minute)
+		tm, nonce, body := wire.FormatDateTime(now), wire.EncodeBase64(nonceBytes), []byte(c.body)
+		offerB64 := wire.EncodeBase64(offer.Public[:])
+		offerDigest := auth.OfferDigest(c.host, c.account, tm, nonce, offerB64, body)
+		// The offer digest is what a signing client signs: SignOffer's signature verifies over it.
+		hv, err := auth.SignOffer(dak, c.host, c.account, body, now, bytes.NewReader(nonceBytes), offer)
+		if err != nil {
+			return fail("%w", err)
+		}
+		h, err := auth.Parse(hv)
+		if err != nil {
+			return fail("%w", err)
+		}
+		if h.Time != tm || h.Nonce != nonce || h.Offer != offerB64 || keys.Verify(c.alg, dak.PublicBytes(), offerDigest, h.Sig) != nil {
+			return fail("OfferDigest is not what SignOffer signs")
+		}
+		t := vectors.AuthSessionTest{Test: vectors.Test{TcID: "auth-session/" + c.id, Comment: c.comment, Flags: c.flags, Result: vectors.Valid, Section: "7.1.1.2", Requirement: "REQ-AUTH-SESSION-MAC", NoteID: "NOTE-AUTH-SESSION"},
+			Alg: algNames[c.alg], DakPublic: wire.EncodeBase64(dak.PublicBytes()), Host: c.host, Account: c.account,
+			OfferPrivate: wire.EncodeBase64(scalar), OfferPublic: offerB64, PortalPublic: wire.EncodeBase64(portalPublic),
+			Time: tm, Nonce: nonce, BodyHex: hex.EncodeToString(body), OfferDigest: wire.EncodeBase64(offerDigest)}
+		grant := fmt.Sprintf(`key="%s", ticket="%s", expires="%s"`, wire.EncodeBase64(portalPublic), wire.EncodeBase64(ticket), wire.FormatDateTime(now.Add(time.Hour)))
+		s, err := offer.Accept(grant, c.host, c.account, c.alg, dak.PublicBytes(), now)
+		if c.lowOrder != nil {
+			if !errors.Is(err, auth.ErrGrant) {
+				return fail("a grant of a low-order key was not refused: %v", err)
+			}
+			// REQ-AUTH-SESSION-GRANT rather than -MAC: the refusal is the client's check of the
+			// grant it reads (Accept fails with ErrGrant) and comes before any MAC, since no
+			// session key exists; -MAC is the portal's check of a MAC under a session key.
+			t.Result, t.Requirement, t.ErrorClass = vectors.Invalid, "REQ-AUTH-SESSION-GRANT", "grant"
+		} else {
+			if err != nil {
+				return fail("%w", err)
+			}
+			t.PortalPrivate = wire.EncodeBase64(portalPrivate)
+			t.SessionKey = wire.EncodeBase64(s.Key)
+			t.SessionDigest = wire.EncodeBase64(auth.SessionDigest(c.host, c.account, tm, nonce, body))
+			t.Mac = wire.EncodeBase64(auth.MAC(s.Key, c.host, c.account, tm, nonce, body))
+		}
+		g.Tests = append(g.Tests, t)
+	}
+	f := vectors.File[vectors.Group[vectors.AuthSessionTest]]{Header: header("auth_session_schema.json", "auth-session",
+		"Sessions of request authentication (NOTE-AUTH-SESSION, draft 7.1.1.2); every binary value is base64url, the body hex.",
+		"The device signs a request carrying its offer: offerDigest = SHA-512(UTF8('Mesh-Request-Auth-1' LF host LF account LF time LF nonce LF offer LF) || SHA-512(body)), offer being offerPublic in base64url, offerPublic = X448(offerPrivate, 5).",
+		"Z = X448(offerPrivate, portalPublic) = X448(portalPrivate, offerPublic); sessionKey = HKDF-SHA-512(IKM Z, salt offerPublic || portalPublic, info UTF8('Mesh-Session-Key-1' LF host LF account LF UDF of dakPublic), 64 bytes), the UDF being the key fingerprint of key-fingerprint.json.",
+		"sessionDigest = SHA-512(UTF8('Mesh-Session-Auth-1' LF host LF account LF time LF nonce LF) || SHA-512(body)); mac = HMAC-SHA-512(sessionKey, sessionDigest). One time, nonce and body serve both digests here; a real session request has a nonce of its own.",
+		"invalid: portalPublic is a low-order point, so Z is all zero bytes; the client must refuse the grant (errorClass grant).")}
+	f.TestGroups = []vectors.Group[vectors.AuthSessionTest]{g}
+	finish(&f.Header, f.TestGroups, func(t vectors.AuthSessionTest) []string { return t.Flags })
+	return file{"auth-session.json", f}, nil
 }
