@@ -19,6 +19,9 @@ import (
 type party struct {
 	acct   *client.Account
 	create []byte
+	// session is the session the portal granted the party at setup, nil when none
+	// (NOTE-AUTH-SESSION): set before the first case, never changed after.
+	session *partySession
 }
 
 // base is a valid request built by a template, before mutation.

@@ -79,6 +79,10 @@ type Summary struct {
 	// MemoryFirst and MemoryLast are the medians of the first and last windows of Config.Memory
 	// samples (zero when it is not set or gave fewer than two).
 	MemoryFirst, MemoryLast uint64
+	// Sessions tells whether the portal granted the fuzzer sessions (NOTE-AUTH-SESSION), and
+	// SessionCases how many fuzz cases were sent in a session mode.
+	Sessions     bool
+	SessionCases int64
 }
 
 // Fuzzer runs one campaign.
@@ -92,6 +96,9 @@ type Fuzzer struct {
 	start     time.Time
 	requests  atomic.Int64
 	inst      atomic.Uint64
+	// sessions: the portal granted a party a session at setup (NOTE-AUTH-SESSION).
+	sessions     bool
+	sessionCases atomic.Int64
 
 	mu     sync.Mutex
 	sum    Summary
@@ -155,33 +162,38 @@ const (
 	authStale  authMode = "stale"
 	authBroken authMode = "broken"
 	authReplay authMode = "replay"
+	// Session modes (NOTE-AUTH-SESSION): Authorization: Mesh-Session in the signer's session.
+	authSession       authMode = "session"
+	authSessionStale  authMode = "session-stale"
+	authSessionBadMAC authMode = "session-broken"
+	authSessionReplay authMode = "session-replay"
 )
 
 // send posts body, authenticated by p's device under mode, with the extra headers; a replay
-// sends twice and returns the second answer. The header is signed afresh at every call (time
+// sends twice and returns the second answer. The header is made afresh at every call (time
 // and nonce), stale or broken as the mode says whatever else the case changes: a reproducer
-// records the mode, so the campaign must have sent exactly what it records.
+// records the mode, so the campaign must have sent exactly what it records. A session mode
+// authenticates by p's session (NOTE-AUTH-SESSION) instead of a signature.
 func (f *Fuzzer) send(ctx context.Context, body []byte, p *party, mode authMode, extra http.Header) (*target.Exchange, error) {
 	hdr := http.Header{}
 	if p != nil && mode != authNone {
-		now := time.Now()
-		signed := body
-		switch mode {
-		case authStale:
-			now = now.Add(-time.Hour)
-		case authBroken:
-			signed = append(slices.Clone(body), ' ')
+		var sess *auth.Session
+		if mode.session() {
+			var err error
+			if sess, err = f.sessionOf(ctx, p); err != nil {
+				return nil, err
+			}
 		}
-		hv, err := auth.Sign(p.acct.Device.DAK, f.domain, p.acct.Name, signed, now, nil)
+		hv, err := authHeader(mode, p.acct.Device.DAK, sess, f.domain, p.acct.Name, body, time.Now())
 		if err != nil {
-			return nil, fmt.Errorf("live: %w", err)
+			return nil, err
 		}
 		hdr.Set("Authorization", hv)
 	}
 	for k, v := range extra {
 		hdr[k] = v
 	}
-	return f.post(ctx, body, hdr, mode == authReplay)
+	return f.post(ctx, body, hdr, mode.twice())
 }
 
 func (f *Fuzzer) post(ctx context.Context, body []byte, hdr http.Header, twice bool) (*target.Exchange, error) {
@@ -203,6 +215,9 @@ func (f *Fuzzer) Run(ctx context.Context) (*Summary, error) {
 		return nil, err
 	}
 	if f.other, err = f.createParty(ctx, "other", 0); err != nil {
+		return nil, err
+	}
+	if err := f.askSessions(ctx, f.main, f.other); err != nil {
 		return nil, err
 	}
 	if f.cfg.Duration > 0 {
@@ -265,6 +280,7 @@ func (f *Fuzzer) summary(cases int64) *Summary {
 		s.Cases = min(cases, f.cfg.MaxRequests)
 	}
 	s.Requests = f.requests.Load()
+	s.Sessions, s.SessionCases = f.sessions, f.sessionCases.Load()
 	s.Elapsed = time.Since(f.start)
 	s.PerSecond = float64(s.Requests) / s.Elapsed.Seconds()
 	if n := len(f.probes); n >= 2 {
@@ -346,6 +362,9 @@ func (f *Fuzzer) runCase(ctx context.Context, i int64) error {
 	if err != nil || res == nil {
 		return err
 	}
+	if res.mode.session() {
+		f.sessionCases.Add(1)
+	}
 	for _, fd := range res.findings {
 		f.record(ctx, i, t, muts, fd, res)
 	}
@@ -393,12 +412,34 @@ func render(b *base, muts []Mutation) (body []byte, mode authMode, hdr http.Head
 			mode = authBroken
 		case OpReplay:
 			mode = authReplay
+		case OpSession:
+			mode = authSession
+		case OpSessionStale:
+			mode = authSessionStale
+		case OpSessionBadMAC:
+			mode = authSessionBadMAC
+		case OpSessionReplay:
+			mode = authSessionReplay
 		case OpWrongHost:
 			hdr = http.Header{"Host": {m.Arg}}
 		}
 	}
 	if b.Signer == nil {
 		mode = authNone
+	}
+	// The last auth mutation decides the mode: only it took effect, so that the oracle asks
+	// for the refusal of what was sent (a replay overridden by a broken session MAC is no
+	// replay). A saved reproducer keeps the applied list it was judged by.
+	last := -1
+	for i, m := range muts {
+		if m.isAuth() {
+			last = i
+		}
+	}
+	for i, m := range muts {
+		if m.isAuth() {
+			applied[i] = i == last
+		}
 	}
 	return body, mode, hdr, applied, nil
 }

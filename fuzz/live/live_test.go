@@ -17,15 +17,23 @@ import (
 	"github.com/meshconform/meshconform/reference/client"
 	"github.com/meshconform/meshconform/reference/keys"
 	"github.com/meshconform/meshconform/reference/portal"
+	"github.com/meshconform/meshconform/reference/wire"
 )
 
 // startPortal serves a reference portal with the given knobs and returns a target for it.
 func startPortal(t testing.TB, bugs ...string) (*target.HTTP, string) {
 	t.Helper()
-	cfg := portal.Config{HangDelay: 5 * time.Second}
+	cfg := portal.Config{}
 	for _, b := range bugs {
 		must(t, cfg.Bugs.Set(b))
 	}
+	return startPortalConfig(t, cfg)
+}
+
+// startPortalConfig is startPortal for a portal configuration of the test's own.
+func startPortalConfig(t testing.TB, cfg portal.Config) (*target.HTTP, string) {
+	t.Helper()
+	cfg.HangDelay = 5 * time.Second
 	url, stop, err := portal.StartLoopback(context.Background(), cfg)
 	must(t, err)
 	t.Cleanup(stop)
@@ -69,6 +77,31 @@ func TestCleanPortalNoFindings(t *testing.T) {
 	if s.Cases != n || s.Requests <= n {
 		t.Fatalf("cases %d requests %d, want %d cases and more requests", s.Cases, s.Requests, n)
 	}
+	// The reference portal grants sessions: the session modes were exercised, and a conforming
+	// portal refuses every one that must be refused.
+	if !s.Sessions || s.SessionCases == 0 {
+		t.Fatalf("sessions granted %v, %d cases in a session mode: the session modes went unexercised", s.Sessions, s.SessionCases)
+	}
+}
+
+// TestNoSessionsGranted: at a portal that grants no session, the campaign says so once, never
+// draws a session mode and finds nothing.
+func TestNoSessionsGranted(t *testing.T) {
+	tg, url := startPortalConfig(t, portal.Config{SessionLifetime: -1})
+	var log strings.Builder
+	f, err := New(Config{Target: tg, PortalURL: url, Seed: 1, MaxRequests: 150, Log: &syncWriter{w: &log}})
+	must(t, err)
+	s, err := f.Run(context.Background())
+	must(t, err)
+	if len(s.ByClass) != 0 {
+		t.Fatalf("a conforming portal without sessions shows no finding, got %v", s.ByClass)
+	}
+	if s.Sessions || s.SessionCases != 0 || f.main.session != nil {
+		t.Fatalf("sessions %v, %d cases in a session mode, at a portal that grants none", s.Sessions, s.SessionCases)
+	}
+	if n := strings.Count(log.String(), "grants none"); n != 1 {
+		t.Fatalf("the missing sessions were said %d times:\n%s", n, log.String())
+	}
 }
 
 // inputKnobs are the reference portal's knobs about input handling, with the finding class the
@@ -87,6 +120,7 @@ var inputKnobs = []struct {
 	{"skip-authentication", ClassUnauthenticated, true},
 	{"transfer-unauthenticated", ClassUnauthenticated, false},
 	{"accept-replayed-request", ClassReplay, false},
+	{"session-mac-unchecked", ClassBadSessionMAC, false},
 	{"accept-stale-time", ClassStale, false},
 	{"reject-unknown-members", ClassUnknownRefused, true},
 	{"http-status-always-200", ClassStatusMismatch, true},
@@ -121,6 +155,12 @@ func TestFindsInputKnobs(t *testing.T) {
 			}
 			if saved == nil || saved.File == "" {
 				t.Fatalf("no reproducer saved for %s", k.class)
+			}
+			if k.class == ClassBadSessionMAC {
+				// Only a session request shows it: the reproducer gets a session of its own.
+				if a := saved.Reproducer.Auth; a == nil || a.Mode != string(authSessionBadMAC) || a.SessionRequest == "" {
+					t.Fatalf("the reproducer of %s records auth %+v, want mode %s and the session request", k.class, a, authSessionBadMAC)
+				}
 			}
 			// The reproducer carries its setup: it reproduces on a fresh portal with the knob,
 			// and a conforming portal shows it fixed.
@@ -183,6 +223,150 @@ func TestAuthModeHoldsWithExtraHeaders(t *testing.T) {
 	must(t, err)
 	if err := broken.Verify("localhost", body); err == nil {
 		t.Error("a broken-auth case with an extra header was signed over its own body")
+	}
+}
+
+// TestSessionModesHoldWithExtraHeaders is TestAuthModeHoldsWithExtraHeaders for the session
+// modes (NOTE-AUTH-SESSION): each sends the extra header and an Authorization: Mesh-Session in
+// the party's session, MAC'd over the body and dated now, an hour back, MAC'd over another
+// body, or sent twice as it is.
+func TestSessionModesHoldWithExtraHeaders(t *testing.T) {
+	var got []http.Header
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.Header.Clone())
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	tg, err := target.New(target.Options{URL: srv.URL})
+	must(t, err)
+	defer tg.Close()
+	f, err := New(Config{Target: tg, PortalURL: srv.URL, Domain: "localhost", Seed: 1, MaxRequests: 1})
+	must(t, err)
+	dev, err := client.NewDevice(keys.Ed448, []byte("device"))
+	must(t, err)
+	const name = "a@localhost"
+	sess := &auth.Session{Ticket: []byte("a ticket"), Key: []byte(strings.Repeat("k", auth.SessionKeySize)), Account: name,
+		Expires: time.Now().Add(time.Hour)}
+	p := &party{acct: &client.Account{Name: name, Device: dev}, session: newPartySession(nil, sess, time.Now())}
+	body := []byte(`{"ConnectPending":{}}`)
+	modes := []authMode{authSession, authSessionStale, authSessionBadMAC, authSessionReplay}
+	for _, mode := range modes {
+		if _, err := f.send(context.Background(), body, p, mode, http.Header{"X-Extra": {"1"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(got) != len(modes)+1 {
+		t.Fatalf("%d requests, want %d (a replay sends twice)", len(got), len(modes)+1)
+	}
+	var hs []*auth.SessionHeader
+	for i, h := range got {
+		if h.Get("X-Extra") != "1" {
+			t.Errorf("request %d lost the extra header", i)
+		}
+		sh, err := auth.ParseSession(h.Get("Authorization"))
+		must(t, err)
+		hs = append(hs, sh)
+	}
+	macOK := func(sh *auth.SessionHeader) bool {
+		return string(sh.MAC) == string(auth.MAC(sess.Key, "localhost", name, sh.Time, sh.Nonce, body))
+	}
+	fresh := func(sh *auth.SessionHeader) bool {
+		tm, err := wire.ParseDateTime(sh.Time)
+		must(t, err)
+		return time.Since(tm).Abs() < time.Minute
+	}
+	if !macOK(hs[0]) || !fresh(hs[0]) || string(hs[0].Ticket) != "a ticket" {
+		t.Error("a session case was not MAC'd over its body, now, under the session's ticket")
+	}
+	if !macOK(hs[1]) || fresh(hs[1]) {
+		t.Error("a session-stale case was not dated back")
+	}
+	if macOK(hs[2]) || !fresh(hs[2]) {
+		t.Error("a session-broken case was MAC'd over its own body")
+	}
+	if !macOK(hs[3]) || got[3].Get("Authorization") != got[4].Get("Authorization") {
+		t.Error("a session-replay case did not send one valid session request twice")
+	}
+}
+
+// TestSessionRenewed: a party's session is renewed, by another signed request with an offer,
+// once it is due, and the new one works.
+func TestSessionRenewed(t *testing.T) {
+	ctx := context.Background()
+	tg, url := startPortal(t)
+	f, err := New(Config{Target: tg, PortalURL: url, Seed: 3, MaxRequests: 1})
+	must(t, err)
+	p, err := f.createParty(ctx, "main", 0)
+	must(t, err)
+	must(t, f.askSessions(ctx, p))
+	if p.session == nil || !f.sessions {
+		t.Fatal("the reference portal granted no session")
+	}
+	first := p.session.cur
+	p.session.renewAt = time.Now().Add(-time.Second)
+	s, err := f.sessionOf(ctx, p)
+	must(t, err)
+	if s == first || !p.session.renewAt.After(time.Now()) {
+		t.Fatal("a session due for renewal was not renewed")
+	}
+	body, err := sessionRequestBody(p.acct.Name)
+	must(t, err)
+	ex, err := f.send(ctx, body, p, authSession, nil)
+	must(t, err)
+	if st := payloadStatus(ex); st != 201 || !strings.HasPrefix(ex.Request.Header.Get("Authorization"), auth.SessionScheme+" ") {
+		t.Fatalf("a request in the renewed session: %s", describe(ex))
+	}
+}
+
+// TestLastAuthMutationDecides: of several auth mutations the last decides the mode, and the
+// oracle asks for the refusal of that one only: a portal that checks replays but not session
+// MACs once showed accepted-replay for a replay overridden by a broken session MAC.
+func TestLastAuthMutationDecides(t *testing.T) {
+	dev, err := client.NewDevice(keys.Ed448, []byte("device"))
+	must(t, err)
+	b := &base{Template: "connect-pending", Tx: "ConnectPending", Body: []byte(`{"ConnectPending":{"AccountID":"a@localhost"}}`),
+		Signer: &party{acct: &client.Account{Name: "a@localhost", Device: dev}}}
+	for _, tt := range []struct {
+		muts  []Op
+		mode  authMode
+		class string
+	}{
+		{[]Op{OpReplay, OpSessionBadMAC}, authSessionBadMAC, ClassBadSessionMAC},
+		{[]Op{OpSessionBadMAC, OpReplay}, authReplay, ClassReplay},
+		{[]Op{OpStaleAuth, OpSession}, authSession, ""},
+		{[]Op{OpSessionReplay, OpSessionStale, OpSessionReplay}, authSessionReplay, ClassReplay},
+		{[]Op{OpSession, OpNoAuth}, authNone, ClassUnauthenticated},
+	} {
+		var muts []Mutation
+		for _, op := range tt.muts {
+			muts = append(muts, Mutation{Op: op})
+		}
+		_, mode, _, applied, err := render(b, muts)
+		must(t, err)
+		ci := caseInfo{Template: b.Template, HasSigner: true, Mutations: muts, Applied: applied}
+		if class, _ := ci.mustRefuse(); mode != tt.mode || class != tt.class {
+			t.Errorf("%v: mode %q, must refuse as %q; want %q, %q", tt.muts, mode, class, tt.mode, tt.class)
+		}
+	}
+}
+
+// TestSavedReproducerReplays: a reproducer saved before the session modes existed replays as
+// it did (fuzz/testdata/live).
+func TestSavedReproducerReplays(t *testing.T) {
+	const file = "../testdata/live/accepted-stale-time-e0c5543bfcf2.json"
+	knob, _ := startPortal(t, "accept-stale-time")
+	still, rep, err := Replay(context.Background(), file, knob, "")
+	must(t, err)
+	if !still {
+		t.Fatalf("replay on a portal with accept-stale-time: %s", rep)
+	}
+	clean, _ := startPortal(t)
+	still, rep, err = Replay(context.Background(), file, clean, "")
+	must(t, err)
+	if still {
+		t.Fatalf("replay on a conforming portal: %s", rep)
 	}
 }
 

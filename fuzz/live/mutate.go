@@ -37,6 +37,12 @@ const (
 	OpBrokenAuth    Op = "broken-auth"
 	OpReplay        Op = "replay"
 	OpWrongHost     Op = "wrong-host"
+	// Session modes (NOTE-AUTH-SESSION), drawn only for a signer the portal granted a session:
+	// the request carries Authorization: Mesh-Session instead of a signature.
+	OpSession       Op = "session"            // a valid session request
+	OpSessionStale  Op = "session-stale"      // a session request dated an hour ago
+	OpSessionBadMAC Op = "session-broken-mac" // a session MAC over another body
+	OpSessionReplay Op = "session-replay"     // the same session request sent twice
 )
 
 // Mutation is one change to a valid request. It is data, so that a finding's list can be
@@ -66,7 +72,8 @@ func (m Mutation) String() string {
 // so that a duplicate of a broken envelope is broken too.
 func (m Mutation) security() bool {
 	switch m.Op {
-	case OpBreakSig, OpBreakPayload, OpStripSig, OpNoAuth, OpStaleAuth, OpBrokenAuth, OpReplay, OpWrongHost:
+	case OpBreakSig, OpBreakPayload, OpStripSig, OpNoAuth, OpStaleAuth, OpBrokenAuth, OpReplay, OpWrongHost,
+		OpSessionStale, OpSessionBadMAC, OpSessionReplay:
 		return true
 	}
 	return false
@@ -74,7 +81,7 @@ func (m Mutation) security() bool {
 
 func (m Mutation) isAuth() bool {
 	switch m.Op {
-	case OpNoAuth, OpStaleAuth, OpBrokenAuth, OpReplay:
+	case OpNoAuth, OpStaleAuth, OpBrokenAuth, OpReplay, OpSession, OpSessionStale, OpSessionBadMAC, OpSessionReplay:
 		return true
 	}
 	return false
@@ -195,7 +202,13 @@ func generateOne(r *rand.Rand, b *base, ss []site) Mutation {
 			p := pick(r, b.Signed)
 			return Mutation{Op: pick(r, []Op{OpBreakSig, OpBreakSig, OpBreakPayload, OpStripSig}), Path: p}
 		case c < 4 && b.Signer != nil:
-			return Mutation{Op: pick(r, []Op{OpNoAuth, OpStaleAuth, OpBrokenAuth, OpReplay})}
+			ops := []Op{OpNoAuth, OpStaleAuth, OpBrokenAuth, OpReplay}
+			if b.Signer.session != nil {
+				// Only a signer with a session: on a portal that grants none, the draws are
+				// the same as without session modes.
+				ops = append(ops, OpSession, OpSessionStale, OpSessionBadMAC, OpSessionReplay)
+			}
+			return Mutation{Op: pick(r, ops)}
 		case c == 4:
 			return Mutation{Op: OpTruncate, Arg: strconv.Itoa(r.IntN(len(b.Body)))}
 		case c == 5 && r.IntN(4) == 0:

@@ -24,6 +24,7 @@ const (
 	ClassBadAuth         = "accepted-bad-auth"        // a wrong Authorization signature accepted
 	ClassStale           = "accepted-stale-time"      // an Authorization an hour old accepted
 	ClassReplay          = "accepted-replay"          // the same Authorization accepted twice
+	ClassBadSessionMAC   = "accepted-bad-session-mac" // a session MAC over another body accepted (NOTE-AUTH-SESSION)
 	ClassWrongHost       = "accepted-wrong-host"      // a Host naming another portal accepted (draft 3.1)
 	ClassBodyLimit       = "no-body-limit"            // a body of several MiB accepted (NOTE-LIMITS)
 	ClassWrongParty      = "wrong-party"              // data of another account returned
@@ -197,6 +198,20 @@ func (ci *caseInfo) mustRefuse() (class, why string) {
 			if ci.HasSigner {
 				return ClassReplay, "the second use of an Authorization nonce is refused (NOTE-AUTH)"
 			}
+		case OpSessionStale:
+			if ci.HasSigner {
+				return ClassStale, "a session request dated an hour ago is refused (NOTE-AUTH-SESSION)"
+			}
+		case OpSessionBadMAC:
+			if ci.HasSigner {
+				return ClassBadSessionMAC, "a session request whose MAC covers another body is refused (NOTE-AUTH-SESSION)"
+			}
+		case OpSessionReplay:
+			if ci.HasSigner {
+				return ClassReplay, "the second use of a session request's nonce is refused (NOTE-AUTH-SESSION)"
+			}
+		case OpSession:
+			// Authenticated by a session instead of a signature: judged like a signed request.
 		case OpWrongHost:
 			return ClassWrongHost, "a Host naming another portal is refused (draft 3.1)"
 		case OpOversize:
@@ -213,10 +228,11 @@ func (ci *caseInfo) mustRefuse() (class, why string) {
 	return "", ""
 }
 
-// onlyUnknownMembers reports whether every mutation that took effect added an unknown member.
+// onlyUnknownMembers reports whether every mutation that took effect added an unknown member
+// (authenticating by a session instead of a signature changes nothing the request must get).
 func (ci *caseInfo) onlyUnknownMembers() (only, any bool) {
 	for i, m := range ci.Mutations {
-		if len(ci.Applied) > i && !ci.Applied[i] {
+		if (len(ci.Applied) > i && !ci.Applied[i]) || m.Op == OpSession {
 			continue
 		}
 		if m.Op != OpUnknownMember {

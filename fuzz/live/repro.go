@@ -25,6 +25,9 @@ const Format = "meshconform-live-reproducer/1"
 // ErrReproducer reports a file that is not a usable reproducer.
 var ErrReproducer = errors.New("not a live-fuzzer reproducer")
 
+// ErrNoSession reports a session-mode reproducer replayed at a portal that granted no session.
+var ErrNoSession = errors.New("the portal granted no session")
+
 // AuthMaterial is what re-signing an authenticated request needs: a reproducer replays with a
 // fresh time and nonce, since the portal remembers the old nonce (NOTE-AUTH).
 type AuthMaterial struct {
@@ -32,7 +35,13 @@ type AuthMaterial struct {
 	Alg     string `json:"alg"`
 	// Seed is the DeviceAuthenticationKey's private seed (a throw-away key of the campaign).
 	Seed string `json:"seed"`
-	Mode string `json:"mode"` // sign, stale, broken or replay
+	// Mode is sign, stale, broken or replay (a signed request), or session, session-stale,
+	// session-broken or session-replay (NOTE-AUTH-SESSION), or none.
+	Mode string `json:"mode"`
+	// SessionRequest is, in a session mode, the body Replay signs with a session offer to get
+	// a session of its own at the portal it replays to (a session is good only at the portal
+	// that granted it), after the setup and before the request.
+	SessionRequest string `json:"sessionRequest,omitempty"`
 }
 
 // Reproducer is a saved, minimised finding.
@@ -77,6 +86,9 @@ func (f *Fuzzer) reproducer(res *result, class string) *Reproducer {
 			Mode: string(res.mode)}
 		if res.mode == authNone {
 			rep.Auth.Mode = "none"
+		}
+		if res.mode.session() && p.session != nil {
+			rep.Auth.SessionRequest = string(p.session.request)
 		}
 	}
 	for _, s := range res.base.Setup {
@@ -152,8 +164,10 @@ func IsReproducer(path string) bool {
 }
 
 // Replay re-sends a reproducer to tg: its setup requests, then the request, re-signed with a
-// fresh time and nonce under domain (default: the one recorded). stillFailing is true when the
-// finding's class shows again; report says what was seen.
+// fresh time and nonce under domain (default: the one recorded); a session-mode reproducer
+// first asks tg for a session (Auth.SessionRequest, signed with an offer) and sends the
+// request in it, and a portal that grants none fails the replay with ErrNoSession.
+// stillFailing is true when the finding's class shows again; report says what was seen.
 func Replay(ctx context.Context, path string, tg *target.HTTP, domain string) (stillFailing bool, report string, err error) {
 	r, err := Load(path)
 	if err != nil {
@@ -192,20 +206,31 @@ func Replay(ctx context.Context, path string, tg *target.HTTP, domain string) (s
 		if err != nil {
 			return false, "", fmt.Errorf("live: %w: %w", ErrReproducer, err)
 		}
-		now, signed := time.Now(), body
-		switch authMode(a.Mode) {
-		case authStale:
-			now = now.Add(-time.Hour)
-		case authBroken:
-			signed = append(append([]byte(nil), body...), ' ')
-		case authReplay:
-			twice = true
+		mode := authMode(a.Mode)
+		var sess *auth.Session
+		if mode.session() {
+			// A session is good only at the portal that granted it: ask this one for one.
+			req := []byte(a.SessionRequest)
+			if len(req) == 0 {
+				if req, err = sessionRequestBody(a.Account); err != nil {
+					return false, "", err
+				}
+			}
+			s, why, err := askSession(ctx, tg.Post, k, domain, a.Account, req)
+			if err != nil {
+				return false, "", fmt.Errorf("live: asking for a session: %w", err)
+			}
+			if s == nil {
+				return false, "", fmt.Errorf("live: %w (%s): a %s reproducer needs one", ErrNoSession, why, mode)
+			}
+			sess = s
 		}
-		hv, err := auth.Sign(k, domain, a.Account, signed, now, nil)
+		hv, err := authHeader(mode, k, sess, domain, a.Account, body, time.Now())
 		if err != nil {
-			return false, "", fmt.Errorf("live: %w", err)
+			return false, "", err
 		}
 		hdr.Set("Authorization", hv)
+		twice = mode.twice()
 	}
 	ex, err := tg.Post(ctx, body, hdr)
 	if err == nil && twice {
