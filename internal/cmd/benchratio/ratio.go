@@ -140,12 +140,12 @@ func median(xs []float64) float64 {
 // comparisons the input could not measure.
 func report(w io.Writer, rounds []round) (missing []string) {
 	fmt.Fprintf(w, "%d rounds; ratio = portal / baseline within one round (wall: ops/s; cpu: baseline cpu-µs/op over the portal's)\n\n", len(rounds))
-	fmt.Fprintf(w, "%-34s %7s %13s %7s %6s  %s\n", "", "wall", "wall range", "cpu", "aim", "met (wall median)")
+	fmt.Fprintf(w, "%-42s %7s %13s %7s %6s  %s\n", "", "wall", "wall range", "cpu", "aim", "met (wall median)")
 	for _, c := range comparisons {
 		rs := compare(rounds, c)
 		if len(rs.wall) == 0 {
 			missing = append(missing, c.label)
-			fmt.Fprintf(w, "%-34s not measured\n", c.label)
+			fmt.Fprintf(w, "%-42s not measured\n", c.label)
 			continue
 		}
 		met := "no"
@@ -155,7 +155,7 @@ func report(w io.Writer, rounds []round) (missing []string) {
 		if c.secondary {
 			met += " (like for like: the portal also uses every core)"
 		}
-		fmt.Fprintf(w, "%-34s %7.2f %6.2f–%-6.2f %7.2f %6s  %s\n", c.label, median(rs.wall),
+		fmt.Fprintf(w, "%-42s %7.2f %6.2f–%-6.2f %7.2f %6s  %s\n", c.label, median(rs.wall),
 			slices.Min(rs.wall), slices.Max(rs.wall), median(rs.cpu), fmt.Sprintf("≥%.2f", c.aim), met)
 	}
 	return missing
