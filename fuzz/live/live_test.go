@@ -180,10 +180,9 @@ func TestFindsInputKnobs(t *testing.T) {
 	}
 }
 
-// TestAuthModeHoldsWithExtraHeaders: a case that changes a header (wrong-host) and the
-// authentication (stale, broken) sends both, as its reproducer records them. The campaign once
-// signed such a case afresh, so its reproducers replayed as "fixed" (a flaky TestFindsInputKnobs).
-func TestAuthModeHoldsWithExtraHeaders(t *testing.T) {
+// recordingFuzzer returns a fuzzer whose target records the headers of every request it gets.
+func recordingFuzzer(t *testing.T) (*Fuzzer, func() []http.Header) {
+	t.Helper()
 	var got []http.Header
 	var mu sync.Mutex
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -191,12 +190,24 @@ func TestAuthModeHoldsWithExtraHeaders(t *testing.T) {
 		got = append(got, r.Header.Clone())
 		mu.Unlock()
 	}))
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	tg, err := target.New(target.Options{URL: srv.URL})
 	must(t, err)
-	defer tg.Close()
+	t.Cleanup(func() { tg.Close() })
 	f, err := New(Config{Target: tg, PortalURL: srv.URL, Domain: "localhost", Seed: 1, MaxRequests: 1})
 	must(t, err)
+	return f, func() []http.Header {
+		mu.Lock()
+		defer mu.Unlock()
+		return got
+	}
+}
+
+// TestAuthModeHoldsWithExtraHeaders: a case that changes a header (wrong-host) and the
+// authentication (stale, broken) sends both, as its reproducer records them. The campaign once
+// signed such a case afresh, so its reproducers replayed as "fixed" (a flaky TestFindsInputKnobs).
+func TestAuthModeHoldsWithExtraHeaders(t *testing.T) {
+	f, headers := recordingFuzzer(t)
 	dev, err := client.NewDevice(keys.Ed448, []byte("device"))
 	must(t, err)
 	p := &party{acct: &client.Account{Name: "a@localhost", Device: dev}}
@@ -206,6 +217,7 @@ func TestAuthModeHoldsWithExtraHeaders(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	got := headers()
 	if len(got) != 2 {
 		t.Fatalf("%d requests", len(got))
 	}
@@ -231,19 +243,7 @@ func TestAuthModeHoldsWithExtraHeaders(t *testing.T) {
 // the party's session, MAC'd over the body and dated now, an hour back, MAC'd over another
 // body, or sent twice as it is.
 func TestSessionModesHoldWithExtraHeaders(t *testing.T) {
-	var got []http.Header
-	var mu sync.Mutex
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		got = append(got, r.Header.Clone())
-		mu.Unlock()
-	}))
-	defer srv.Close()
-	tg, err := target.New(target.Options{URL: srv.URL})
-	must(t, err)
-	defer tg.Close()
-	f, err := New(Config{Target: tg, PortalURL: srv.URL, Domain: "localhost", Seed: 1, MaxRequests: 1})
-	must(t, err)
+	f, headers := recordingFuzzer(t)
 	dev, err := client.NewDevice(keys.Ed448, []byte("device"))
 	must(t, err)
 	const name = "a@localhost"
@@ -257,6 +257,7 @@ func TestSessionModesHoldWithExtraHeaders(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	got := headers()
 	if len(got) != len(modes)+1 {
 		t.Fatalf("%d requests, want %d (a replay sends twice)", len(got), len(modes)+1)
 	}

@@ -79,12 +79,10 @@ func (m Mutation) security() bool {
 	return false
 }
 
+// isAuth: the mutation changes how the request is authenticated (authRefusals lists them).
 func (m Mutation) isAuth() bool {
-	switch m.Op {
-	case OpNoAuth, OpStaleAuth, OpBrokenAuth, OpReplay, OpSession, OpSessionStale, OpSessionBadMAC, OpSessionReplay:
-		return true
-	}
-	return false
+	_, ok := authRefusals[m.Op]
+	return ok
 }
 
 // site is a place in a request with its schema type.

@@ -159,6 +159,19 @@ func hasPathPrefix(p, prefix []string) bool {
 	return true
 }
 
+// authRefusals says what an authentication mutation makes a request for a signer get refused
+// as. A valid session request (OpSession) is judged like a signed one: no class.
+var authRefusals = map[Op]struct{ class, why string }{
+	OpNoAuth:        {ClassUnauthenticated, "a request without Authorization is refused (draft 7.1.1.2, NOTE-AUTH)"},
+	OpStaleAuth:     {ClassStale, "an Authorization time an hour old is refused (NOTE-AUTH)"},
+	OpBrokenAuth:    {ClassBadAuth, "an Authorization signature over another body is refused (NOTE-AUTH)"},
+	OpReplay:        {ClassReplay, "the second use of an Authorization nonce is refused (NOTE-AUTH)"},
+	OpSessionStale:  {ClassStale, "a session request dated an hour ago is refused (NOTE-AUTH-SESSION)"},
+	OpSessionBadMAC: {ClassBadSessionMAC, "a session request whose MAC covers another body is refused (NOTE-AUTH-SESSION)"},
+	OpSessionReplay: {ClassReplay, "the second use of a session request's nonce is refused (NOTE-AUTH-SESSION)"},
+	OpSession:       {},
+}
+
 // mustRefuse says why a request must be refused, from the mutations that took effect.
 func (ci *caseInfo) mustRefuse() (class, why string) {
 	treeMutated, retagged := false, false
@@ -175,6 +188,13 @@ func (ci *caseInfo) mustRefuse() (class, why string) {
 		if retagged && m.Op != OpWrongHost && m.Op != OpOversize {
 			continue
 		}
+		if r, ok := authRefusals[m.Op]; ok {
+			// Only a request made for a signer is authenticated at all; the tree is intact.
+			if r.class != "" && ci.HasSigner {
+				return r.class, r.why
+			}
+			continue
+		}
 		switch m.Op {
 		case OpBreakSig, OpBreakPayload, OpStripSig:
 			for _, s := range ci.Signed {
@@ -182,36 +202,6 @@ func (ci *caseInfo) mustRefuse() (class, why string) {
 					return ClassBadSignature, "a " + string(m.Op) + " of " + pathString(m.Path) + " is refused (draft 2.6, 3.15.1)"
 				}
 			}
-		case OpNoAuth:
-			if ci.HasSigner {
-				return ClassUnauthenticated, "a request without Authorization is refused (draft 7.1.1.2, NOTE-AUTH)"
-			}
-		case OpStaleAuth:
-			if ci.HasSigner {
-				return ClassStale, "an Authorization time an hour old is refused (NOTE-AUTH)"
-			}
-		case OpBrokenAuth:
-			if ci.HasSigner {
-				return ClassBadAuth, "an Authorization signature over another body is refused (NOTE-AUTH)"
-			}
-		case OpReplay:
-			if ci.HasSigner {
-				return ClassReplay, "the second use of an Authorization nonce is refused (NOTE-AUTH)"
-			}
-		case OpSessionStale:
-			if ci.HasSigner {
-				return ClassStale, "a session request dated an hour ago is refused (NOTE-AUTH-SESSION)"
-			}
-		case OpSessionBadMAC:
-			if ci.HasSigner {
-				return ClassBadSessionMAC, "a session request whose MAC covers another body is refused (NOTE-AUTH-SESSION)"
-			}
-		case OpSessionReplay:
-			if ci.HasSigner {
-				return ClassReplay, "the second use of a session request's nonce is refused (NOTE-AUTH-SESSION)"
-			}
-		case OpSession:
-			// Authenticated by a session instead of a signature: judged like a signed request.
 		case OpWrongHost:
 			return ClassWrongHost, "a Host naming another portal is refused (draft 3.1)"
 		case OpOversize:
