@@ -130,11 +130,11 @@ func (c *Client) exchange(ctx context.Context, tx string, body []byte, a *Auth) 
 		}
 	}
 	var offer *auth.Offer
+	now := time.Now
+	if c.Now != nil {
+		now = c.Now
+	}
 	if a != nil && !c.Bugs.NoAuthHeader {
-		now := time.Now
-		if c.Now != nil {
-			now = c.Now
-		}
 		var hv string
 		hv, used, offer, err = a.authorize(c.host(), body, now(), c.rand())
 		if err != nil {
@@ -160,7 +160,8 @@ func (c *Client) exchange(ctx context.Context, tx string, body []byte, a *Auth) 
 	}
 	ex.HTTPStatus, ex.Header = hresp.StatusCode, hresp.Header
 	if offer != nil {
-		a.accept(offer, hresp.Header.Get(auth.GrantHeader), c.host(), time.Now())
+		// The client's own clock, the one its sessions are judged live by.
+		a.accept(offer, hresp.Header.Get(auth.GrantHeader), c.host(), now())
 	}
 	if ex.Response, err = io.ReadAll(io.LimitReader(hresp.Body, limit)); err != nil {
 		if c.Bugs.CrashOnMalformed && errors.Is(err, io.ErrUnexpectedEOF) {

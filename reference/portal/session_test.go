@@ -2,6 +2,7 @@ package portal_test
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -62,10 +63,9 @@ func pendingBody(a *client.Account) []byte {
 
 // host is the name the portal signs and MACs under.
 func (e *env) host() string {
-	i := strings.Index(e.url, "//")
-	h := e.url[i+2:]
-	h = h[:strings.IndexAny(h, ":/")]
-	return h
+	u, err := url.Parse(e.url)
+	require.NoError(e.t, err)
+	return u.Hostname()
 }
 
 // session asks for a session with a signed ConnectPending and returns the one granted.
