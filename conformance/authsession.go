@@ -186,24 +186,14 @@ func sessionChecks(env Env) []harness.Check {
 // portal granted (nil when none) and the exchange.
 func (s *session) askSession(a *client.Account) (*auth.Session, *target.Exchange) {
 	body := pendingOf(a)
-	o, err := auth.NewOffer(nil)
-	if err != nil {
-		s.harnessFault("%v", err)
-	}
-	now := time.Now()
-	v, err := auth.SignOffer(a.Device.DAK, s.env.Domain, a.Name, body, now, nil, o)
-	if err != nil {
-		s.harnessFault("%v", err)
-	}
-	ex := s.raw(body, http.Header{"Authorization": {v}})
-	g := grantOf(ex)
-	if g == "" {
-		return nil, ex
-	}
-	sess, err := o.Accept(g, s.env.Domain, a.Name, a.Device.DAK.Algorithm(), a.Device.DAK.PublicBytes(), now)
+	var ex *target.Exchange
+	sess, err := auth.RequestSession(a.Device.DAK, s.env.Domain, a.Name, body, time.Now(), func(hv string) (string, error) {
+		ex = s.raw(body, http.Header{"Authorization": {hv}})
+		return grantOf(ex), nil
+	})
 	if err != nil {
 		s.t.Fail(harness.Finding{Message: "the portal's Mesh-Session grant cannot be used: " + err.Error(),
-			Expected: `Mesh-Session: key="<X448 key>", ticket="...", expires="<DateTime>"`, Observed: g, Exchanges: []*target.Exchange{ex}})
+			Expected: `Mesh-Session: key="<X448 key>", ticket="...", expires="<DateTime>"`, Observed: grantOf(ex), Exchanges: []*target.Exchange{ex}})
 	}
 	return sess, ex
 }

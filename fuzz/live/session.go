@@ -80,30 +80,29 @@ func sessionRequestBody(account string) ([]byte, error) {
 // (a cancelled context, a request that could not be built).
 func askSession(ctx context.Context, post func(context.Context, []byte, http.Header) (*target.Exchange, error),
 	dak keys.Signer, host, account string, body []byte) (_ *auth.Session, why string, err error) {
-	offer, err := auth.NewOffer(nil)
-	if err != nil {
+	var ex *target.Exchange
+	s, err := auth.RequestSession(dak, host, account, body, time.Now(), func(hv string) (string, error) {
+		var err error
+		if ex, err = post(ctx, body, http.Header{"Authorization": {hv}}); err != nil {
+			return "", err
+		}
+		if ex.Response == nil {
+			return "", nil
+		}
+		return ex.Response.Header.Get(auth.GrantHeader), nil
+	})
+	switch {
+	case errors.Is(err, auth.ErrGrant):
+		return nil, "an unusable grant: " + err.Error(), nil
+	case err != nil:
 		return nil, "", fmt.Errorf("live: %w", err)
-	}
-	hv, err := auth.SignOffer(dak, host, account, body, time.Now(), nil, offer)
-	if err != nil {
-		return nil, "", fmt.Errorf("live: %w", err)
-	}
-	ex, err := post(ctx, body, http.Header{"Authorization": {hv}})
-	if err != nil {
-		return nil, "", err
-	}
-	if ex.Response == nil {
+	case s != nil:
+		return s, "", nil
+	case ex.Response == nil:
 		return nil, "the request for one got no answer: " + describe(ex), nil
-	}
-	grant := ex.Response.Header.Get(auth.GrantHeader)
-	if grant == "" {
+	default:
 		return nil, "no " + auth.GrantHeader + " header (" + describe(ex) + ")", nil
 	}
-	s, err := offer.Accept(grant, host, account, dak.Algorithm(), dak.PublicBytes(), time.Now())
-	if err != nil {
-		return nil, "an unusable grant: " + err.Error(), nil
-	}
-	return s, "", nil
 }
 
 // partySession is the session a party was granted at setup. It is renewed, by another signed

@@ -302,15 +302,41 @@ func (is *Issuer) Open(sh *SessionHeader, now time.Time) (*Ticket, error) {
 }
 
 // Verify checks the request's MAC under the ticket's key and returns the header the request
-// stands for: the device key, the account, the time and the nonce, ready for the checks every
-// authenticated request goes through (CheckTime, the replay cache, the device lookup).
-func (t *Ticket) Verify(sh *SessionHeader, host string, body []byte, checkMAC bool) (*Header, error) {
+// stands for (Header).
+func (t *Ticket) Verify(sh *SessionHeader, host string, body []byte) (*Header, error) {
+	if !hmac.Equal(sh.MAC, MAC(t.Key, host, t.Account, sh.Time, sh.Nonce, body)) {
+		return nil, fmt.Errorf("auth: %w: session MAC", ErrSignature)
+	}
+	return t.Header(sh)
+}
+
+// Header is what a session request stands for: the device key, the account, the time and the
+// nonce, ready for the checks every authenticated request goes through (CheckTime, the replay
+// cache, the device lookup). It does not check the MAC: that is Verify.
+func (t *Ticket) Header(sh *SessionHeader) (*Header, error) {
 	alg, err := keys.ParseAlgorithm(t.Alg)
 	if err != nil {
 		return nil, fmt.Errorf("auth: %w: %w", ErrTicket, err)
 	}
-	if checkMAC && !hmac.Equal(sh.MAC, MAC(t.Key, host, t.Account, sh.Time, sh.Nonce, body)) {
-		return nil, fmt.Errorf("auth: %w: session MAC", ErrSignature)
-	}
 	return &Header{Alg: alg, Key: t.DAK, Account: t.Account, Time: sh.Time, Nonce: sh.Nonce}, nil
+}
+
+// RequestSession asks for a session: it signs body for account with a fresh offer, hands the
+// Authorization header value to send, and reads the Mesh-Session grant send returns ("" when
+// the portal granted none, which gives a nil session and no error). An unusable grant is
+// ErrGrant. The send step is the caller's, so that each caller keeps its own transport.
+func RequestSession(s keys.Signer, host, account string, body []byte, now time.Time, send func(authorization string) (grant string, err error)) (*Session, error) {
+	o, err := NewOffer(nil)
+	if err != nil {
+		return nil, err
+	}
+	hv, err := SignOffer(s, host, account, body, now, nil, o)
+	if err != nil {
+		return nil, err
+	}
+	grant, err := send(hv)
+	if err != nil || grant == "" {
+		return nil, err
+	}
+	return o.Accept(grant, host, account, s.Algorithm(), s.PublicBytes(), now)
 }
