@@ -253,3 +253,37 @@ func BenchmarkSessionVerify(b *testing.B) {
 		}
 	})
 }
+
+func TestRequestSession(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	is, _ := NewIssuer("example.com", time.Hour, nil)
+	dak := key(t, keys.Ed448, "dak")
+	body := []byte(`{}`)
+	portal := func(hv string) (string, error) {
+		h, err := Parse(hv)
+		if err != nil {
+			return "", err
+		}
+		if err := h.Verify("example.com", body); err != nil {
+			return "", err
+		}
+		return is.Grant(h, now)
+	}
+	s, err := RequestSession(dak, "example.com", "a@example.com", body, now, portal)
+	if err != nil || s == nil {
+		t.Fatalf("granted: %v, %v", s, err)
+	}
+	hv, _ := s.Authorize("example.com", body, now, nil)
+	sh, _ := ParseSession(hv)
+	if tk, err := is.Open(sh, now); err != nil {
+		t.Fatal(err)
+	} else if _, err := tk.Verify(sh, "example.com", body); err != nil {
+		t.Fatalf("the requested session does not verify at the portal: %v", err)
+	}
+	if s, err := RequestSession(dak, "example.com", "a@example.com", body, now, func(string) (string, error) { return "", nil }); s != nil || err != nil {
+		t.Errorf("no grant: %v, %v", s, err)
+	}
+	if _, err := RequestSession(dak, "example.com", "a@example.com", body, now, func(string) (string, error) { return `key="AA"`, nil }); !errors.Is(err, ErrGrant) {
+		t.Errorf("an unusable grant: %v", err)
+	}
+}
