@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meshconform/meshconform/internal/syncbuf"
 	"github.com/meshconform/meshconform/reference/client"
 	"github.com/meshconform/meshconform/reference/keys"
 	"github.com/meshconform/meshconform/reference/mesh"
@@ -39,25 +40,8 @@ func TestMain(m *testing.M) {
 type child struct {
 	cmd    *exec.Cmd
 	url    string
-	stderr *lockedBuffer
+	stderr *syncbuf.Buffer
 	exited chan error
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // client returns a reference client for the child, which serves the domain localhost.
@@ -74,7 +58,7 @@ func startChild(t *testing.T, dir string) *child {
 	args := []string{"--listen", addr, "--data", dir, "--domain", "localhost", "--rate-limit", "-1"}
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), childEnv+"="+strings.Join(args, "\n"))
-	c := &child{cmd: cmd, url: "http://" + addr + "/.well-known/mmm/", stderr: &lockedBuffer{}, exited: make(chan error, 1)}
+	c := &child{cmd: cmd, url: "http://" + addr + "/.well-known/mmm/", stderr: &syncbuf.Buffer{}, exited: make(chan error, 1)}
 	cmd.Stderr = c.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package live
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/meshconform/meshconform/harness/target"
+	"github.com/meshconform/meshconform/internal/syncbuf"
 	"github.com/meshconform/meshconform/reference/auth"
 	"github.com/meshconform/meshconform/reference/client"
 	"github.com/meshconform/meshconform/reference/keys"
@@ -88,8 +88,8 @@ func TestCleanPortalNoFindings(t *testing.T) {
 // draws a session mode and finds nothing.
 func TestNoSessionsGranted(t *testing.T) {
 	tg, url := startPortalConfig(t, portal.Config{SessionLifetime: -1})
-	var log strings.Builder
-	f, err := New(Config{Target: tg, PortalURL: url, Seed: 1, MaxRequests: 150, Log: &syncWriter{w: &log}})
+	var log syncbuf.Buffer
+	f, err := New(Config{Target: tg, PortalURL: url, Seed: 1, MaxRequests: 150, Log: &log})
 	must(t, err)
 	s, err := f.Run(context.Background())
 	must(t, err)
@@ -405,8 +405,8 @@ func TestMemoryGrowthIsAFinding(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			tg, url := startPortal(t)
 			var calls atomic.Uint64
-			var log strings.Builder
-			f, err := New(Config{Target: tg, PortalURL: url, Seed: int64(5 + i), MaxRequests: 120, ProbeEvery: 10, Log: &syncWriter{w: &log},
+			var log syncbuf.Buffer
+			f, err := New(Config{Target: tg, PortalURL: url, Seed: int64(5 + i), MaxRequests: 120, ProbeEvery: 10, Log: &log,
 				Memory: func(context.Context) (uint64, error) { return tt.memory(calls.Add(1)) }})
 			must(t, err)
 			s, err := f.Run(context.Background())
@@ -422,16 +422,4 @@ func TestMemoryGrowthIsAFinding(t *testing.T) {
 			}
 		})
 	}
-}
-
-// syncWriter serialises writes from the fuzzer's workers.
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
 }
