@@ -114,10 +114,16 @@ func (t *T) URL() string { return t.tg.URL() }
 // Post sends body to the target and records the exchange. Transport problems come back in
 // Exchange.Problem; the error is non-nil only when ctx ended or the request could not be built.
 func (t *T) Post(ctx context.Context, body []byte, hdr http.Header) (*target.Exchange, error) {
+	return t.send(ctx, t.tg, body, hdr)
+}
+
+// send posts through tg (the target, or a pinned connection of it), counting the request as
+// outstanding while it is, and records the exchange.
+func (t *T) send(ctx context.Context, tg Target, body []byte, hdr http.Header) (*target.Exchange, error) {
 	t.mu.Lock()
 	t.inFlight++
 	t.mu.Unlock()
-	ex, err := t.tg.Post(ctx, body, hdr)
+	ex, err := tg.Post(ctx, body, hdr)
 	t.mu.Lock()
 	t.inFlight--
 	t.mu.Unlock()
@@ -126,6 +132,30 @@ func (t *T) Post(ctx context.Context, body []byte, hdr http.Header) (*target.Exc
 	}
 	return ex, err
 }
+
+// Conn sends a check's requests over one connection of their own (T.Connection).
+type Conn struct {
+	t  *T
+	tg *target.HTTP
+}
+
+// Connection returns a Conn whose requests share one connection, and false when the target
+// cannot pin one (a target other than target.HTTP); close it when done.
+func (t *T) Connection() (*Conn, bool) {
+	h, ok := t.tg.(*target.HTTP)
+	if !ok {
+		return nil, false
+	}
+	return &Conn{t: t, tg: h.Pinned()}, true
+}
+
+// Post is T.Post over the connection: the exchange is recorded.
+func (c *Conn) Post(ctx context.Context, body []byte, hdr http.Header) (*target.Exchange, error) {
+	return c.t.send(ctx, c.tg, body, hdr)
+}
+
+// Close closes the connection.
+func (c *Conn) Close() { c.tg.Close() }
 
 // Record adds an exchange the check made by other means.
 func (t *T) Record(ex *target.Exchange) {

@@ -210,6 +210,18 @@ func Sanitize(u *url.URL) string {
 // Close releases idle connections.
 func (h *HTTP) Close() { h.client.CloseIdleConnections() }
 
+// Pinned returns a view of the target whose requests go, one after the other, over one
+// connection of its own, kept alive between them unless the portal closes it: what checks use
+// where the draft speaks of requests on one connection (the shared pool would hand each
+// request whichever connection is idle, opened by any check). Close it when done.
+func (h *HTTP) Pinned() *HTTP {
+	tr := h.client.Transport.(*http.Transport).Clone()
+	tr.MaxConnsPerHost, tr.MaxIdleConnsPerHost = 1, 1
+	p := *h
+	p.client = &http.Client{Transport: tr, CheckRedirect: h.client.CheckRedirect}
+	return &p
+}
+
 // Post sends body to the portal URL. Transport trouble is reported in Exchange.Problem with a nil
 // error: the portal's misbehaviour is the portal's failure, for the check to judge. The error is
 // non-nil only when ctx ended (the caller gave up) or the request could not be built; the

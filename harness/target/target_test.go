@@ -391,3 +391,48 @@ func TestConnectionCloseIsAFreshConnection(t *testing.T) {
 	isTrue(t, conns[2] != conns[0] && conns[3] != conns[0] && conns[3] != conns[2], "Connection: close requests each get a new connection: ", conns)
 	eq(t, conns[0], conns[4], "the kept-alive connection is still used afterwards")
 }
+
+// TestPinnedSharesOneConnection: a pinned view sends its requests over one connection while
+// the shared pool, busy with concurrent requests, has opened others.
+func TestPinnedSharesOneConnection(t *testing.T) {
+	var mu sync.Mutex
+	conns := map[string]int{} // remote address -> requests
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		conns[r.RemoteAddr]++
+		mu.Unlock()
+		time.Sleep(5 * time.Millisecond)
+	}))
+	defer srv.Close()
+	h, err := New(Options{URL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() { h.Post(context.Background(), []byte(`{}`), nil) })
+	}
+	wg.Wait()
+	p := h.Pinned()
+	defer p.Close()
+	for range 5 {
+		if ex, err := p.Post(context.Background(), []byte(`{}`), nil); err != nil || ex.Problem != ProblemNone {
+			t.Fatal(err, ex.Problem)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(conns) < 2 {
+		t.Fatalf("the test needs a pool of several connections, got %v", conns)
+	}
+	five := 0
+	for _, n := range conns {
+		if n == 5 {
+			five++
+		}
+	}
+	if five != 1 {
+		t.Fatalf("no connection carried the pinned view's five requests alone: %v", conns)
+	}
+}
