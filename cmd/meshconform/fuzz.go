@@ -30,6 +30,7 @@ func init() {
 		rate                 float64
 		workers              int
 		maxCases             int64
+		strict               bool
 	)
 	cmd := &cobra.Command{
 		Use:   "fuzz",
@@ -37,7 +38,7 @@ func init() {
 		Long: "Fuzz a portal (--portal URL, or the embedded reference portal, optionally with --bug knobs)\n" +
 			"with schema-aware mutations of valid requests. Every random choice flows from --seed.\n" +
 			"Findings are minimised and saved under --out; `meshconform replay FILE --portal URL` re-sends one.\n" +
-			"Exit 1 when something was found.",
+			"Exit 1 when a finding breaks a MUST (or any finding, with --strict); SHOULD findings alone are warnings.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := signal.NotifyContext(cmd.Context(), os.Interrupt)
@@ -106,14 +107,20 @@ func init() {
 			sort.Strings(classes)
 			fmt.Fprintln(w, "findings by class:")
 			for _, c := range classes {
-				fmt.Fprintf(w, "  %-26s %6d  first at case %d after %s\n", c, s.ByClass[c], s.FirstCase[c], s.FirstAt[c].Round(time.Millisecond))
+				fmt.Fprintf(w, "  %-26s %6d  %-6s %-27s first at case %d after %s\n", c, s.ByClass[c], live.ClassLevel(c),
+					live.ClassRequirement(c), s.FirstCase[c], s.FirstAt[c].Round(time.Millisecond))
 			}
 			for _, sv := range s.Saved {
 				if sv.File != "" {
 					fmt.Fprintf(w, "reproducer %s: %s\n", sv.Class, sv.File)
 				}
 			}
-			return failed("%d finding classes", len(s.ByClass))
+			// A SHOULD finding alone is a warning, as in `run` (exit 1 under --strict).
+			if must := s.Failing(); len(must) > 0 || strict {
+				return failed("%d finding classes (%d at MUST level)", len(s.ByClass), len(must))
+			}
+			fmt.Fprintln(w, "only SHOULD-level findings: warnings (exit 0; --strict makes them fail)")
+			return nil
 		},
 	}
 	fl := cmd.Flags()
@@ -126,6 +133,7 @@ func init() {
 	fl.Float64Var(&rate, "rate", 0, "requests per second (0: unlimited)")
 	fl.DurationVar(&timeout, "timeout", 5*time.Second, "per-request timeout: longer is a hang")
 	fl.IntVar(&workers, "workers", 2, "concurrent cases")
+	fl.BoolVar(&strict, "strict", false, "exit 1 on SHOULD-level findings too")
 	fl.StringSliceVar(&bugs, "bug", nil, "misbehaviour knob of the embedded portal (see meshportal --list-bugs)")
 	fl.StringVar(&memoryURL, "memory-url", "", "expvar URL of the portal's process (meshportal --debug-listen: http://ADDR/debug/vars), "+
 		"watched for memory growth")

@@ -282,20 +282,28 @@ func openTarget(ctx context.Context, c *cobra.Command, f *runFlags) (tg *target.
 	return tg, domain, replayTarget, closeTarget, nil
 }
 
-// replayFile re-sends a live fuzzer's reproducer and says whether the portal still fails it.
+// exitNotReproducible is `meshconform replay FILE`'s exit code when the portal lacks the state
+// the reproducer needs and it could not be rebuilt: neither fixed (0) nor still failing (1).
+const exitNotReproducible = 3
+
+// replayFile re-sends a live fuzzer's reproducer and says whether the portal still fails it:
+// exit 0 fixed, 1 still failing, 3 not reproducible here (the report says why), 2 usage.
 func replayFile(c *cobra.Command, f *runFlags, path string) error {
 	tg, domain, _, closeTarget, err := openTarget(c.Context(), c, f)
 	if err != nil {
 		return err
 	}
 	defer closeTarget()
-	still, report, err := live.Replay(c.Context(), path, tg, domain)
+	outcome, report, err := live.Replay(c.Context(), path, tg, domain)
 	if err != nil {
 		return usage("replay %s: %v", path, err)
 	}
 	fmt.Fprintln(c.OutOrStdout(), report)
-	if still {
+	switch outcome {
+	case live.StillFailing:
 		return failed("%s: still failing", path)
+	case live.NotReproducible:
+		return &exitError{code: exitNotReproducible, err: fmt.Errorf("%s: not reproducible here", path)}
 	}
 	fmt.Fprintf(c.OutOrStdout(), "%s: fixed\n", path)
 	return nil

@@ -135,14 +135,20 @@ func encode(r mesh.MeshRequest) ([]byte, error) {
 	return b, nil
 }
 
-func simple(name string, mustSucceed bool, mk func(f *Fuzzer, r *rand.Rand) mesh.MeshRequest) template {
+// simple is a template of an unauthenticated request; needsMain says it names the main account
+// (its setup re-creates it on replay, and its refusal is a finding only while it exists).
+func simple(name string, mustSucceed, needsMain bool, mk func(f *Fuzzer, r *rand.Rand) mesh.MeshRequest) template {
 	return template{name: name, build: func(_ context.Context, f *Fuzzer, r *rand.Rand, _ uint64) (*base, error) {
 		req := mk(f, r)
 		body, err := encode(req)
 		if err != nil {
 			return nil, err
 		}
-		return &base{Template: name, Tx: req.Transaction(), Body: body, MustSucceed: mustSucceed, Setup: [][]byte{f.main.create}}, nil
+		b := &base{Template: name, Tx: req.Transaction(), Body: body, MustSucceed: mustSucceed}
+		if needsMain {
+			b.Setup = [][]byte{f.main.create}
+		}
+		return b, nil
 	}}
 }
 
@@ -151,26 +157,26 @@ const nameAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789.-_"
 // templates are the valid requests the campaign starts from, one or more per transaction.
 func templates() []template {
 	return []template{
-		simple("hello", true, func(*Fuzzer, *rand.Rand) mesh.MeshRequest { return &mesh.HelloRequest{} }),
-		simple("validate", true, func(_ *Fuzzer, r *rand.Rand) mesh.MeshRequest {
+		simple("hello", true, false, func(*Fuzzer, *rand.Rand) mesh.MeshRequest { return &mesh.HelloRequest{} }),
+		simple("validate", true, false, func(_ *Fuzzer, r *rand.Rand) mesh.MeshRequest {
 			n := make([]byte, 1+r.IntN(20))
 			for i := range n {
 				n[i] = nameAlphabet[r.IntN(len(nameAlphabet))]
 			}
 			return &mesh.ValidateRequest{Account: string(n)}
 		}),
-		simple("get-account", true, func(f *Fuzzer, _ *rand.Rand) mesh.MeshRequest {
+		simple("get-account", true, true, func(f *Fuzzer, _ *rand.Rand) mesh.MeshRequest {
 			return &mesh.GetRequest{Account: f.main.acct.Name}
 		}),
-		simple("get-identifier", true, func(f *Fuzzer, _ *rand.Rand) mesh.MeshRequest {
+		simple("get-identifier", true, true, func(f *Fuzzer, _ *rand.Rand) mesh.MeshRequest {
 			return &mesh.GetRequest{Identifier: f.main.acct.Master.UDF()}
 		}),
-		simple("get-paged", true, func(f *Fuzzer, r *rand.Rand) mesh.MeshRequest {
+		simple("get-paged", true, true, func(f *Fuzzer, r *rand.Rand) mesh.MeshRequest {
 			return &mesh.GetRequest{Account: f.main.acct.Name, Multiple: mesh.Bool(true),
 				SearchConstraints: &mesh.SearchConstraints{MaxEntries: mesh.Int(int32(1 + r.IntN(3)))}}
 		}),
-		simple("status", false, func(*Fuzzer, *rand.Rand) mesh.MeshRequest { return &mesh.StatusRequest{} }),
-		simple("connect-status", false, func(f *Fuzzer, _ *rand.Rand) mesh.MeshRequest {
+		simple("status", false, false, func(*Fuzzer, *rand.Rand) mesh.MeshRequest { return &mesh.StatusRequest{} }),
+		simple("connect-status", false, true, func(f *Fuzzer, _ *rand.Rand) mesh.MeshRequest {
 			return &mesh.ConnectStatusRequest{AccountID: f.main.acct.Name, DeviceID: f.main.acct.Device.UDF()}
 		}),
 		{name: "create", build: func(_ context.Context, f *Fuzzer, _ *rand.Rand, inst uint64) (*base, error) {
@@ -254,6 +260,12 @@ func templates() []template {
 			p, err := f.createParty(ctx, "d", inst)
 			if err != nil {
 				return nil, err
+			}
+			if f.sessions {
+				// So that deletes are sent in the session modes too (NOTE-AUTH-SESSION).
+				if err := f.askSession(ctx, p); err != nil {
+					return nil, err
+				}
 			}
 			body, err := encode(&mesh.DeleteRequest{Account: p.acct.Name})
 			if err != nil {

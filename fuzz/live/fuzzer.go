@@ -1,6 +1,7 @@
 package live
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/meshconform/meshconform/harness/target"
 	"github.com/meshconform/meshconform/reference/auth"
+	"github.com/meshconform/meshconform/reference/mesh"
 	"github.com/meshconform/meshconform/spec"
 )
 
@@ -85,6 +87,19 @@ type Summary struct {
 	SessionCases int64
 }
 
+// Failing lists the classes found whose requirement is a MUST, sorted: the campaign fails on
+// these; a SHOULD finding alone is a warning.
+func (s *Summary) Failing() []string {
+	var out []string
+	for c, n := range s.ByClass {
+		if n > 0 && ClassLevel(c) == "MUST" {
+			out = append(out, c)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // Fuzzer runs one campaign.
 type Fuzzer struct {
 	cfg       Config
@@ -97,7 +112,9 @@ type Fuzzer struct {
 	requests  atomic.Int64
 	inst      atomic.Uint64
 	// sessions: the portal granted a party a session at setup (NOTE-AUTH-SESSION).
-	sessions     bool
+	sessions bool
+	// mainGone: the main account no longer exists (mainPresent).
+	mainGone     atomic.Bool
 	sessionCases atomic.Int64
 
 	mu     sync.Mutex
@@ -365,6 +382,7 @@ func (f *Fuzzer) runCase(ctx context.Context, i int64) error {
 	if res.mode.session() {
 		f.sessionCases.Add(1)
 	}
+	res.findings = f.consequences(ctx, b, res.findings)
 	for _, fd := range res.findings {
 		f.record(ctx, i, t, muts, fd, res)
 	}
@@ -382,66 +400,72 @@ type result struct {
 	findings []Finding
 }
 
-// render applies mutations to a base request: the body, the auth mode and extra headers.
+// render applies mutations to a base request, in the order listed: the body, the auth mode and
+// extra headers. A tree mutation acts on the tree until a byte mutation (truncate, oversize)
+// has turned the body into bytes; after that it has nothing to act on and is not applied. The
+// same signature mutation twice at one place is applied once (two bit flips cancel out), and of
+// several auth mutations only the last takes effect, so that the oracle asks for the refusal
+// of what was sent (a replay overridden by a broken session MAC is no replay). applied says
+// which mutations took effect; a saved reproducer keeps the list it was judged by.
 func render(b *base, muts []Mutation) (body []byte, mode authMode, hdr http.Header, applied []bool, err error) {
 	tree, err := parseTree(b.Body)
 	if err != nil {
 		return nil, "", nil, nil, err
 	}
-	applied = applyTree(tree, muts)
-	body = tree.encode()
+	applied = make([]bool, len(muts))
+	seen := map[string]bool{}
+	lastAuth := -1
+	for i, m := range muts {
+		switch {
+		case m.isAuth():
+			lastAuth = i
+		case m.Op == OpWrongHost:
+			hdr, applied[i] = http.Header{"Host": {m.Arg}}, true
+		case m.Op == OpTruncate:
+			if body == nil {
+				body = tree.encode()
+			}
+			n, _ := strconv.Atoi(m.Arg)
+			if n = max(n, 0); n < len(body) {
+				body, applied[i] = body[:n], true
+			}
+		case m.Op == OpOversize:
+			if body == nil {
+				body = tree.encode()
+			}
+			n, _ := strconv.Atoi(m.Arg)
+			if pad := min(n, 64<<20) - len(body); pad > 0 {
+				body, applied[i] = append(body, strings.Repeat(" ", pad)...), true
+			}
+		case body != nil:
+			// The body is bytes now: the tree mutation has nothing to act on.
+		default:
+			key := string(m.Op) + pathString(m.Path)
+			if m.security() && seen[key] {
+				continue
+			}
+			seen[key] = true
+			applied[i] = applyOne(tree, m)
+		}
+	}
+	if body == nil {
+		body = tree.encode()
+	}
 	mode = authNone
 	if b.Signer != nil {
 		mode = authSign
-	}
-	for _, m := range muts {
-		switch m.Op {
-		case OpTruncate:
-			n, _ := strconv.Atoi(m.Arg)
-			body = body[:min(max(n, 0), len(body))]
-		case OpOversize:
-			n, _ := strconv.Atoi(m.Arg)
-			if pad := min(n, 64<<20) - len(body); pad > 0 {
-				body = append(body, strings.Repeat(" ", pad)...)
-			}
-		case OpNoAuth:
-			mode = authNone
-		case OpStaleAuth:
-			mode = authStale
-		case OpBrokenAuth:
-			mode = authBroken
-		case OpReplay:
-			mode = authReplay
-		case OpSession:
-			mode = authSession
-		case OpSessionStale:
-			mode = authSessionStale
-		case OpSessionBadMAC:
-			mode = authSessionBadMAC
-		case OpSessionReplay:
-			mode = authSessionReplay
-		case OpWrongHost:
-			hdr = http.Header{"Host": {m.Arg}}
-		}
-	}
-	if b.Signer == nil {
-		mode = authNone
-	}
-	// The last auth mutation decides the mode: only it took effect, so that the oracle asks
-	// for the refusal of what was sent (a replay overridden by a broken session MAC is no
-	// replay). A saved reproducer keeps the applied list it was judged by.
-	last := -1
-	for i, m := range muts {
-		if m.isAuth() {
-			last = i
-		}
-	}
-	for i, m := range muts {
-		if m.isAuth() {
-			applied[i] = i == last
+		if lastAuth >= 0 {
+			applied[lastAuth] = true
+			mode = authModes[muts[lastAuth].Op]
 		}
 	}
 	return body, mode, hdr, applied, nil
+}
+
+// authModes is the sending mode of each auth mutation.
+var authModes = map[Op]authMode{
+	OpNoAuth: authNone, OpStaleAuth: authStale, OpBrokenAuth: authBroken, OpReplay: authReplay,
+	OpSession: authSession, OpSessionStale: authSessionStale, OpSessionBadMAC: authSessionBadMAC, OpSessionReplay: authSessionReplay,
 }
 
 func (f *Fuzzer) execute(ctx context.Context, b *base, muts []Mutation) (*result, error) {
@@ -455,6 +479,13 @@ func (f *Fuzzer) execute(ctx context.Context, b *base, muts []Mutation) (*result
 		ci.Self = b.Signer.acct.Name
 	}
 	ex, err := f.send(ctx, body, b.Signer, mode, hdr)
+	if err == nil && mode == authSession && effectiveStatus(ex) == 401 {
+		// NOTE-AUTH-SESSION: "a client whose session is refused signs the request again". A
+		// portal that restarted has forgotten its sessions; that is no refusal of the request.
+		f.sessionRefused(b.Signer)
+		mode = authSign
+		ex, err = f.send(ctx, body, b.Signer, mode, hdr)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, nil
@@ -462,6 +493,55 @@ func (f *Fuzzer) execute(ctx context.Context, b *base, muts []Mutation) (*result
 		return nil, err
 	}
 	return &result{ci: ci, body: body, mode: mode, hdr: hdr, ex: ex, base: b, findings: judge(&ci, body, ex)}, nil
+}
+
+// effectiveStatus is the answer's authoritative status (draft 3.2): the payload Status, else
+// the HTTP status; -1 without an answer.
+func effectiveStatus(ex *target.Exchange) int32 {
+	if st := payloadStatus(ex); st != -1 {
+		return st
+	}
+	if ex == nil || ex.Response == nil {
+		return -1
+	}
+	return int32(ex.Response.Status)
+}
+
+// mainPresent reports whether the main account still exists: a valid request that needs it
+// and is refused is a finding only while it does (a mutated request may have deleted it, on a
+// portal that served a request it had to refuse: that request is the finding).
+func (f *Fuzzer) mainPresent(ctx context.Context) bool {
+	if f.mainGone.Load() {
+		return false
+	}
+	body, err := encode(&mesh.GetRequest{Account: f.main.acct.Name})
+	if err != nil {
+		return true
+	}
+	ex, err := f.post(ctx, body, nil, false)
+	if err != nil || effectiveStatus(ex)/100 == 2 {
+		return true
+	}
+	if f.mainGone.CompareAndSwap(false, true) {
+		fmt.Fprintf(f.cfg.Log, "the main account %s is gone (Get answered %s): a request the campaign sent deleted it, "+
+			"so refusals of the requests that need it are no longer findings\n", f.main.acct.Name, describe(ex))
+	}
+	return false
+}
+
+// consequences drops the refusals of a valid request that needed the main account once that
+// account is gone: they follow from an earlier answer, reported in its own right.
+func (f *Fuzzer) consequences(ctx context.Context, b *base, fs []Finding) []Finding {
+	needsMain := false
+	for _, s := range b.Setup {
+		needsMain = needsMain || bytes.Equal(s, f.main.create)
+	}
+	if !needsMain || (!hasClass(fs, ClassValidRefused) && !hasClass(fs, ClassUnknownRefused)) || f.mainPresent(ctx) {
+		return fs
+	}
+	return slices.DeleteFunc(fs, func(fd Finding) bool {
+		return fd.Class == ClassValidRefused || fd.Class == ClassUnknownRefused
+	})
 }
 
 // record counts a finding and, for the first few of its class, minimises and saves it.
@@ -479,7 +559,8 @@ func (f *Fuzzer) record(ctx context.Context, i int64, t template, muts []Mutatio
 	}
 	f.mu.Unlock()
 	if first {
-		fmt.Fprintf(f.cfg.Log, "finding %s at case %d (%s) [%s]: %s\n", fd.Class, i, time.Since(f.start).Round(time.Millisecond), t.name, fd.Observed)
+		fmt.Fprintf(f.cfg.Log, "finding %s (%s, %s) at case %d (%s) [%s: %s]: expected %s; observed %s\n", fd.Class, fd.Requirement, fd.Level,
+			i, time.Since(f.start).Round(time.Millisecond), t.name, strings.Join(mutationStrings(fd.Mutations), ", "), fd.Expected, fd.Observed)
 	}
 	if !save {
 		return

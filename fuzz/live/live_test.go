@@ -165,15 +165,15 @@ func TestFindsInputKnobs(t *testing.T) {
 			// The reproducer carries its setup: it reproduces on a fresh portal with the knob,
 			// and a conforming portal shows it fixed.
 			fresh, _ := startPortal(t, k.knob)
-			still, rep, err := Replay(context.Background(), saved.File, fresh, "")
+			got, rep, err := Replay(context.Background(), saved.File, fresh, "")
 			must(t, err)
-			if !still {
+			if got != StillFailing {
 				t.Fatalf("replay on a fresh portal with the knob: %s", rep)
 			}
 			clean, _ := startPortal(t)
-			still, rep, err = Replay(context.Background(), saved.File, clean, "")
+			got, rep, err = Replay(context.Background(), saved.File, clean, "")
 			must(t, err)
-			if still {
+			if got != Fixed {
 				t.Fatalf("replay on a conforming portal: %s", rep)
 			}
 		})
@@ -346,8 +346,8 @@ func TestLastAuthMutationDecides(t *testing.T) {
 		}
 		_, mode, _, applied, err := render(b, muts)
 		must(t, err)
-		ci := caseInfo{Template: b.Template, HasSigner: true, Mutations: muts, Applied: applied}
-		if class, _ := ci.mustRefuse(); mode != tt.mode || class != tt.class {
+		ci := caseInfo{Template: b.Template, Tx: b.Tx, HasSigner: true, Mutations: muts, Applied: applied}
+		if class, _, _ := ci.mustRefuse(analyse(b.Body)); mode != tt.mode || class != tt.class {
 			t.Errorf("%v: mode %q, must refuse as %q; want %q, %q", tt.muts, mode, class, tt.mode, tt.class)
 		}
 	}
@@ -358,15 +358,15 @@ func TestLastAuthMutationDecides(t *testing.T) {
 func TestSavedReproducerReplays(t *testing.T) {
 	const file = "../testdata/live/accepted-stale-time-e0c5543bfcf2.json"
 	knob, _ := startPortal(t, "accept-stale-time")
-	still, rep, err := Replay(context.Background(), file, knob, "")
+	got, rep, err := Replay(context.Background(), file, knob, "")
 	must(t, err)
-	if !still {
+	if got != StillFailing {
 		t.Fatalf("replay on a portal with accept-stale-time: %s", rep)
 	}
 	clean, _ := startPortal(t)
-	still, rep, err = Replay(context.Background(), file, clean, "")
+	got, rep, err = Replay(context.Background(), file, clean, "")
 	must(t, err)
-	if still {
+	if got != Fixed {
 		t.Fatalf("replay on a conforming portal: %s", rep)
 	}
 }

@@ -68,8 +68,7 @@ func (m Mutation) String() string {
 	return s
 }
 
-// security ops make a request one that must be refused; they apply before the structural ones
-// so that a duplicate of a broken envelope is broken too.
+// security ops make a request one that must be refused.
 func (m Mutation) security() bool {
 	switch m.Op {
 	case OpBreakSig, OpBreakPayload, OpStripSig, OpNoAuth, OpStaleAuth, OpBrokenAuth, OpReplay, OpWrongHost,
@@ -250,34 +249,6 @@ func treeMutation(r *rand.Rand, s site) Mutation {
 		m.Arg = pick(r, tags)
 	}
 	return m
-}
-
-// applyTree applies the tree mutations in order; a mutation whose path no longer exists is a
-// no-op. It reports which mutations took effect.
-func applyTree(tree *node, ms []Mutation) []bool {
-	applied := make([]bool, len(ms))
-	order := make([]int, 0, len(ms))
-	for i, m := range ms {
-		if m.security() {
-			order = append(order, i)
-		}
-	}
-	for i, m := range ms {
-		if !m.security() {
-			order = append(order, i)
-		}
-	}
-	seen := map[string]bool{}
-	for _, i := range order {
-		// Two bit flips at one place cancel out: a repeated security mutation is a no-op.
-		key := string(ms[i].Op) + pathString(ms[i].Path)
-		if ms[i].security() && seen[key] {
-			continue
-		}
-		seen[key] = true
-		applied[i] = applyOne(tree, ms[i])
-	}
-	return applied
 }
 
 func applyOne(tree *node, m Mutation) bool {

@@ -16,6 +16,7 @@ import (
 	"github.com/meshconform/meshconform/harness/target"
 	"github.com/meshconform/meshconform/reference/auth"
 	"github.com/meshconform/meshconform/reference/keys"
+	"github.com/meshconform/meshconform/reference/mesh"
 	"github.com/meshconform/meshconform/reference/wire"
 )
 
@@ -46,18 +47,22 @@ type AuthMaterial struct {
 
 // Reproducer is a saved, minimised finding.
 type Reproducer struct {
-	Format     string            `json:"format"`
-	Class      string            `json:"class"`
-	Expected   string            `json:"expected"`
-	Observed   observed          `json:"observed"`
-	Seed       int64             `json:"seed"`
-	Portal     string            `json:"portal"`
-	Domain     string            `json:"domain"`
-	Case       caseInfo          `json:"case"`
-	Body       string            `json:"body,omitempty"`       // the request body, when valid UTF-8
-	BodyBase64 string            `json:"bodyBase64,omitempty"` // otherwise
-	Headers    map[string]string `json:"headers,omitempty"`    // as sent, Authorization aside
-	Auth       *AuthMaterial     `json:"auth,omitempty"`
+	Format string `json:"format"`
+	Class  string `json:"class"`
+	// Requirement and Level are those of the finding (empty in files saved before they were
+	// recorded: ClassRequirement and ClassLevel then give the class's own).
+	Requirement string            `json:"requirement,omitempty"`
+	Level       string            `json:"level,omitempty"`
+	Expected    string            `json:"expected"`
+	Observed    observed          `json:"observed"`
+	Seed        int64             `json:"seed"`
+	Portal      string            `json:"portal"`
+	Domain      string            `json:"domain"`
+	Case        caseInfo          `json:"case"`
+	Body        string            `json:"body,omitempty"`       // the request body, when valid UTF-8
+	BodyBase64  string            `json:"bodyBase64,omitempty"` // otherwise
+	Headers     map[string]string `json:"headers,omitempty"`    // as sent, Authorization aside
+	Auth        *AuthMaterial     `json:"auth,omitempty"`
 	// Setup are unauthenticated requests sent first on replay (CreateAccount, ConnectStart),
 	// so that the accounts the request names exist on a fresh portal.
 	Setup []string `json:"setup,omitempty"`
@@ -68,7 +73,7 @@ func (f *Fuzzer) reproducer(res *result, class string) *Reproducer {
 		Portal: f.cfg.PortalURL, Domain: f.domain, Case: res.ci}
 	for _, fd := range res.findings {
 		if fd.Class == class {
-			rep.Expected = fd.Expected
+			rep.Expected, rep.Requirement, rep.Level = fd.Expected, fd.Requirement, fd.Level
 		}
 	}
 	rep.setBody(res.body)
@@ -163,30 +168,70 @@ func IsReproducer(path string) bool {
 	return err == nil
 }
 
+// Outcome is what a replay shows.
+type Outcome int
+
+const (
+	// Fixed: the portal answered the request as the documents require.
+	Fixed Outcome = iota
+	// StillFailing: the finding's class showed again.
+	StillFailing
+	// NotReproducible: the state the finding needs could not be rebuilt at this portal (an
+	// account of the setup could not be created and does not exist, a pending connection
+	// could not be made again, no session was granted), so the answer says nothing of the
+	// finding; the report says why.
+	NotReproducible
+)
+
+func (o Outcome) String() string {
+	switch o {
+	case Fixed:
+		return "fixed"
+	case StillFailing:
+		return "still failing"
+	default:
+		return "not reproducible here"
+	}
+}
+
+// notReproducible is why a replay could not rebuild a reproducer's state.
+type notReproducible struct{ why string }
+
+func (e *notReproducible) Error() string { return e.why }
+
 // Replay re-sends a reproducer to tg: its setup requests, then the request, re-signed with a
 // fresh time and nonce under domain (default: the one recorded); a session-mode reproducer
 // first asks tg for a session (Auth.SessionRequest, signed with an offer) and sends the
-// request in it, and a portal that grants none fails the replay with ErrNoSession.
-// stillFailing is true when the finding's class shows again; report says what was seen.
-func Replay(ctx context.Context, path string, tg *target.HTTP, domain string) (stillFailing bool, report string, err error) {
+// request in it. The setup must rebuild the state the finding needs: each account it creates
+// is created or already exists, each pending connection is made; otherwise, like a session
+// mode at a portal that grants none, the outcome is NotReproducible and the request is not
+// sent. report says what was seen, or why it could not be reproduced.
+func Replay(ctx context.Context, path string, tg *target.HTTP, domain string) (Outcome, string, error) {
 	r, err := Load(path)
 	if err != nil {
-		return false, "", err
+		return 0, "", err
 	}
 	if tg == nil {
-		return false, "", fmt.Errorf("live: %w: no target", ErrConfig)
+		return 0, "", fmt.Errorf("live: %w: no target", ErrConfig)
 	}
 	if domain == "" {
 		domain = r.Domain
 	}
 	body, err := r.RequestBody()
 	if err != nil {
-		return false, "", err
+		return 0, "", err
 	}
-	for _, s := range r.Setup {
-		if _, err := tg.Post(ctx, []byte(s), nil); err != nil {
-			return false, "", fmt.Errorf("live: setup: %w", err)
+	muts := strings.Join(mutationStrings(r.Case.appliedMutations()), ", ")
+	notHere := func(why string) (Outcome, string, error) {
+		return NotReproducible, fmt.Sprintf("%s: %s (%s): %s; replay it against a portal with a fresh store", NotReproducible,
+			r.Class, muts, why), nil
+	}
+	if err := rebuild(ctx, tg, r.Setup); err != nil {
+		var nr *notReproducible
+		if errors.As(err, &nr) {
+			return notHere(nr.why)
 		}
+		return 0, "", err
 	}
 	hdr := http.Header{}
 	for k, v := range r.Headers {
@@ -196,15 +241,15 @@ func Replay(ctx context.Context, path string, tg *target.HTTP, domain string) (s
 	if a := r.Auth; a != nil && a.Mode != "none" {
 		alg, err := keys.ParseAlgorithm(a.Alg)
 		if err != nil {
-			return false, "", fmt.Errorf("live: %w: %w", ErrReproducer, err)
+			return 0, "", fmt.Errorf("live: %w: %w", ErrReproducer, err)
 		}
 		seed, err := wire.DecodeBase64(a.Seed)
 		if err != nil {
-			return false, "", fmt.Errorf("live: %w: auth seed: %w", ErrReproducer, err)
+			return 0, "", fmt.Errorf("live: %w: auth seed: %w", ErrReproducer, err)
 		}
 		k, err := keys.FromSeed(alg, seed)
 		if err != nil {
-			return false, "", fmt.Errorf("live: %w: %w", ErrReproducer, err)
+			return 0, "", fmt.Errorf("live: %w: %w", ErrReproducer, err)
 		}
 		mode := authMode(a.Mode)
 		var sess *auth.Session
@@ -213,21 +258,21 @@ func Replay(ctx context.Context, path string, tg *target.HTTP, domain string) (s
 			req := []byte(a.SessionRequest)
 			if len(req) == 0 {
 				if req, err = sessionRequestBody(a.Account); err != nil {
-					return false, "", err
+					return 0, "", err
 				}
 			}
 			s, why, err := askSession(ctx, tg.Post, k, domain, a.Account, req)
 			if err != nil {
-				return false, "", fmt.Errorf("live: asking for a session: %w", err)
+				return 0, "", fmt.Errorf("live: asking for a session: %w", err)
 			}
 			if s == nil {
-				return false, "", fmt.Errorf("live: %w (%s): a %s reproducer needs one", ErrNoSession, why, mode)
+				return notHere(fmt.Sprintf("%v (%s): a %s reproducer needs one", ErrNoSession, why, mode))
 			}
 			sess = s
 		}
 		hv, err := authHeader(mode, k, sess, domain, a.Account, body, time.Now())
 		if err != nil {
-			return false, "", err
+			return 0, "", err
 		}
 		hdr.Set("Authorization", hv)
 		twice = mode.twice()
@@ -237,17 +282,55 @@ func Replay(ctx context.Context, path string, tg *target.HTTP, domain string) (s
 		ex, err = tg.Post(ctx, body, hdr)
 	}
 	if err != nil {
-		return false, "", fmt.Errorf("live: %w", err)
+		return 0, "", fmt.Errorf("live: %w", err)
 	}
-	fs := judge(&r.Case, body, ex)
-	still := hasClass(fs, r.Class)
-	verdict := "fixed"
-	if still {
-		verdict = "still failing"
+	outcome := Fixed
+	if hasClass(judge(&r.Case, body, ex), r.Class) {
+		outcome = StillFailing
 	}
-	report = fmt.Sprintf("%s: %s (%s): expected %s; observed %s", verdict, r.Class, strings.Join(mutationStrings(r.Case.Mutations), ", "),
-		r.Expected, describe(ex))
-	return still, report, nil
+	req, level := r.Requirement, r.Level
+	if req == "" {
+		req, level = ClassRequirement(r.Class), ClassLevel(r.Class)
+	}
+	return outcome, fmt.Sprintf("%s: %s (%s %s) (%s): expected %s; observed %s", outcome, r.Class, req, level, muts,
+		r.Expected, describe(ex)), nil
+}
+
+// rebuild sends a reproducer's setup requests and checks that they made the state the request
+// needs: a CreateAccount succeeds or its account exists already (an earlier replay made it), and
+// any other setup request (a ConnectStart) succeeds. A *notReproducible error says what failed.
+func rebuild(ctx context.Context, tg *target.HTTP, setup []string) error {
+	for _, s := range setup {
+		ex, err := tg.Post(ctx, []byte(s), nil)
+		if err != nil {
+			return fmt.Errorf("live: setup: %w", err)
+		}
+		if effectiveStatus(ex)/100 == 2 {
+			continue
+		}
+		req, _, err := mesh.DecodeRequest([]byte(s), nil)
+		if err != nil {
+			return fmt.Errorf("live: %w: setup request: %w", ErrReproducer, err)
+		}
+		c, ok := req.(*mesh.CreateRequest)
+		if !ok {
+			return &notReproducible{fmt.Sprintf("the setup's %s was refused (%s), so the state the finding needs is not there",
+				req.Transaction(), describe(ex))}
+		}
+		get, err := encode(&mesh.GetRequest{Account: c.Account})
+		if err != nil {
+			return err
+		}
+		gex, err := tg.Post(ctx, get, nil)
+		if err != nil {
+			return fmt.Errorf("live: setup: %w", err)
+		}
+		if effectiveStatus(gex)/100 != 2 {
+			return &notReproducible{fmt.Sprintf("the setup's account %s could not be created (%s) and does not exist (Get: %s): "+
+				"it was deleted, and a deleted name is not given out again", c.Account, describe(ex), describe(gex))}
+		}
+	}
+	return nil
 }
 
 func mutationStrings(ms []Mutation) []string {

@@ -115,6 +115,7 @@ type partySession struct {
 	cur     *auth.Session
 	renewAt time.Time
 	failed  bool // a renewal failed (said once)
+	refused bool // the portal refused the session (said once)
 }
 
 func newPartySession(request []byte, s *auth.Session, granted time.Time) *partySession {
@@ -128,6 +129,23 @@ func newPartySession(request []byte, s *auth.Session, granted time.Time) *partyS
 func (ps *partySession) set(s *auth.Session, granted time.Time) {
 	ps.cur = s
 	ps.renewAt = granted.Add(max(s.Expires.Sub(granted)*3/4, time.Minute))
+}
+
+// askSession asks a session for p, which keeps it when the portal grants one.
+func (f *Fuzzer) askSession(ctx context.Context, p *party) error {
+	body, err := sessionRequestBody(p.acct.Name)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	s, _, err := askSession(ctx, f.postOnce, p.acct.Device.DAK, f.domain, p.acct.Name, body)
+	if err != nil {
+		return err
+	}
+	if s != nil {
+		p.session = newPartySession(body, s, now)
+	}
+	return nil
 }
 
 // askSessions asks a session for each party at setup and says in one line what came of it.
@@ -194,6 +212,22 @@ func (f *Fuzzer) sessionOf(ctx context.Context, p *party) (*auth.Session, error)
 		}
 	}
 	return ps.cur, nil
+}
+
+// sessionRefused makes p's session due for renewal after the portal refused a valid request
+// in it, and says so once per party.
+func (f *Fuzzer) sessionRefused(p *party) {
+	ps := p.session
+	if ps == nil {
+		return
+	}
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	ps.renewAt = time.Now()
+	if !ps.refused {
+		ps.refused = true
+		fmt.Fprintf(f.cfg.Log, "sessions: the portal refused %s's session (restarted?): the request is signed again and the session renewed\n", p.acct.Name)
+	}
 }
 
 // postOnce is post for askSession: one request, counted.
