@@ -418,14 +418,15 @@ func judge(ci *caseInfo, body []byte, ex *target.Exchange) []Finding {
 		add(ClassServerError, "a 4xx refusal of bad input, never a 5xx (NOTE-LIMITS)", describe(ex), "")
 		return out
 	}
-	if h == 501 || h == 503 || (h == 404 && rq.form == formNamed && unimplementable[rq.tx]) {
+	tree, err := parseTree(ex.Response.Body)
+	isObject := err == nil && tree.Kind == kObject
+	_, code, hasStatus := responseStatus(ex.Response.Body)
+	unimplemented := rq.form == formNamed && unimplementable[rq.tx] && (h == 501 || h == 404 || (hasStatus && code == 501))
+	if unimplemented || h == 503 || (hasStatus && code == 503) {
 		// Not implemented (NOTE-UNIMPLEMENTED) or overloaded (NOTE-STATUS-CODES): the request was
 		// not served, and the answer may come from a layer that knows no Mesh envelope.
 		return out
 	}
-	tree, err := parseTree(ex.Response.Body)
-	isObject := err == nil && tree.Kind == kObject
-	_, code, hasStatus := responseStatus(ex.Response.Body)
 	// The response class and a payload Status are owed to a request the portal could read
 	// (NOTE-RESPONSE-TAG, NOTE-NO-TRANSACTION): one naming a transaction, not refused at a
 	// parsing limit the portal chose.
