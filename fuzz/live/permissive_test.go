@@ -156,16 +156,23 @@ func startPermissive(t testing.TB, pm *permissive) (*target.HTTP, string) {
 	p, err := portal.New(pm.cfg)
 	must(t, err)
 	pm.p = p
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
-	srv := &http.Server{Handler: pm, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
 	t.Cleanup(func() {
-		srv.Close()
 		pm.mu.Lock()
 		pm.p.Close()
 		pm.mu.Unlock()
 	})
+	return startHandler(t, pm)
+}
+
+// startHandler serves h on loopback under the reference portal's default name and returns a
+// target for it.
+func startHandler(t testing.TB, h http.Handler) (*target.HTTP, string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
 	url := "http://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port) + portal.Path
 	tg, err := target.New(target.Options{URL: url, Timeout: 5 * time.Second})
 	must(t, err)
