@@ -482,9 +482,12 @@ func (f *Fuzzer) execute(ctx context.Context, b *base, muts []Mutation) (*result
 	if err == nil && mode == authSession && effectiveStatus(ex) == 401 {
 		// NOTE-AUTH-SESSION: "a client whose session is refused signs the request again". A
 		// portal that restarted has forgotten its sessions; that is no refusal of the request.
-		f.sessionRefused(b.Signer)
+		// The signed answer is the one judged: a request both ways refused is refused.
 		mode = authSign
 		ex, err = f.send(ctx, body, b.Signer, mode, hdr)
+		if err == nil && effectiveStatus(ex) != 401 {
+			f.sessionRefused(b.Signer)
+		}
 	}
 	if err != nil {
 		if ctx.Err() != nil {

@@ -11,12 +11,14 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/meshconform/meshconform/harness/target"
+	"github.com/meshconform/meshconform/internal/syncbuf"
 	"github.com/meshconform/meshconform/reference/portal"
 )
 
@@ -200,7 +202,15 @@ func TestPermissivePortalNoFindings(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			tg, url := startPermissive(t, tt.pm)
-			s := campaign(t, tg, url, 1, n, "")
+			var log syncbuf.Buffer
+			f, err := New(Config{Target: tg, PortalURL: url, Seed: 1, MaxRequests: n, Log: io.MultiWriter(&log, testLog{t})})
+			must(t, err)
+			s, err := f.Run(context.Background())
+			must(t, err)
+			// The restart ended the sessions: a refused one was signed again, not reported.
+			if !strings.Contains(log.String(), "signed again") {
+				t.Errorf("no session was refused after the restart at request %d", tt.pm.restartAt)
+			}
 			for c, k := range s.ByClass {
 				allowed := false
 				for _, w := range tt.warn {
