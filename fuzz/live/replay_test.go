@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/meshconform/meshconform/internal/syncbuf"
 	"github.com/meshconform/meshconform/reference/mesh"
 	"github.com/meshconform/meshconform/reference/portal"
 )
@@ -120,4 +121,84 @@ func TestReplayNotReproducible(t *testing.T) {
 			t.Errorf("%s: %s", got, rep)
 		}
 	}
+}
+
+// TestMainAccountLossAttributed: at a portal that skips authentication, a Get renamed
+// DeleteAccount deletes the campaign's main account. That request is the finding
+// (accepted-unauthenticated); the refusals of valid requests that needed the account follow
+// from it and are no findings of their own.
+func TestMainAccountLossAttributed(t *testing.T) {
+	ctx := context.Background()
+	tg, url := startPortal(t, "skip-authentication")
+	var log syncbuf.Buffer
+	f, err := New(Config{Target: tg, PortalURL: url, Seed: 12, MaxRequests: 1, Log: &log})
+	must(t, err)
+	f.main, err = f.createParty(ctx, "main", 0)
+	must(t, err)
+	f.other, err = f.createParty(ctx, "other", 0)
+	must(t, err)
+	build := func(name string) *base {
+		for _, tp := range f.templates {
+			if tp.name == name {
+				b, err := tp.build(ctx, f, f.caseRand(0), f.inst.Add(1))
+				must(t, err)
+				return b
+			}
+		}
+		t.Fatalf("no template %s", name)
+		return nil
+	}
+	del, err := f.execute(ctx, build("get-account"), []Mutation{{Op: OpRenameTag, Path: []string{"Get"}, Arg: "DeleteAccount"}})
+	must(t, err)
+	if !hasClass(del.findings, ClassUnauthenticated) {
+		t.Fatalf("a Get renamed DeleteAccount, served without Authorization: findings %v (%s)", classesOf(del.findings), describe(del.ex))
+	}
+	for _, name := range []string{"get-account", "connect-pending"} {
+		b := build(name)
+		res, err := f.execute(ctx, b, nil)
+		must(t, err)
+		if !hasClass(res.findings, ClassValidRefused) {
+			t.Fatalf("%s after the main account went: the judge saw %v (%s)", name, classesOf(res.findings), describe(res.ex))
+		}
+		if fs := f.consequences(ctx, b, res.findings); len(fs) != 0 {
+			t.Errorf("%s: the refusal that follows from the deletion is reported: %v", name, classesOf(fs))
+		}
+	}
+	// A valid request that does not need the account is still judged.
+	hello := build("hello")
+	if fs := f.consequences(ctx, hello, []Finding{{Class: ClassValidRefused}}); len(fs) != 1 {
+		t.Errorf("a refused Hello was dropped as a consequence of the deletion")
+	}
+	if n := strings.Count(log.String(), "is gone"); n != 1 {
+		t.Errorf("the loss of the main account was said %d times:\n%s", n, log.String())
+	}
+}
+
+// TestDeleteInSession: at a portal that grants sessions, a delete case's fresh account gets
+// one, so that deletes are sent in the session modes too.
+func TestDeleteInSession(t *testing.T) {
+	ctx := context.Background()
+	tg, url := startPortal(t)
+	f, err := New(Config{Target: tg, PortalURL: url, Seed: 13, MaxRequests: 1})
+	must(t, err)
+	f.main, err = f.createParty(ctx, "main", 0)
+	must(t, err)
+	must(t, f.askSessions(ctx, f.main))
+	for _, tp := range f.templates {
+		if tp.name != "delete" {
+			continue
+		}
+		b, err := tp.build(ctx, f, f.caseRand(0), 1)
+		must(t, err)
+		if b.Signer.session == nil {
+			t.Fatal("the delete case's account has no session")
+		}
+		res, err := f.execute(ctx, b, []Mutation{{Op: OpSession}})
+		must(t, err)
+		if res.mode != authSession || effectiveStatus(res.ex) != 201 || len(res.findings) != 0 {
+			t.Fatalf("a delete in its session: mode %s, %s, findings %v", res.mode, describe(res.ex), classesOf(res.findings))
+		}
+		return
+	}
+	t.Fatal("no delete template")
 }
