@@ -263,7 +263,7 @@ func templates() []template {
 			}
 			if f.sessions {
 				// So that deletes are sent in the session modes too (NOTE-AUTH-SESSION).
-				if err := f.askSession(ctx, p); err != nil {
+				if _, err := f.askSession(ctx, p); err != nil {
 					return nil, err
 				}
 			}

@@ -131,21 +131,20 @@ func (ps *partySession) set(s *auth.Session, granted time.Time) {
 	ps.renewAt = granted.Add(max(s.Expires.Sub(granted)*3/4, time.Minute))
 }
 
-// askSession asks a session for p, which keeps it when the portal grants one.
-func (f *Fuzzer) askSession(ctx context.Context, p *party) error {
+// askSession asks a session for p, which keeps it when the portal grants one; why says why
+// it granted none.
+func (f *Fuzzer) askSession(ctx context.Context, p *party) (why string, err error) {
 	body, err := sessionRequestBody(p.acct.Name)
 	if err != nil {
-		return err
+		return "", err
 	}
 	now := time.Now()
-	s, _, err := askSession(ctx, f.postOnce, p.acct.Device.DAK, f.domain, p.acct.Name, body)
-	if err != nil {
-		return err
+	s, why, err := askSession(ctx, f.postOnce, p.acct.Device.DAK, f.domain, p.acct.Name, body)
+	if err != nil || s == nil {
+		return why, err
 	}
-	if s != nil {
-		p.session = newPartySession(body, s, now)
-	}
-	return nil
+	p.session = newPartySession(body, s, now)
+	return "", nil
 }
 
 // askSessions asks a session for each party at setup and says in one line what came of it.
@@ -154,25 +153,19 @@ func (f *Fuzzer) askSessions(ctx context.Context, parties ...*party) error {
 	var granted, refused []string
 	var why string
 	for _, p := range parties {
-		body, err := sessionRequestBody(p.acct.Name)
-		if err != nil {
-			return err
-		}
-		now := time.Now()
-		s, w, err := askSession(ctx, f.postOnce, p.acct.Device.DAK, f.domain, p.acct.Name, body)
+		w, err := f.askSession(ctx, p)
 		if err != nil {
 			return err
 		}
 		name := p.acct.Name
-		if s == nil {
+		if p.session == nil {
 			refused = append(refused, name)
 			if why == "" {
 				why = w
 			}
 			continue
 		}
-		p.session = newPartySession(body, s, now)
-		granted = append(granted, fmt.Sprintf("%s until %s", name, wire.FormatDateTime(s.Expires)))
+		granted = append(granted, fmt.Sprintf("%s until %s", name, wire.FormatDateTime(p.session.cur.Expires)))
 	}
 	f.sessions = len(granted) > 0
 	switch {
