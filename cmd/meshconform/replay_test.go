@@ -33,3 +33,22 @@ func TestReplayFileExitCodes(t *testing.T) {
 		}
 	}
 }
+
+// TestFuzzShouldFindingsWarn: a campaign whose only findings break a SHOULD (HTTP 200 for every
+// answer: status-mismatch) exits 0 with a warning, and 1 under --strict.
+func TestFuzzShouldFindingsWarn(t *testing.T) {
+	for _, tt := range []struct {
+		strict bool
+		code   int
+	}{{false, exitOK}, {true, exitFailure}} {
+		args := []string{"fuzz", "--bug", "http-status-always-200", "--seed", "1", "--max-cases", "120", "--duration", "2m",
+			"--out", t.TempDir()}
+		if tt.strict {
+			args = append(args, "--strict")
+		}
+		code, out := runCLI(t, "", args...)
+		if code != tt.code || !strings.Contains(out, "status-mismatch") || strings.Contains(out, " MUST ") {
+			t.Errorf("strict %v: exit %d, want %d; output:\n%s", tt.strict, code, tt.code, out)
+		}
+	}
+}
