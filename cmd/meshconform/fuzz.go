@@ -17,6 +17,7 @@ import (
 	"github.com/meshconform/meshconform/harness/target"
 	"github.com/meshconform/meshconform/internal/memstat"
 	"github.com/meshconform/meshconform/reference/portal"
+	"github.com/meshconform/meshconform/spec"
 )
 
 // `meshconform fuzz`: the schema-aware live portal fuzzer (fuzz/live).
@@ -110,10 +111,20 @@ func init() {
 				fmt.Fprintf(w, "  %-26s %6d  %-6s %-27s first at case %d after %s\n", c, s.ByClass[c], live.ClassLevel(c),
 					live.ClassRequirement(c), s.FirstCase[c], s.FirstAt[c].Round(time.Millisecond))
 			}
+			sp, err := spec.Load()
+			if err != nil {
+				return fmt.Errorf("loading the requirement catalog: %w", err)
+			}
 			for _, sv := range s.Saved {
-				if sv.File != "" {
-					fmt.Fprintf(w, "reproducer %s: %s\n", sv.Class, sv.File)
+				if sv.File == "" {
+					continue
 				}
+				fmt.Fprintf(w, "reproducer %s: %s\n", sv.Class, sv.File)
+				if r, ok := sp.Requirement(sv.Requirement); ok {
+					fmt.Fprintf(w, "  %s (section %s, judged at %s): %q\n", r.ID, r.Section, sv.Level, r.Text)
+				}
+				fmt.Fprintf(w, "  expected %s; observed %s\n  replay: meshconform replay %s%s\n", sv.Expected, sv.Observed,
+					sv.File, replayTarget(portalURL, bugs))
 			}
 			// A SHOULD finding alone is a warning, as in `run` (exit 1 under --strict).
 			if must := s.Failing(); len(must) > 0 || strict {
@@ -138,6 +149,19 @@ func init() {
 	fl.StringVar(&memoryURL, "memory-url", "", "expvar URL of the portal's process (meshportal --debug-listen: http://ADDR/debug/vars), "+
 		"watched for memory growth")
 	rootCmd.AddCommand(cmd)
+}
+
+// replayTarget is how a replay line names the portal: the URL given, or the embedded portal
+// with its knobs (replay starts one of its own without --portal).
+func replayTarget(url string, bugs []string) string {
+	if url != "" {
+		return " --portal " + url
+	}
+	var out string
+	for _, b := range bugs {
+		out += " --bug " + b
+	}
+	return out
 }
 
 // expvarMemory reads a Go process's memory figure from its expvar page: live_heap_bytes when

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/meshconform/meshconform/harness/target"
+	"github.com/meshconform/meshconform/spec"
 )
 
 func answer(status int, body string) *target.Exchange {
@@ -170,6 +171,34 @@ func TestJudgeUnimplemented(t *testing.T) {
 	} {
 		if got := classesOf(judge(tt.ci, []byte(tt.body), tt.ex)); !slices.Equal(got, tt.want) {
 			t.Errorf("%s answered HTTP %d %q: findings %v, want %v", tt.body, tt.ex.Response.Status, tt.ex.Response.Body, got, tt.want)
+		}
+	}
+}
+
+// TestClassRequirements: every class names a requirement of spec/requirements.json, at that
+// requirement's level but where the class says otherwise on purpose.
+func TestClassRequirements(t *testing.T) {
+	sp, err := spec.Load()
+	must(t, err)
+	// accepted-wrong-host: draft 3.1's MUST binds the client; the refusal is a SHOULD (wire.host).
+	lowered := map[string]bool{ClassWrongHost: true}
+	reqs := []string{"REQ-TRANSFER-AUTHORIZED"}
+	for _, s := range []string{"Profile", "Device", "Entry", "SignedRequest", "Result"} {
+		reqs = append(reqs, signatureRequirement([]string{s}))
+	}
+	for c, info := range classes {
+		r, ok := sp.Requirement(info.req)
+		if !ok {
+			t.Errorf("%s: no requirement %s", c, info.req)
+			continue
+		}
+		if r.Level != info.level && !(lowered[c] && info.level == "SHOULD") {
+			t.Errorf("%s: level %s, its requirement %s is %s", c, info.level, r.ID, r.Level)
+		}
+	}
+	for _, id := range reqs {
+		if _, ok := sp.Requirement(id); !ok {
+			t.Errorf("no requirement %q", id)
 		}
 	}
 }
