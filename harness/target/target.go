@@ -207,6 +207,9 @@ func Sanitize(u *url.URL) string {
 	return cp.String()
 }
 
+// Timeout is the per-request timeout.
+func (h *HTTP) Timeout() time.Duration { return h.timeout }
+
 // Close releases idle connections.
 func (h *HTTP) Close() { h.client.CloseIdleConnections() }
 
