@@ -245,6 +245,14 @@ func (r *runner) run(ctx context.Context, checks []Check) (*result.Run, error) {
 
 	if cfg.Probe != nil {
 		run.ProbeBefore = r.probe(ctx)
+		if !run.ProbeBefore.OK && ctx.Err() != nil {
+			// The run ended (its deadline, the caller) while probing: that says nothing of the target.
+			for _, p := range sel {
+				r.finished(run, r.canceled(ctx, p))
+			}
+			r.stopped(ctx, run)
+			return finish(), nil
+		}
 		if !run.ProbeBefore.OK {
 			run.Condition = result.ConditionTargetUnreachable
 			run.ConditionDetail = "target unreachable: the probe before the first check failed: " + run.ProbeBefore.Error
@@ -299,12 +307,7 @@ func (r *runner) run(ctx context.Context, checks []Check) (*result.Run, error) {
 		r.execute(ctx, run, p)
 	}
 	if canceled || ctx.Err() != nil {
-		run.Condition = result.ConditionCanceled
-		run.ConditionDetail = "the run was canceled: " + context.Cause(ctx).Error()
-		if errors.Is(context.Cause(ctx), ErrDeadline) {
-			run.Condition = result.ConditionDeadline
-			run.ConditionDetail = context.Cause(ctx).Error() + ": the checks not finished by then were not run"
-		}
+		r.stopped(ctx, run)
 		return finish(), nil
 	}
 
@@ -322,6 +325,17 @@ func (r *runner) run(ctx context.Context, checks []Check) (*result.Run, error) {
 		}
 	}
 	return finish(), nil
+}
+
+// stopped sets the condition of a run whose context ended: its deadline passed, or the caller
+// canceled it.
+func (r *runner) stopped(ctx context.Context, run *result.Run) {
+	run.Condition = result.ConditionCanceled
+	run.ConditionDetail = "the run was canceled: " + context.Cause(ctx).Error()
+	if errors.Is(context.Cause(ctx), ErrDeadline) {
+		run.Condition = result.ConditionDeadline
+		run.ConditionDetail = context.Cause(ctx).Error() + ": the checks not finished by then were not run"
+	}
 }
 
 func (r *runner) configSummary(available, selected int) result.ConfigSummary {
