@@ -289,3 +289,20 @@ func readRunJSON(t *testing.T, path string) *result.Run {
 	}
 	return r
 }
+
+// TestOtherCommandsShareThePreflight: replay, vectors run and fuzz against a plain http portal
+// given as https stop with the same line and exit 2.
+func TestOtherCommandsShareThePreflight(t *testing.T) {
+	ref := embeddedPortal(t)
+	want := "meshconform: not run: wrong scheme: " + ref + " answers plain HTTP, not HTTPS; use http://" + ref + "/.well-known/mmm/"
+	for _, args := range [][]string{
+		{"replay", "wire.hello", "--portal", "https://" + ref + "/", "--report-dir", t.TempDir()},
+		{"vectors", "run", "--portal", "https://" + ref + "/"},
+		{"fuzz", "--portal", "https://" + ref + "/", "--max-cases", "1", "--out", t.TempDir()},
+	} {
+		code, stdout, stderr := runCommand(t, args...)
+		if code != 2 || strings.TrimSuffix(stderr, "\n") != want {
+			t.Errorf("%v: exit %d, stderr %q, stdout:\n%s", args, code, stderr, stdout)
+		}
+	}
+}
