@@ -3,9 +3,12 @@ package target
 import (
 	"bufio"
 	"context"
+	"encoding/pem"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -193,4 +196,29 @@ func TestPreflightHostFromReverseDNS(t *testing.T) {
 	mustNil(t, err, "")
 	eq(t, HostNotAccepted, res.Condition, res.Error())
 	eq(t, "use --host "+name, res.Hint)
+}
+
+// TestPreflightCertificateName: a certificate that does not name the URL's host, but names a host
+// the portal answers to, gives that name as --host; one whose names the portal refuses gives the
+// generic step.
+func TestPreflightCertificateName(t *testing.T) {
+	for _, tt := range []struct {
+		accept string
+		hint   string
+	}{
+		{"example.com", "use --host example.com"},
+		{"portal.example", "use --host NAME with a name the certificate holds, or --insecure"},
+	} {
+		srv := httptest.NewTLSServer(helloHandler(hostIs(tt.accept)))
+		ca := filepath.Join(t.TempDir(), "ca.pem")
+		pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+		mustNil(t, os.WriteFile(ca, pemBytes, 0o600), "")
+		// httptest's certificate names example.com and 127.0.0.1, not localhost.
+		u := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
+		res, err := Preflight(context.Background(), Options{URL: u, CAFile: ca, Timeout: reqTimeout}, testHello)
+		srv.Close()
+		mustNil(t, err, "")
+		eq(t, TLSNotVerifiable, res.Condition, res.Error())
+		eq(t, tt.hint, res.Hint)
+	}
 }
