@@ -317,7 +317,9 @@ func (pf *preflight) otherHost(tg *HTTP, ex *Exchange) string {
 		add(h)
 	}
 	if ip := net.ParseIP(tg.url.Hostname()); ip != nil && pf.opts.Proxy == "" {
-		rev, _ := net.DefaultResolver.LookupAddr(pf.ctx, ip.String())
+		ctx, cancel := context.WithTimeout(pf.ctx, tg.timeout)
+		rev, _ := net.DefaultResolver.LookupAddr(ctx, ip.String())
+		cancel()
 		for _, n := range rev[:min(len(rev), 2)] {
 			add(n)
 		}
