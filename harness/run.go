@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -69,6 +70,9 @@ type Config struct {
 	// checks are not run: against a hanging target each would wait out its timeout, and their
 	// failures would say nothing about the requirements. Needs Probe.
 	DeadAfter int
+	// Deadline bounds the whole run (0: none). When it passes, the checks running are stopped,
+	// the rest are recorded as not run, and the run ends with ConditionDeadline.
+	Deadline time.Duration
 	// Progress receives events; calls are serialized, so reporters need no locking.
 	Progress func(result.Event)
 	// Secrets are literal values redacted from every output (PINs, passwords).
@@ -180,9 +184,17 @@ type prepared struct {
 	req *result.Requirement
 }
 
+// ErrDeadline is the cause of a run's context when Config.Deadline passed.
+var ErrDeadline = errors.New("the run's deadline passed")
+
 func (r *runner) run(ctx context.Context, checks []Check) (*result.Run, error) {
 	cfg := r.cfg
 	start := time.Now()
+	if cfg.Deadline > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, cfg.Deadline, fmt.Errorf("%w (--deadline %s)", ErrDeadline, cfg.Deadline))
+		defer cancel()
+	}
 	run := &result.Run{
 		SchemaVersion: result.SchemaVersion,
 		Tool:          cfg.Tool,
@@ -233,6 +245,14 @@ func (r *runner) run(ctx context.Context, checks []Check) (*result.Run, error) {
 
 	if cfg.Probe != nil {
 		run.ProbeBefore = r.probe(ctx)
+		if !run.ProbeBefore.OK && ctx.Err() != nil {
+			// The run ended (its deadline, the caller) while probing: that says nothing of the target.
+			for _, p := range sel {
+				r.finished(run, r.canceled(ctx, p))
+			}
+			r.stopped(ctx, run)
+			return finish(), nil
+		}
 		if !run.ProbeBefore.OK {
 			run.Condition = result.ConditionTargetUnreachable
 			run.ConditionDetail = "target unreachable: the probe before the first check failed: " + run.ProbeBefore.Error
@@ -273,7 +293,7 @@ func (r *runner) run(ctx context.Context, checks []Check) (*result.Run, error) {
 	for _, p := range parallel {
 		if ctx.Err() != nil {
 			canceled = true
-			r.finished(run, r.canceled(p))
+			r.finished(run, r.canceled(ctx, p))
 			continue
 		}
 		work <- p
@@ -287,8 +307,7 @@ func (r *runner) run(ctx context.Context, checks []Check) (*result.Run, error) {
 		r.execute(ctx, run, p)
 	}
 	if canceled || ctx.Err() != nil {
-		run.Condition = result.ConditionCanceled
-		run.ConditionDetail = "the run was canceled: " + context.Cause(ctx).Error()
+		r.stopped(ctx, run)
 		return finish(), nil
 	}
 
@@ -306,6 +325,17 @@ func (r *runner) run(ctx context.Context, checks []Check) (*result.Run, error) {
 		}
 	}
 	return finish(), nil
+}
+
+// stopped sets the condition of a run whose context ended: its deadline passed, or the caller
+// canceled it.
+func (r *runner) stopped(ctx context.Context, run *result.Run) {
+	run.Condition = result.ConditionCanceled
+	run.ConditionDetail = "the run was canceled: " + context.Cause(ctx).Error()
+	if errors.Is(context.Cause(ctx), ErrDeadline) {
+		run.Condition = result.ConditionDeadline
+		run.ConditionDetail = context.Cause(ctx).Error() + ": the checks not finished by then were not run"
+	}
 }
 
 func (r *runner) configSummary(available, selected int) result.ConfigSummary {
@@ -422,7 +452,7 @@ func sanitizeURL(s string) string {
 // the breaker.
 func (r *runner) execute(ctx context.Context, run *result.Run, p prepared) {
 	if ctx.Err() != nil {
-		r.finished(run, r.canceled(p))
+		r.finished(run, r.canceled(ctx, p))
 		return
 	}
 	r.mu.Lock()
@@ -475,11 +505,19 @@ func (r *runner) breaker(ctx context.Context, res result.CheckResult) {
 	}
 }
 
-func (r *runner) canceled(p prepared) result.CheckResult {
+func (r *runner) canceled(ctx context.Context, p prepared) result.CheckResult {
 	res := r.skeleton(p)
 	res.Outcome = result.Skip
-	res.Reason = "not run: the run was canceled"
+	res.Reason = "not run: " + stopReason(ctx)
 	return res
+}
+
+// stopReason says why the run's context ended: its deadline or the caller.
+func stopReason(ctx context.Context) string {
+	if cause := context.Cause(ctx); errors.Is(cause, ErrDeadline) {
+		return cause.Error()
+	}
+	return "the run was canceled"
 }
 
 func (r *runner) finished(run *result.Run, res result.CheckResult) {
@@ -541,8 +579,11 @@ func (r *runner) runOne(ctx context.Context, p prepared) result.CheckResult {
 	verdict, reason, details, finding := snap.verdict, snap.reason, snap.details, snap.finding
 	if overran && verdict != VerdictError && verdict != VerdictSkip && verdict != VerdictUnimplemented {
 		if targetBusy {
-			verdict, reason, details = VerdictFail, "", ""
-			finding = &Finding{Message: fmt.Sprintf("the target did not answer within the check timeout (%s)", timeout)}
+			// A target slow enough to exhaust the check's time tells nothing about the
+			// requirement; a hang on a particular request shows as that request's own timeout.
+			verdict, finding = VerdictError, nil
+			reason = fmt.Sprintf("no verdict: the check timeout (%s) passed while the check waited for the target", timeout)
+			details = "the target answers too slowly for this check to finish in time (see the exchanges' durations); raise --check-timeout"
 		} else {
 			verdict, finding = VerdictError, nil
 			reason = fmt.Sprintf("the check exceeded its timeout (%s) while not waiting for the target", timeout)
@@ -552,9 +593,12 @@ func (r *runner) runOne(ctx context.Context, p prepared) result.CheckResult {
 	if overran && abandoned {
 		details = strings.TrimSpace(details + "\nthe check did not return after its context ended and was abandoned")
 	}
+	if verdict == VerdictFail {
+		verdict, reason, details, finding = r.unanswered(ctx, snap.exchanges, finding, reason, details)
+	}
 	if ctx.Err() != nil {
 		// Whatever the check concluded while being torn down says nothing about the target.
-		verdict, reason, finding = VerdictSkip, "not finished: the run was canceled", nil
+		verdict, reason, finding = VerdictSkip, "not finished: "+stopReason(ctx), nil
 	}
 
 	var exp Expected
@@ -602,6 +646,56 @@ func (r *runner) runOne(ctx context.Context, p prepared) result.CheckResult {
 		res.Finding = r.finding(finding, index)
 	}
 	return res
+}
+
+// unanswered re-judges a failure that rests on an exchange which got no answer (a timeout, a
+// dropped or refused connection): such an assertion says nothing about the requirement, so the
+// outcome is an error naming what was missing, never a failure of an unrelated MUST. The one
+// exception is a finding about the missing answer itself (Finding.Unanswered: a hang or a drop on
+// a hostile request), which stands while the target answers otherwise: by the probe when there is
+// one, else by an answered exchange of the same check.
+func (r *runner) unanswered(ctx context.Context, all []*target.Exchange, f *Finding, reason, details string) (Verdict, string, string, *Finding) {
+	evidence := all
+	if f != nil && len(f.Exchanges) > 0 {
+		evidence = f.Exchanges
+	}
+	idx := slices.IndexFunc(evidence, func(ex *target.Exchange) bool { return ex.Problem.NoAnswer() })
+	if idx < 0 {
+		return VerdictFail, reason, details, f
+	}
+	silent := evidence[idx]
+	if f != nil && f.Unanswered && r.answersOtherwise(ctx, all) {
+		return VerdictFail, reason, details, f
+	}
+	what := fmt.Sprintf("no answer (%s: %s)", silent.Problem, silent.Err)
+	if silent.Problem == target.ProblemTimeout {
+		what = fmt.Sprintf("no answer within the request timeout (%s)", r.requestTimeout(silent))
+	}
+	reason = "no verdict: a request got " + what
+	if n := slices.Index(all, silent); n >= 0 {
+		reason = fmt.Sprintf("no verdict: request %d got %s", n+1, what)
+	}
+	if f != nil {
+		details = strings.TrimSpace(fmt.Sprintf("the check's finding rests on a request without an answer, so it says nothing about the requirement: %s\n%s", f.Message, details))
+	}
+	return VerdictError, reason, details, nil
+}
+
+// answersOtherwise reports whether the target answers at all: the probe when there is one, else
+// any answered exchange of the check.
+func (r *runner) answersOtherwise(ctx context.Context, exchanges []*target.Exchange) bool {
+	if r.cfg.Probe != nil {
+		return r.probe(ctx).OK
+	}
+	return slices.ContainsFunc(exchanges, func(ex *target.Exchange) bool { return ex.Response != nil && !ex.Problem.NoAnswer() })
+}
+
+// requestTimeout is the target's per-request timeout when it says, else how long the request waited.
+func (r *runner) requestTimeout(ex *target.Exchange) time.Duration {
+	if tt, ok := r.cfg.Target.(interface{ Timeout() time.Duration }); ok {
+		return tt.Timeout()
+	}
+	return ex.Duration.Round(time.Millisecond)
 }
 
 // cleanUp runs a check's cleanups, last registered first, and returns their errors. Each runs

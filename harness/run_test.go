@@ -241,7 +241,8 @@ func TestTargetDiesDuringRun(t *testing.T) {
 	eq(t, result.Fail, got["a.before"].Outcome)
 	for i := range 5 {
 		r := got[fmt.Sprintf("c.after%d", i)]
-		eq(t, result.Fail, r.Outcome)
+		eq(t, result.Error, r.Outcome, "a check that got no answer has no verdict")
+		isTrue(t, strings.Contains(r.Reason, "no verdict") && strings.Contains(r.Reason, "refused"), r.Reason)
 		isTrue(t, r.AfterTargetDied, r.ID, " not flagged")
 	}
 	eq(t, 5, run.Summary.AfterTargetDied)
@@ -288,7 +289,7 @@ func TestCheckTimeout(t *testing.T) {
 	block := make(chan struct{})
 	defer close(block)
 	checks := []Check{
-		// Waiting for a target that never answers: the target's failure.
+		// Waiting for a target that never answers: no verdict, naming the check timeout.
 		check("a.target-hangs", MUST, func(ctx context.Context, t *T) {
 			if _, err := t.Post(ctx, []byte(`{}`), nil); err != nil {
 				t.Failf("post: %v", err)
@@ -308,8 +309,8 @@ func TestCheckTimeout(t *testing.T) {
 	run := mustRun(t, checks, Config{Target: tg, CheckTimeout: 150 * time.Millisecond, Jobs: 4})
 	isTrue(t, time.Since(start) < 5*time.Second, "timeouts bound the run")
 	got := byID(run)
-	eq(t, result.Fail, got["a.target-hangs"].Outcome)
-	isTrue(t, strings.Contains(got["a.target-hangs"].Finding.Message, "did not answer"), got["a.target-hangs"].Finding.Message)
+	eq(t, result.Error, got["a.target-hangs"].Outcome, "a target too slow for the check is no verdict")
+	isTrue(t, strings.Contains(got["a.target-hangs"].Reason, "check timeout (150ms)"), got["a.target-hangs"].Reason)
 	eq(t, result.Error, got["b.check-slow"].Outcome)
 	eq(t, result.Error, got["c.check-stuck"].Outcome)
 	isTrue(t, strings.Contains(got["c.check-stuck"].Details, "abandoned"), got["c.check-stuck"].Details)
@@ -522,7 +523,7 @@ func TestBreakerStopsRunAgainstDeadTarget(t *testing.T) {
 	eq(t, result.ConditionTargetDied, run.Condition)
 	eq(t, int64(3), ranAfter.Load(), "the breaker stops the run after 3 silent checks")
 	eq(t, 20, run.Summary.AfterTargetDied)
-	eq(t, 3, run.Summary.Outcomes[result.Fail])
+	eq(t, 3, run.Summary.Outcomes[result.Error])
 	eq(t, 17, run.Summary.Outcomes[result.Skip])
 	eq(t, result.Pass, byID(run)["b.kill"].Outcome)
 	isTrue(t, strings.Contains(run.ConditionDetail, "remaining checks were not run"), run.ConditionDetail)
@@ -601,4 +602,127 @@ func TestCleanups(t *testing.T) {
 	eq(t, 0, len(order), "no cleanup ran")
 	eq(t, calls+1, tg.calls.Load(), "only the check's own request was sent")
 	eq(t, result.Fail, byID(run)["a.fails"].Outcome)
+}
+
+// slowTarget times out on every body but its first hellos Hellos and those starting with
+// "answered"; it drops the connection on bodies starting with "drop". It returns at once: the
+// timeout is simulated.
+type slowTarget struct{ hellos atomic.Int64 }
+
+func (s *slowTarget) URL() string            { return "http://slow.example/.well-known/mmm/" }
+func (s *slowTarget) Timeout() time.Duration { return 200 * time.Millisecond }
+func (s *slowTarget) Post(ctx context.Context, body []byte, hdr http.Header) (*target.Exchange, error) {
+	ex := &target.Exchange{Request: target.Request{Method: "POST", URL: s.URL(), Body: body}, Started: time.Now()}
+	switch {
+	case bytes.HasPrefix(body, []byte("drop")):
+		ex.Problem, ex.Err = target.ProblemDropped, "EOF"
+	case bytes.HasPrefix(body, []byte("answered")) || bytes.HasPrefix(body, []byte(`{"Hello"`)) && s.hellos.Add(-1) >= 0:
+		ex.Response = &target.Response{Status: 200, Body: []byte(`{"HelloResponse":{}}`)}
+	default:
+		ex.Problem, ex.Err = target.ProblemTimeout, "context deadline exceeded"
+	}
+	return ex, nil
+}
+
+func (s *slowTarget) probe(ctx context.Context) error {
+	ex, _ := s.Post(ctx, []byte(`{"Hello":{}}`), nil)
+	if ex.Problem.NoAnswer() {
+		return errors.New(string(ex.Problem))
+	}
+	return nil
+}
+
+// TestFailureWithoutAnswerIsNoVerdict: an assertion on an exchange that got no answer is an
+// error naming the timeout, never a failure of the check's requirement; a finding about the
+// missing answer itself stands only while the target answers otherwise.
+func TestFailureWithoutAnswerIsNoVerdict(t *testing.T) {
+	post := func(ctx context.Context, t *T, body string) *target.Exchange {
+		ex, _ := t.Post(ctx, []byte(body), nil)
+		return ex
+	}
+	tests := []struct {
+		name    string
+		helloOK bool // the target answers every Hello, else only the probe before the checks
+		probe   bool
+		run     func(ctx context.Context, t *T)
+		want    result.Outcome
+		reason  string
+	}{
+		{name: "a requirement judged on a timeout", probe: true, helloOK: true, run: func(ctx context.Context, t *T) {
+			ex := post(ctx, t, `{"ConnectComplete":{}}`)
+			t.Fail(Finding{Message: "the result MUST be signed", Exchanges: []*target.Exchange{ex}})
+		}, want: result.Error, reason: "no verdict: request 1 got no answer within the request timeout (200ms)"},
+		{name: "a finding naming no exchange, after a timeout", probe: true, helloOK: true, run: func(ctx context.Context, t *T) {
+			post(ctx, t, "answered")
+			post(ctx, t, `{"Get":{}}`)
+			t.Failf("the entry MUST verify")
+		}, want: result.Error, reason: "no verdict: request 2 got no answer within the request timeout (200ms)"},
+		{name: "a finding on an answered exchange stands", probe: true, run: func(ctx context.Context, t *T) {
+			post(ctx, t, `{"Get":{}}`)
+			ex := post(ctx, t, "answered")
+			t.Fail(Finding{Message: "wrong answer", Exchanges: []*target.Exchange{ex}})
+		}, want: result.Fail},
+		{name: "a dropped connection", probe: true, helloOK: true, run: func(ctx context.Context, t *T) {
+			post(ctx, t, "drop")
+			t.Failf("the account MUST exist")
+		}, want: result.Error, reason: "no verdict: request 1 got no answer (connection-dropped: EOF)"},
+		{name: "a hang on a hostile request, the target answers a probe", probe: true, helloOK: true, run: func(ctx context.Context, t *T) {
+			ex := post(ctx, t, `{"huge":1}`)
+			t.Fail(Finding{Message: "no answer to a huge body", Exchanges: []*target.Exchange{ex}, Unanswered: true})
+		}, want: result.Fail},
+		{name: "a hang on a hostile request, the probe gets no answer either", probe: true, run: func(ctx context.Context, t *T) {
+			ex := post(ctx, t, `{"huge":1}`)
+			t.Fail(Finding{Message: "no answer to a huge body", Exchanges: []*target.Exchange{ex}, Unanswered: true})
+		}, want: result.Error, reason: "no verdict: request 1 got no answer within the request timeout (200ms)"},
+		{name: "a hang on a hostile request, no probe, answered before", run: func(ctx context.Context, t *T) {
+			post(ctx, t, "answered")
+			ex := post(ctx, t, `{"huge":1}`)
+			t.Fail(Finding{Message: "no answer to a huge body", Exchanges: []*target.Exchange{ex}, Unanswered: true})
+		}, want: result.Fail},
+		{name: "a hang on a hostile request, no probe, nothing answered", run: func(ctx context.Context, t *T) {
+			ex := post(ctx, t, `{"huge":1}`)
+			t.Fail(Finding{Message: "no answer to a huge body", Exchanges: []*target.Exchange{ex}, Unanswered: true})
+		}, want: result.Error, reason: "no verdict: request 1 got no answer within the request timeout (200ms)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			st := &slowTarget{}
+			st.hellos.Store(1)
+			if tc.helloOK {
+				st.hellos.Store(1000)
+			}
+			cfg := Config{Target: st, Jobs: 1, DeadAfter: -1}
+			if tc.probe {
+				cfg.Probe = st.probe
+			}
+			run := mustRun(t, []Check{check("a.x", MUST, tc.run)}, cfg)
+			got := byID(run)["a.x"]
+			eq(t, tc.want, got.Outcome, got.Reason)
+			eq(t, tc.reason, got.Reason)
+			if tc.want == result.Error {
+				isTrue(t, got.Finding == nil, "an error carries no finding")
+			}
+		})
+	}
+}
+
+// TestDeadline: when the run's deadline passes, the checks running stop, the rest are recorded
+// as not run with the reason, the results so far are kept, and the run is a usage exit (2).
+func TestDeadline(t *testing.T) {
+	tg := echoPortal(t)
+	checks := []Check{
+		check("a.quick", MUST, passing),
+		check("b.slow", MUST, func(ctx context.Context, t *T) { <-ctx.Done() }),
+		check("c.never", MUST, passing),
+	}
+	run := mustRun(t, checks, Config{Target: tg, Jobs: 1, Deadline: 300 * time.Millisecond})
+	eq(t, result.ConditionDeadline, run.Condition)
+	eq(t, result.ExitUsage, run.ExitCode())
+	got := byID(run)
+	eq(t, result.Pass, got["a.quick"].Outcome)
+	for _, id := range []string{"b.slow", "c.never"} {
+		eq(t, result.Skip, got[id].Outcome, id)
+		isTrue(t, strings.Contains(got[id].Reason, "deadline passed (--deadline 300ms)"), got[id].Reason)
+	}
+	isTrue(t, strings.Contains(run.ConditionDetail, "--deadline 300ms"), run.ConditionDetail)
 }

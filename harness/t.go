@@ -25,6 +25,11 @@ type Finding struct {
 	// Exchanges are the exchanges that show the failure; they must come from this check's T.
 	// Empty means all of them.
 	Exchanges []*target.Exchange
+	// Unanswered says the finding is the missing answer itself (a hang or a dropped connection
+	// on this request is what the requirement forbids). Without it, a failure resting on an
+	// exchange that got no answer is no verdict: the runner makes it an error naming the
+	// timeout. With it, the failure stands while the target answers otherwise.
+	Unanswered bool
 }
 
 // Verdict is what a check itself concluded, before the level and expectations are applied.

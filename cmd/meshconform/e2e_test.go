@@ -8,7 +8,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/meshconform/meshconform/harness/result"
 	"github.com/meshconform/meshconform/reports/diff"
 )
 
@@ -35,19 +34,7 @@ func TestRunKnobDiff(t *testing.T) {
 			}
 		}
 	}
-	read := func(p string) *result.Run {
-		f, err := os.Open(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		r, err := result.Read(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r
-	}
-	rep := diff.Compare(read(filepath.Join(clean, "run.json")), read(filepath.Join(knob, "run.json")))
+	rep := diff.Compare(readRunJSON(t, filepath.Join(clean, "run.json")), readRunJSON(t, filepath.Join(knob, "run.json")))
 	var got []string
 	for _, c := range rep.NewFailures {
 		got = append(got, c.ID)

@@ -73,7 +73,11 @@ func init() {
 			} else if len(bugs) > 0 {
 				return usage("--bug applies to the embedded portal only (no --portal)")
 			}
-			tg, err := target.New(target.Options{URL: url, Host: host, Timeout: timeout, Rate: rate})
+			opts := target.Options{URL: url, Host: host, Timeout: timeout, Rate: rate}
+			if err := preflight(ctx, cmd.OutOrStdout(), opts); err != nil {
+				return err
+			}
+			tg, err := target.New(opts)
 			if err != nil {
 				return usage("%w", err)
 			}

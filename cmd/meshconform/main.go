@@ -54,7 +54,7 @@ func run(args []string) int {
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintln(os.Stderr, "meshconform:", err)
+	fmt.Fprintln(rootCmd.ErrOrStderr(), "meshconform:", err)
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee.code

@@ -1,70 +1,68 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/meshconform/meshconform/harness/target"
 )
 
-// TestHelloProbeNotesARefusal: a Hello refused with an HTTP error passes the probe (the checks
-// judge it) but is noted once, with the answer and the hint about --host; an accepted Hello
-// and an unreachable portal say nothing of the kind.
-func TestHelloProbeNotesARefusal(t *testing.T) {
+// TestReadMeshAnswer: the pre-flight's boundary between a portal (whatever it says) and
+// something else, one row per shape.
+func TestReadMeshAnswer(t *testing.T) {
 	for _, tt := range []struct {
-		name     string
-		status   int
-		wantNote bool
+		name   string
+		status int
+		body   string
+		want   target.Reading
 	}{
-		{"refused", http.StatusBadRequest, true},
-		{"answered", http.StatusOK, false},
+		{"tagged Hello answer", 200, `{"HelloResponse":{"Status":201,"Version":{"Major":3}}}`, target.Accepted},
+		{"tagged without Status", 200, `{"HelloResponse":{}}`, target.Accepted},
+		{"tagged without Status, HTTP refusal", 400, `{"HelloResponse":{}}`, target.Refusal},
+		{"tagged refusal", 400, `{"HelloResponse":{"Status":400,"StatusDescription":"Host is not this portal's name"}}`, target.Refusal},
+		{"refusal in Mesh, HTTP 200", 200, `{"HelloResponse":{"Status":404}}`, target.Refusal},
+		{"another response class", 200, `{"CreateResponse":{"Status":201}}`, target.Accepted},
+		{"untagged payload", 200, `{"Status":201,"StatusDescription":"ok"}`, target.Accepted},
+		{"untagged refusal", 400, `{"Status":400}`, target.Refusal},
+		{"JSON without Status", 200, `{"hello":"world"}`, target.Foreign},
+		{"an unknown tag", 200, `{"Greeting":{"Status":201}}`, target.Foreign},
+		{"Status not a number", 200, `{"Status":"ok"}`, target.Foreign},
+		{"a JSON array", 200, `[1,2]`, target.Foreign},
+		{"a web page", 200, `<html><body>hello</body></html>`, target.Foreign},
+		{"plain text 404", 404, "404 page not found\n", target.Foreign},
+		{"empty", 200, "", target.Foreign},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				w.WriteHeader(tt.status)
-				w.Write([]byte(`{"HelloResponse":{"Status":400,"StatusDescription":"Host is not this portal's name"}}`))
-			}))
-			defer srv.Close()
-			tg, err := target.New(target.Options{URL: srv.URL + "/.well-known/mmm/"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer tg.Close()
-			var out bytes.Buffer
-			probe := helloProbe(tg, &out)
-			for range 2 { // before and after the checks
-				if err := probe(context.Background()); err != nil {
-					t.Fatalf("probe: %v", err)
-				}
-			}
-			got := out.String()
-			if !tt.wantNote {
-				if got != "" {
-					t.Errorf("unexpected note: %s", got)
-				}
-				return
-			}
-			if strings.Count(got, "refused Hello") != 1 || !strings.Contains(got, "HTTP 400") ||
-				!strings.Contains(got, "Host is not this portal") || !strings.Contains(got, "--host") {
-				t.Errorf("note:\n%s", got)
+			if got := readMeshAnswer(tt.status, []byte(tt.body)); got != tt.want {
+				t.Errorf("readMeshAnswer(%d, %s) = %v, want %v", tt.status, tt.body, got, tt.want)
 			}
 		})
 	}
-	tg, err := target.New(target.Options{URL: "http://127.0.0.1:1/.well-known/mmm/"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tg.Close()
-	var out bytes.Buffer
-	if err := helloProbe(tg, &out)(context.Background()); err == nil {
-		t.Error("an unreachable portal passed the probe")
-	}
-	if out.Len() != 0 {
-		t.Errorf("unreachable portal noted: %s", out.String())
+}
+
+// TestHelloProbe: the mid-run probe passes on any answer, even a refusal (the checks judge
+// it), and fails only when nothing answers.
+func TestHelloProbe(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		w.Write([]byte(`{"HelloResponse":{"Status":400}}`))
+	}))
+	defer srv.Close()
+	for _, tt := range []struct {
+		url     string
+		wantErr bool
+	}{{srv.URL, false}, {"http://127.0.0.1:1/", true}} {
+		tg, err := target.New(target.Options{URL: tt.url})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = helloProbe(tg)(context.Background())
+		tg.Close()
+		if (err != nil) != tt.wantErr {
+			t.Errorf("%s: probe error %v, want error %v", tt.url, err, tt.wantErr)
+		}
 	}
 }
 

@@ -67,15 +67,7 @@ func TestReportCommand(t *testing.T) {
 
 func writeRun(t *testing.T, dir, name string, edit func(*result.Run)) string {
 	t.Helper()
-	f, err := os.Open(fixtureRunJSON)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := result.Read(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := readRunJSON(t, fixtureRunJSON)
 	edit(r)
 	var buf bytes.Buffer
 	if err := result.Write(&buf, r); err != nil {

@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -22,7 +21,6 @@ import (
 	"github.com/meshconform/meshconform/harness/expect"
 	"github.com/meshconform/meshconform/harness/result"
 	"github.com/meshconform/meshconform/harness/target"
-	"github.com/meshconform/meshconform/reference/mesh"
 	"github.com/meshconform/meshconform/reference/portal"
 	"github.com/meshconform/meshconform/reports/render"
 	"github.com/meshconform/meshconform/reports/terminal"
@@ -37,7 +35,7 @@ type runFlags struct {
 	portal, host, ca, clientCert, clientKey, proxy string
 	insecure                                       bool
 	headers                                        []string
-	timeout, checkTimeout                          time.Duration
+	timeout, checkTimeout, deadline                time.Duration
 	rate                                           float64
 	jobs                                           int
 	only, skip, sections, levels                   []string
@@ -61,6 +59,7 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.proxy, "proxy", "", "proxy URL (the environment's proxy settings are ignored)")
 	fl.DurationVar(&f.timeout, "timeout", 10*time.Second, "per-request timeout")
 	fl.DurationVar(&f.checkTimeout, "check-timeout", 60*time.Second, "per-check timeout")
+	fl.DurationVar(&f.deadline, "deadline", 10*time.Minute, "bound of the whole run: when it passes the run stops, reports what ran and exits 2 (0: none)")
 	fl.Float64Var(&f.rate, "rate", 0, "maximum requests per second (0: unlimited)")
 	fl.IntVarP(&f.jobs, "jobs", "j", 4, "checks run in parallel")
 	fl.StringArrayVar(&f.only, "only", nil, "run only checks whose ID matches this glob (repeatable)")
@@ -117,16 +116,16 @@ func runSuite(c *cobra.Command, f *runFlags) error {
 	out := c.OutOrStdout()
 
 	tg, domain, replayTarget, closeTarget, err := openTarget(ctx, c, f)
+	defer closeTarget()
 	if err != nil {
 		return err
 	}
-	defer closeTarget()
 
 	cfg := harness.Config{
 		Target: tg, Catalog: conformance.Catalog(spec.MustLoad()), Tool: result.Tool{Name: "meshconform", Version: version},
 		Seed: f.seed, Jobs: f.jobs, List: f.list, CheckTimeout: f.checkTimeout, Strict: f.strict, NoCleanup: f.noCleanup,
 		Selection: harness.Selection{Only: f.only, Skip: f.skip, Sections: f.sections},
-		Probe:     helloProbe(tg, out), ReplayTarget: replayTarget,
+		Probe:     helloProbe(tg), ReplayTarget: replayTarget, Deadline: f.deadline,
 	}
 	for _, l := range f.levels {
 		lv, err := harness.ParseLevel(l)
@@ -168,7 +167,12 @@ func finishRun(out io.Writer, run *result.Run, list bool, reportDir string, form
 	if err := terminal.Summary(out, run, terminal.Options{}); err != nil {
 		return failed("write summary: %v", err)
 	}
-	if !list {
+	switch {
+	case list:
+	case run.Condition == result.ConditionNoChecks || run.Condition == result.ConditionTargetUnreachable:
+		// A run that did not start has nothing to report: an earlier report stays as it was.
+		fmt.Fprintf(out, "report: none written (the run did not start); %s is left as it was\n", reportDir)
+	default:
 		written, err := render.WriteAll(reportDir, formats, run, render.Options{})
 		if err != nil {
 			return failed("write reports: %v", err)
@@ -187,39 +191,26 @@ func finishRun(out io.Writer, run *result.Run, list bool, reportDir string, form
 	}
 }
 
-// helloProbe checks the target answers at all: any response to a Hello will do, even a huge,
-// malformed or redirecting one, since the checks judge what it says; only no answer (refused,
-// timeout, dropped, TLS failure) makes the target unreachable. A Hello refused with an HTTP
-// error is worth a note before the checks: it is most often the wrong Host or path, and then
-// every check fails on its first request.
-func helloProbe(tg *target.HTTP, note io.Writer) func(ctx context.Context) error {
-	body, _ := mesh.EncodeRequest(&mesh.HelloRequest{})
-	var once sync.Once
+// helloProbe checks the target answers at all, before, during and after the checks: any response
+// to a Hello will do, even a huge, malformed or redirecting one, since the checks judge what it
+// says; only no answer (refused, timeout, dropped, TLS failure) makes the target unreachable.
+// (What the target is, the pre-flight settled before: see preflight.)
+func helloProbe(tg *target.HTTP) func(ctx context.Context) error {
 	return func(ctx context.Context) error {
-		ex, err := tg.Post(ctx, body, nil)
+		ex, err := tg.Post(ctx, meshHello.Body, nil)
 		if err != nil {
 			return err
 		}
 		if ex.Problem.NoAnswer() {
 			return errors.New(string(ex.Problem) + ": " + ex.Err)
 		}
-		if r := ex.Response; r != nil && r.Status >= 400 {
-			once.Do(func() {
-				answer := r.Body
-				if len(answer) > 200 {
-					answer = answer[:200]
-				}
-				fmt.Fprintf(note, "note: the portal refused Hello with HTTP %d: %q\n"+
-					"note: the checks run anyway; if the portal's DNS name is not %q, pass it with --host NAME, and check the URL's path\n",
-					r.Status, answer, ex.Request.Host)
-			})
-		}
 		return nil
 	}
 }
 
 // openTarget builds the target of a run: the portal at --portal, or the embedded reference
-// portal (with its --bug knobs) started on loopback. closeTarget stops what it started.
+// portal (with its --bug knobs) started on loopback, and runs the pre-flight on it (except for
+// --list, which sends nothing). closeTarget stops what it started, also when err is set.
 func openTarget(ctx context.Context, c *cobra.Command, f *runFlags) (tg *target.HTTP, domain string, replayTarget *string, closeTarget func(), err error) {
 	out := c.OutOrStdout()
 	var stops []func()
@@ -273,12 +264,18 @@ func openTarget(ctx context.Context, c *cobra.Command, f *runFlags) (tg *target.
 		}
 		hdr.Add(name, value)
 	}
-	tg, err = target.New(target.Options{URL: portalURL, CAFile: f.ca, Insecure: f.insecure, ClientCert: f.clientCert,
-		ClientKey: f.clientKey, Host: f.host, Header: hdr, Proxy: f.proxy, Timeout: f.timeout, Rate: f.rate})
+	opts := target.Options{URL: portalURL, CAFile: f.ca, Insecure: f.insecure, ClientCert: f.clientCert,
+		ClientKey: f.clientKey, Host: f.host, Header: hdr, Proxy: f.proxy, Timeout: f.timeout, Rate: f.rate}
+	tg, err = target.New(opts)
 	if err != nil {
 		return nil, "", nil, closeTarget, usage("%v", err)
 	}
 	stops = append(stops, tg.Close)
+	if !f.list {
+		if err := preflight(ctx, out, opts); err != nil {
+			return nil, "", nil, closeTarget, err
+		}
+	}
 	return tg, domain, replayTarget, closeTarget, nil
 }
 
@@ -290,10 +287,10 @@ const exitNotReproducible = 3
 // exit 0 fixed, 1 still failing, 3 not reproducible here (the report says why), 2 usage.
 func replayFile(c *cobra.Command, f *runFlags, path string) error {
 	tg, domain, _, closeTarget, err := openTarget(c.Context(), c, f)
+	defer closeTarget()
 	if err != nil {
 		return err
 	}
-	defer closeTarget()
 	outcome, report, err := live.Replay(c.Context(), path, tg, domain)
 	if err != nil {
 		return usage("replay %s: %v", path, err)

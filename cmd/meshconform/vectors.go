@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/meshconform/meshconform/harness/target"
 	"github.com/meshconform/meshconform/reference/client"
 	"github.com/meshconform/meshconform/reference/portal"
 	"github.com/meshconform/meshconform/spec"
@@ -45,6 +46,9 @@ func runVectors(c *cobra.Command, portalURL, host string, bugs []string, seed ui
 	u, err := url.Parse(portalURL)
 	if err != nil || u.Hostname() == "" {
 		return usage("--portal %q is not a URL", portalURL)
+	}
+	if err := preflight(c.Context(), out, target.Options{URL: portalURL, Host: host, Timeout: 10 * time.Second}); err != nil {
+		return err
 	}
 	if host == "" {
 		host = u.Hostname()

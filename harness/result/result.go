@@ -48,6 +48,7 @@ const (
 	ConditionTargetDied        Condition = "target-died"        // the last probe failed
 	ConditionNoChecks          Condition = "no-checks-selected" // the selection is empty
 	ConditionCanceled          Condition = "canceled"           // the caller canceled the run
+	ConditionDeadline          Condition = "deadline-exceeded"  // the run's --deadline passed: partial
 )
 
 // Mode says whether the checks were run or only selected.

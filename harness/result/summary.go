@@ -73,7 +73,7 @@ const (
 // Warnings fail the run only under Strict (recorded in Config).
 func (r *Run) ExitCode() int {
 	switch r.Condition {
-	case ConditionTargetUnreachable, ConditionNoChecks:
+	case ConditionTargetUnreachable, ConditionNoChecks, ConditionDeadline:
 		return ExitUsage
 	case ConditionTargetDied, ConditionCanceled:
 		return ExitFailure

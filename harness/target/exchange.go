@@ -38,6 +38,10 @@ type Exchange struct {
 	Duration time.Duration
 	Problem  Problem
 	Err      string // the transport error text, when Problem is set
+	// Cause is the transport error itself, for errors.Is and errors.As (ErrNotHTTP,
+	// ErrHeadTooLarge, ErrTLSHandshake, http.ErrSchemeMismatch, x509 and net errors); it is not
+	// recorded in reports.
+	Cause error
 }
 
 // Request is the request as sent.

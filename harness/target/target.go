@@ -10,10 +10,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"os"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -134,7 +134,7 @@ func New(opts Options) (*HTTP, error) {
 	}
 	tr := &http.Transport{
 		Proxy:                  nil,
-		DialContext:            (&net.Dialer{Timeout: timeout}).DialContext,
+		DialContext:            sniffingDialer(&net.Dialer{Timeout: timeout}),
 		TLSClientConfig:        tlsConf,
 		TLSHandshakeTimeout:    timeout,
 		ResponseHeaderTimeout:  timeout,
@@ -207,6 +207,9 @@ func Sanitize(u *url.URL) string {
 	return cp.String()
 }
 
+// Timeout is the per-request timeout.
+func (h *HTTP) Timeout() time.Duration { return h.timeout }
+
 // Close releases idle connections.
 func (h *HTTP) Close() { h.client.CloseIdleConnections() }
 
@@ -266,11 +269,14 @@ func (h *HTTP) Post(ctx context.Context, body []byte, hdr http.Header) (*Exchang
 	if strings.EqualFold(req.Header.Get("Connection"), "close") {
 		c = h.fresh
 	}
+	var obs observer
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), obs.trace()))
 	ex.Started = time.Now()
 	defer func() { ex.Duration = time.Since(ex.Started) }()
 	resp, err := c.Do(req)
 	if err != nil {
-		ex.Problem, ex.Err = classify(err), err.Error()
+		ex.Cause = obs.cause(err)
+		ex.Problem, ex.Err = classify(ex.Cause), err.Error()
 		return ex, callerErr(ctx)
 	}
 	defer resp.Body.Close()
@@ -285,6 +291,7 @@ func (h *HTTP) Post(ctx context.Context, body []byte, hdr http.Header) (*Exchang
 		ex.Err = fmt.Sprintf("response body exceeds %d bytes", h.maxResponse)
 	case err != nil:
 		ex.Response.Truncated = true
+		ex.Cause = err
 		ex.Problem, ex.Err = classify(err), err.Error()
 		return ex, callerErr(ctx)
 	case resp.StatusCode >= 300 && resp.StatusCode < 400 && resp.Header.Get("Location") != "":
@@ -299,36 +306,4 @@ func callerErr(ctx context.Context) error {
 		return fmt.Errorf("target: %w", err)
 	}
 	return nil
-}
-
-// classify maps a transport error to a Problem.
-func classify(err error) Problem {
-	var (
-		certInv   x509.CertificateInvalidError
-		unknownCA x509.UnknownAuthorityError
-		hostErr   x509.HostnameError
-		verifyErr *tls.CertificateVerificationError
-		recErr    tls.RecordHeaderError
-		alertErr  tls.AlertError
-		netErr    net.Error
-		dnsErr    *net.DNSError
-	)
-	switch {
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-		return ProblemTimeout
-	case errors.As(err, &certInv), errors.As(err, &unknownCA), errors.As(err, &hostErr),
-		errors.As(err, &verifyErr), errors.As(err, &recErr), errors.As(err, &alertErr):
-		return ProblemTLS
-	case errors.Is(err, syscall.ECONNREFUSED), errors.As(err, &dnsErr):
-		return ProblemRefused
-	case errors.As(err, &netErr) && netErr.Timeout():
-		return ProblemTimeout
-	case strings.Contains(err.Error(), "malformed HTTP"), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"),
-		strings.Contains(err.Error(), "headers exceeded"):
-		return ProblemMalformed
-	case strings.Contains(err.Error(), "tls:"):
-		return ProblemTLS
-	}
-	// EOF, connection reset, a server closing mid-body: the connection went away.
-	return ProblemDropped
 }

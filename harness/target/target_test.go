@@ -49,6 +49,7 @@ func TestHostileServers(t *testing.T) {
 		handler   http.HandlerFunc
 		raw       func(net.Conn)
 		problem   Problem
+		cause     error // when set, ex.Cause must be it (errors.Is)
 		status    int
 		truncated bool
 	}{
@@ -132,7 +133,7 @@ func TestHostileServers(t *testing.T) {
 				bufio.NewReader(c).ReadString('\n')
 				c.Write([]byte("\x00\x01garbage, not HTTP at all\r\n\r\n"))
 			},
-			problem: ProblemMalformed,
+			problem: ProblemMalformed, cause: ErrNotHTTP,
 		},
 		{
 			name: "endless header line",
@@ -145,7 +146,7 @@ func TestHostileServers(t *testing.T) {
 					}
 				}
 			},
-			problem: ProblemMalformed,
+			problem: ProblemMalformed, cause: ErrHeadTooLarge,
 		},
 		{
 			name: "closes without answering",
@@ -191,6 +192,9 @@ func TestHostileServers(t *testing.T) {
 			mustNil(t, err, "a hostile server is the target's failure, not a harness error")
 			isTrue(t, time.Since(start) < timeout+slack, "took", time.Since(start))
 			eq(t, tc.problem, ex.Problem, "err: ", ex.Err)
+			if tc.cause != nil {
+				isTrue(t, errors.Is(ex.Cause, tc.cause), "cause: ", ex.Cause)
+			}
 			if tc.status != 0 {
 				if ex.Response == nil {
 					t.Fatal("ex.Response is nil")

@@ -209,6 +209,9 @@ func Summary(w io.Writer, run *result.Run, opts Options) error {
 	}
 	code := run.ExitCode()
 	verdict := map[int]string{result.ExitClean: "PASS", result.ExitFailure: "FAIL", result.ExitUsage: "NOT RUN"}[code]
+	if run.Condition == result.ConditionDeadline {
+		verdict = "STOPPED" // some checks ran: the report is partial
+	}
 	strict := ""
 	if run.Config.Strict {
 		strict = ", strict"
@@ -237,6 +240,8 @@ func conditionLine(run *result.Run) string {
 		return line
 	case result.ConditionNoChecks:
 		return "NO CHECK SELECTED: " + run.ConditionDetail
+	case result.ConditionDeadline:
+		return "DEADLINE PASSED: " + run.ConditionDetail
 	}
 	return strings.ToUpper(string(run.Condition)) + ": " + run.ConditionDetail
 }
