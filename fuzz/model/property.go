@@ -28,7 +28,7 @@ var Properties = []Property{
 	{"checkpoint-grows", "REQ-LOG-CHECKPOINT-GROWS", true, "Status checkpoints never return to an earlier value"},
 	{"checkpoint-reads-idempotent", "REQ-IDEMPOTENT-READS", false, "The checkpoint does not change without a write"},
 	{"connect-start-live-only", "REQ-ENUMERATION-404", false, "ConnectStart is accepted exactly for an existing account"},
-	{"pending-once", "REQ-CONNECT-PENDING-LIST", false, "Every started and not completed connection appears exactly once in ConnectPending"},
+	{"pending-once", "REQ-TXN-IDEMPOTENT", false, "Every started and not completed connection appears exactly once in ConnectPending"},
 	{"connect-result-answered", "REQ-CONNECT-RESULT-SIGNED", false, "After ConnectComplete, ConnectStatus answers the signed result"},
 	{"replayed-result-refused", "REQ-CONNECT-RESULT-SIGNED", true, "A connection result sent again is refused"},
 	{"connect-status-unknown", "REQ-ENUMERATION-404", false, "ConnectStatus of a device the account never saw is refused"},

@@ -103,7 +103,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	rapidMu.Lock()
 	defer rapidMu.Unlock()
-	testing.Init() // rapid asks testing.Short(); outside a test binary the flag must exist
+	// rapid asks testing.Short(): outside a test binary its flag must exist and the standard
+	// flag set count as parsed (it holds nothing of ours: cobra parses the command line).
+	testing.Init()
+	if !flag.Parsed() {
+		_ = flag.CommandLine.Parse(nil)
+	}
 	for name, v := range map[string]string{"rapid.nofailfile": "true", "rapid.shrinktime": cfg.ShrinkFor.String()} {
 		restore, err := setRapid(name, v)
 		if err != nil {
@@ -131,7 +136,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		m := NewMachine(c, domain, "", rapid.Bool().Draw(t, "sessions"))
 		t.Cleanup(func() { m.Cleanup(context.WithoutCancel(ctx)) })
 		fail := func(err error) {
-			rep.Steps += len(m.steps)
+			if !failed { // the sequence that found it; minimisation's runs are not counted
+				rep.Steps += len(m.steps)
+			}
 			last, lastErr = m, err
 			// rapid shrinks only while the failure's message stays the same, and the
 			// detailed message names this machine's accounts: the property ID alone is stable.
@@ -174,8 +181,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			}
 		}
 		t.Repeat(acts)
-		rep.Steps += len(m.steps)
-		rep.Sequences++
+		if !failed {
+			rep.Steps += len(m.steps)
+			rep.Sequences++
+		}
 	}
 	// Sequences run in batches, each a rapid.Check of its own with a seed derived from the
 	// run's, so that --duration is honoured between batches and every batch replays from the
