@@ -69,8 +69,8 @@ var stateKnobs = []struct {
 	{"leak-after-failed-create", []string{"created-stays-until-deleted", "profile-survives-delete", "create-forged-stores-nothing"}, false, false},
 	{"create-case-sensitive", []string{"create-taken"}, true, false},
 	{"checkpoint-regresses", []string{"checkpoint-grows", "checkpoint-reads-idempotent"}, true, false},
-	{"ignore-max-entries", []string{"max-entries"}, false, true},
-	{"accept-replayed-result", []string{"replayed-result-refused"}, false, true},
+	{"ignore-max-entries", []string{"max-entries"}, false, false},
+	{"accept-replayed-result", []string{"replayed-result-refused"}, false, false},
 }
 
 // TestModelFindsStateKnobs: each knob breaks its property, the shrunk sequence is saved, and
