@@ -8,13 +8,14 @@ STATICCHECK_VERSION ?= v0.8.2
 BENCHSTAT_VERSION ?= v0.0.0-20260908200009-22c9c6c9d4da
 COUNT     ?= 6
 
-.PHONY: all build test conform vectors fuzz lint bench bench-portal generate tidy-check help
+.PHONY: all build test conform model vectors fuzz lint bench bench-portal generate tidy-check help
 
 all: build test
 
 help:
 	@echo "make conform [PORTAL=URL]  run the conformance suite (default: the embedded reference portal)"
 	@echo "make test                  run every unit, property and integration test"
+	@echo "make model [PORTAL=URL]    property-based transaction sequences (SEQUENCES=100)"
 	@echo "make vectors               regenerate vectors/ from fixed seeds"
 	@echo "make fuzz FUZZTIME=30s     run every fuzz target in turn"
 	@echo "make lint                  gofmt, go vet, staticcheck"
@@ -35,6 +36,12 @@ ifneq ($(CLIENT),)
 else
 	$(GO) run ./cmd/meshconform run $(if $(PORTAL),--portal $(PORTAL)) --report-dir $(REPORTDIR) --report json,junit,sarif,html
 endif
+
+# make model: random transaction sequences checked against a model of the portal's state;
+# a violation is shrunk and saved under meshconform-model/ for `meshconform replay FILE`.
+SEQUENCES ?= 100
+model:
+	$(GO) run ./cmd/meshconform model $(if $(PORTAL),--portal $(PORTAL)) --sequences $(SEQUENCES) --report-dir $(REPORTDIR) --report json,junit,sarif,html
 
 vectors:
 	$(GO) run ./cmd/meshconform vectors generate --out vectors

@@ -17,6 +17,7 @@ import (
 
 	"github.com/meshconform/meshconform/conformance"
 	"github.com/meshconform/meshconform/fuzz/live"
+	"github.com/meshconform/meshconform/fuzz/model"
 	"github.com/meshconform/meshconform/harness"
 	"github.com/meshconform/meshconform/harness/expect"
 	"github.com/meshconform/meshconform/harness/result"
@@ -93,9 +94,12 @@ func init() {
 	var rf runFlags
 	replay := &cobra.Command{
 		Use:   "replay CHECK-ID|REPRODUCER.json",
-		Short: "Re-run one check with the seed of an earlier run, or re-send a fuzzer reproducer file",
+		Short: "Re-run one check with the seed of an earlier run, re-send a fuzzer reproducer file, or re-run a model script",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			if model.IsScript(args[0]) {
+				return replayModel(c, &rf, args[0])
+			}
 			if live.IsReproducer(args[0]) {
 				return replayFile(c, &rf, args[0])
 			}

@@ -3,47 +3,18 @@ package model
 import (
 	"context"
 	"flag"
-	"fmt"
 	"os"
-	"strings"
-	"sync"
+	"path/filepath"
 	"testing"
 	"time"
 
-	"pgregory.net/rapid"
-
-	"github.com/meshconform/meshconform/reference/client"
 	"github.com/meshconform/meshconform/reference/portal"
 )
 
 var portalFlag = flag.String("model.portal", "", "portal URL for the model test (default: $MESHCONFORM_MODEL_PORTAL, else the embedded reference)")
 
-// checks bounds rapid's work for go test: a few seconds, less with -short, unless the user
-// set -rapid.checks.
-func setChecks(t *testing.T, n int) {
-	f := flag.Lookup("rapid.checks")
-	if f == nil {
-		return
-	}
-	user := false
-	flag.Visit(func(v *flag.Flag) { user = user || v.Name == "rapid.checks" })
-	if !user {
-		old := f.Value.String()
-		f.Value.Set(fmt.Sprint(n))
-		t.Cleanup(func() { f.Value.Set(old) })
-	}
-}
-
-func portalFor(t *testing.T, bugs ...string) (string, string) {
+func startPortal(t *testing.T, bugs ...string) string {
 	t.Helper()
-	if len(bugs) == 0 {
-		if u := *portalFlag; u != "" {
-			return u, ""
-		}
-		if u := os.Getenv("MESHCONFORM_MODEL_PORTAL"); u != "" {
-			return u, ""
-		}
-	}
 	var cfg portal.Config
 	for _, b := range bugs {
 		if err := cfg.Bugs.Set(b); err != nil {
@@ -55,115 +26,129 @@ func portalFor(t *testing.T, bugs ...string) (string, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(stop)
-	return u, "localhost"
+	return u
 }
 
-func property(url, domain string) func(*rapid.T) {
-	if domain == "" {
-		domain = "localhost"
-		if i := strings.Index(url, "://"); i >= 0 {
-			h := url[i+3:]
-			h, _, _ = strings.Cut(h, "/")
-			h, _, _ = strings.Cut(h, ":")
-			domain = h
-		}
-	}
-	return func(t *rapid.T) {
-		m := NewMachine(client.New(url), domain)
-		t.Repeat(m.Actions())
-	}
-}
-
-// TestModelReference: the reference portal agrees with the model on every sequence.
+// TestModelReference: the reference portal (or -model.portal) agrees with the model on every
+// sequence, in both authentication modes.
 func TestModelReference(t *testing.T) {
-	setChecks(t, map[bool]int{true: 5, false: 25}[testing.Short()])
-	url, dom := portalFor(t)
-	rapid.Check(t, property(url, dom))
+	url := *portalFlag
+	if url == "" {
+		url = os.Getenv("MESHCONFORM_MODEL_PORTAL")
+	}
+	if url == "" {
+		url = startPortal(t)
+	}
+	n := 40
+	if testing.Short() {
+		n = 10
+	}
+	rep, err := Run(context.Background(), Config{URL: url, Seed: 1, Sequences: n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Failure != nil {
+		t.Fatalf("%v after steps %v", rep.Failure.Violation, rep.Failure.Steps)
+	}
+	if rep.Sequences != n || rep.Steps == 0 {
+		t.Fatalf("ran %d sequences, %d steps; want %d sequences", rep.Sequences, rep.Steps, n)
+	}
 }
 
-// recorder is a rapid.TB that keeps a failure instead of failing the test: the knob tests
-// require the property to fail.
-type recorder struct {
-	*testing.T
-	mu     sync.Mutex
-	failed bool
-	msg    strings.Builder
-}
-
-func (r *recorder) fail(s string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.failed = true
-	r.msg.WriteString(s)
-}
-func (r *recorder) Logf(format string, args ...any) {
-	r.mu.Lock()
-	fmt.Fprintf(&r.msg, format+"\n", args...)
-	r.mu.Unlock()
-}
-func (r *recorder) Log(args ...any)                   { r.mu.Lock(); fmt.Fprintln(&r.msg, args...); r.mu.Unlock() }
-func (r *recorder) Errorf(format string, args ...any) { r.fail(fmt.Sprintf(format, args...)) }
-func (r *recorder) Error(args ...any)                 { r.fail(fmt.Sprint(args...)) }
-func (r *recorder) Fatalf(format string, args ...any) { r.fail(fmt.Sprintf(format, args...)) }
-func (r *recorder) Fatal(args ...any)                 { r.fail(fmt.Sprint(args...)) }
-func (r *recorder) FailNow()                          { r.fail("FailNow") }
-func (r *recorder) Fail()                             { r.fail("Fail") }
-func (r *recorder) Failed() bool                      { return r.failed }
-
-// stateKnobs are the reference portal's knobs about state, each of which the model must catch.
+// stateKnobs are the reference portal's knobs about state, each of which the model must
+// catch as a violation of one of the listed properties.
 var stateKnobs = []struct {
 	knob  string
+	props []string
 	short bool
 	slow  bool // tens of seconds: run with MESHCONFORM_MODEL_ALL=1
 }{
-	{"get-after-delete", true, false},
-	{"delete-removes-profiles", false, false},
-	{"publish-without-account", false, false},
-	{"leak-after-failed-create", false, false},
-	{"create-case-sensitive", true, false},
-	{"ignore-max-entries", false, true},
-	{"checkpoint-regresses", false, true},
-	{"accept-replayed-result", false, true},
+	{"get-after-delete", []string{"created-stays-until-deleted"}, true, false},
+	{"delete-removes-profiles", []string{"profile-survives-delete"}, false, false},
+	{"publish-without-account", []string{"publish-needs-account", "deleted-device-refused"}, false, false},
+	{"leak-after-failed-create", []string{"created-stays-until-deleted", "profile-survives-delete", "create-forged-stores-nothing"}, false, false},
+	{"create-case-sensitive", []string{"create-taken"}, true, false},
+	{"checkpoint-regresses", []string{"checkpoint-grows", "checkpoint-reads-idempotent"}, true, false},
+	{"ignore-max-entries", []string{"max-entries"}, false, false},
+	{"accept-replayed-result", []string{"replayed-result-refused"}, false, false},
 }
 
+// TestModelFindsStateKnobs: each knob breaks its property, the shrunk sequence is saved, and
+// the saved script reproduces on the knob's portal and is fixed on a clean one.
 func TestModelFindsStateKnobs(t *testing.T) {
-	setChecks(t, 100)
-	if f := flag.Lookup("rapid.shrinktime"); f != nil {
-		old := f.Value.String()
-		f.Value.Set("3s")
-		t.Cleanup(func() { f.Value.Set(old) })
-	}
+	clean := startPortal(t)
 	for _, k := range stateKnobs {
 		t.Run(k.knob, func(t *testing.T) {
 			if testing.Short() && !k.short {
-				t.Skip("-short: two knobs only")
+				t.Skip("-short: three knobs only")
 			}
 			if k.slow && os.Getenv("MESHCONFORM_MODEL_ALL") == "" {
 				t.Skip("slow knob: set MESHCONFORM_MODEL_ALL=1")
 			}
-			url, dom := portalFor(t, k.knob)
-			rec := &recorder{T: t}
-			start := time.Now()
-			rapid.Check(rec, property(url, dom))
-			if !rec.failed {
-				t.Fatalf("%s: the model found nothing", k.knob)
+			url := startPortal(t, k.knob)
+			rep, err := Run(context.Background(), Config{URL: url, Seed: 7, Sequences: 100, ShrinkFor: 3 * time.Second})
+			if err != nil {
+				t.Fatal(err)
 			}
-			msg := rec.msg.String()
-			t.Logf("%s: found in %s; minimal script:\n%s", k.knob, time.Since(start).Round(time.Millisecond), script(msg))
-			if !strings.Contains(msg, "step: ") {
-				t.Fatalf("the failure report has no script:\n%s", msg)
+			if rep.Failure == nil {
+				t.Fatalf("%s: the model found nothing in %d sequences", k.knob, rep.Sequences)
+			}
+			v := rep.Failure.Violation
+			found := false
+			for _, p := range k.props {
+				found = found || p == v.Property
+			}
+			if !found {
+				t.Fatalf("%s: violation of %s, want one of %v: %v", k.knob, v.Property, k.props, v)
+			}
+			if _, ok := PropertyByID(v.Property); !ok {
+				t.Fatalf("violation names the unknown property %q", v.Property)
+			}
+			t.Logf("%s: %v; minimal sequence (%d steps): %v", k.knob, v, len(rep.Failure.Steps), rep.Failure.Steps)
+			path := filepath.Join(t.TempDir(), "script.json")
+			if err := SaveScript(path, rep.Seed, url, rep.Failure); err != nil {
+				t.Fatal(err)
+			}
+			if !IsScript(path) {
+				t.Fatal("the saved script is not recognised")
+			}
+			s, err := LoadScript(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out, report, err := Replay(context.Background(), s, url, ""); err != nil || out != Reproduced {
+				t.Fatalf("replay on the knob portal: outcome %d, err %v\n%s", out, err, report)
+			}
+			if out, report, err := Replay(context.Background(), s, clean, ""); err != nil || out != Fixed {
+				t.Fatalf("replay on the clean portal: outcome %d, err %v\n%s", out, err, report)
 			}
 		})
 	}
 }
 
-// script keeps the step lines of a rapid failure report.
-func script(report string) string {
-	var out []string
-	for _, l := range strings.Split(report, "\n") {
-		if i := strings.Index(l, "step: "); i >= 0 {
-			out = append(out, "  "+l[i+6:])
+// TestReplayUnreachable: a portal that does not answer is not reproducible, never a finding.
+func TestReplayUnreachable(t *testing.T) {
+	s := &Script{Kind: ScriptKind, Property: "create-taken", Steps: []Step{{Action: "create", Name: "alice"}}}
+	out, report, err := Replay(context.Background(), s, "http://127.0.0.1:1/.well-known/mmm/", "")
+	if err != nil || out != NotReproducible {
+		t.Fatalf("outcome %d, err %v\n%s", out, err, report)
+	}
+}
+
+// TestLoadScriptRefusesUnknownSteps: a script is checked before anything is sent.
+func TestLoadScriptRefusesUnknownSteps(t *testing.T) {
+	for name, body := range map[string]string{
+		"kind":   `{"kind":"other","steps":[]}`,
+		"action": `{"kind":"meshconform-model-script","steps":[{"action":"drop-tables","name":"alice"}]}`,
+		"name":   `{"kind":"meshconform-model-script","steps":[{"action":"create","name":"mallory"}]}`,
+		"json":   `{"kind":`,
+	} {
+		path := filepath.Join(t.TempDir(), name+".json")
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := LoadScript(path); err == nil {
+			t.Errorf("%s: a bad script was loaded", name)
 		}
 	}
-	return strings.Join(out, "\n")
 }

@@ -56,8 +56,9 @@ type Mode string
 
 // The run modes.
 const (
-	ModeRun  Mode = "run"
-	ModeList Mode = "list"
+	ModeRun   Mode = "run"
+	ModeList  Mode = "list"
+	ModeModel Mode = "model" // meshconform model: properties of transaction sequences
 )
 
 // Run is the whole record of one invocation.
