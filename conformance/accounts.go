@@ -30,10 +30,10 @@ func accountChecks(env Env) []harness.Check {
 		},
 		{
 			ID: "validate.invalid", Requirement: "REQ-VALIDATE-VALID", Category: harness.Deviation,
-			Title: "ValidateAccount says Valid false, with a Reason, for an unacceptable name",
+			Title: "ValidateAccount says Valid false for an unacceptable name",
 			Doc: "\"If false, the account identifier is rejected.\" Validates a name full of characters no account " +
-				"rule allows (spaces, braces, a colon) and expects Valid false and a Reason. Example failure: Valid " +
-				"true, or Status 500. One request.",
+				"rule allows (spaces, braces, a colon) and expects Valid false; a missing Reason (\"Reason: String " +
+				"(Optional)\") is noted as information. Example failure: Valid true, or Status 500. One request.",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				name := s.t.Name("x") + " {bad}:name@" + env.Domain
@@ -43,8 +43,8 @@ func accountChecks(env Env) []harness.Check {
 				if v.Valid == nil || *v.Valid {
 					t.Fail(harness.Finding{Message: "a name with spaces, braces and a colon is not rejected", Expected: false, Observed: v.Valid})
 				}
-				if v.Reason == "" {
-					t.Fail(harness.Finding{Message: "the rejection has no Reason", Expected: "a Reason", Observed: ""})
+				if v.Reason == "" { // 3.6.2: "Reason: String (Optional)"
+					t.Info("the rejection gives no Reason (the draft makes it optional)")
 				}
 			},
 		},

@@ -3,6 +3,7 @@ package conformance
 import (
 	"context"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -112,17 +113,38 @@ func runAgainst(t *testing.T, bugs ...string) *result.Run {
 			t.Fatal(err)
 		}
 	}
-	ctx := context.Background()
-	u, stop, err := portal.StartLoopback(ctx, portal.Config{Bugs: b, HangDelay: 15 * time.Second})
+	return runPortal(t, portal.Config{Bugs: b}, suiteOptions{})
+}
+
+// suiteOptions vary a self-test run: Strict turns warnings into failures, Jobs raises the
+// parallelism (default 4), Only selects the checks whose ID it accepts (default all).
+type suiteOptions struct {
+	Strict bool
+	Jobs   int
+	Only   func(id string) bool
+}
+
+// runPortal runs the suite against a fresh embedded portal configured by cfg.
+func runPortal(t *testing.T, cfg portal.Config, o suiteOptions) *result.Run {
+	t.Helper()
+	if cfg.HangDelay == 0 {
+		cfg.HangDelay = 15 * time.Second
+	}
+	u, stop, err := portal.StartLoopback(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer stop()
-	return runSuite(t, u)
+	return runSuiteWith(t, u, o)
 }
 
 // runSuite runs every portal check against the portal at u, with seed 1.
 func runSuite(t *testing.T, u string) *result.Run {
+	t.Helper()
+	return runSuiteWith(t, u, suiteOptions{})
+}
+
+func runSuiteWith(t *testing.T, u string, o suiteOptions) *result.Run {
 	t.Helper()
 	ctx := context.Background()
 	tg, err := target.New(target.Options{URL: u, Timeout: 10 * time.Second})
@@ -131,8 +153,15 @@ func runSuite(t *testing.T, u string) *result.Run {
 	}
 	defer tg.Close()
 	pu, _ := url.Parse(u)
-	run, err := harness.Run(ctx, All(Env{Domain: pu.Hostname()}), harness.Config{
-		Target: tg, Catalog: Catalog(spec.MustLoad()), Seed: 1, Jobs: 4, CheckTimeout: 30 * time.Second,
+	checks := All(Env{Domain: pu.Hostname()})
+	if o.Only != nil {
+		checks = slices.DeleteFunc(checks, func(c harness.Check) bool { return !o.Only(c.ID) })
+	}
+	if o.Jobs == 0 {
+		o.Jobs = 4
+	}
+	run, err := harness.Run(ctx, checks, harness.Config{
+		Target: tg, Catalog: Catalog(spec.MustLoad()), Seed: 1, Jobs: o.Jobs, CheckTimeout: 30 * time.Second, Strict: o.Strict,
 	})
 	if err != nil {
 		t.Fatal(err)

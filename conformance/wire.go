@@ -63,7 +63,7 @@ func wireChecks(env Env) []harness.Check {
 					if ex.Problem != target.ProblemNone || ex.Response == nil {
 						t.Fail(harness.Finding{Message: rq.tx + ": no answer", Observed: string(ex.Problem), Exchanges: []*target.Exchange{ex}})
 					}
-					if ex.Response.Status == http.StatusNotImplemented {
+					if unimplementedAnswer(rq.tx, ex) {
 						continue // an unimplemented Status is judged by status.* checks
 					}
 					tag, err := topTag(ex.Response.Body)
@@ -236,8 +236,8 @@ func wireChecks(env Env) []harness.Check {
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				ex := s.raw(mustRequest(&mesh.ValidateRequest{Account: s.account("h")}), http.Header{"Host": {"other-portal.invalid"}})
-				if p := payloadStatus(ex); p < 400 || p > 499 {
-					t.Fail(harness.Finding{Message: "a request for another portal's Host was served", Expected: "a 4xx refusal", Observed: fmt.Sprintf("Status %d (HTTP %d)", p, httpStatus(ex))})
+				if st, _ := answerStatus(ex); st < 400 || st > 499 {
+					t.Fail(harness.Finding{Message: "a request for another portal's Host was served", Expected: "a 4xx refusal", Observed: fmt.Sprintf("Status %d (HTTP %d)", payloadStatus(ex), httpStatus(ex)), Exchanges: []*target.Exchange{ex}})
 				}
 			},
 		},
@@ -287,7 +287,7 @@ func (s *session) checkStatusPresent(rq probeRequest) {
 	if ex.Response == nil {
 		s.t.Fail(harness.Finding{Message: rq.tx + ": no answer", Observed: string(ex.Problem), Exchanges: []*target.Exchange{ex}})
 	}
-	if ex.Response.Status == http.StatusNotImplemented {
+	if unimplementedAnswer(rq.tx, ex) {
 		return
 	}
 	resp, err := mesh.DecodeResponse(ex.Response.Body, rq.tx, nil)
@@ -300,14 +300,50 @@ func (s *session) checkStatusPresent(rq probeRequest) {
 }
 
 // expectClientError sends a bad body and expects a 4xx answer: no 5xx, no hang, no reset.
+// The payload Status is authoritative (draft 3.2) when the answer carries one; an answer with
+// no MeshResponse is judged by its HTTP status (NOTE-UNTAGGED-ANSWER).
 func (s *session) expectClientError(what string, body []byte) {
 	ex := s.raw(body, nil)
 	if ex.Problem != target.ProblemNone || ex.Response == nil {
 		s.t.Fail(harness.Finding{Message: what + ": the portal gave no answer", Expected: "a 4xx refusal", Observed: fmt.Sprintf("%s %s", ex.Problem, ex.Err), Exchanges: []*target.Exchange{ex}})
 	}
-	if st := ex.Response.Status; st < 400 || st > 499 {
-		s.t.Fail(harness.Finding{Message: what + ": not refused with a client error", Expected: "HTTP 4xx", Observed: fmt.Sprintf("HTTP %d", st), Exchanges: []*target.Exchange{ex}})
+	if st, payload := answerStatus(ex); st < 400 || st > 499 {
+		layer := "HTTP"
+		if payload {
+			layer = "Status"
+		}
+		s.t.Fail(harness.Finding{Message: what + ": not refused with a client error", Expected: "Status 4xx (or HTTP 4xx without a MeshResponse)", Observed: fmt.Sprintf("%s %d (HTTP %d)", layer, st, httpStatus(ex)), Exchanges: []*target.Exchange{ex}})
 	}
+}
+
+// answerStatus is the status an answer gives: the payload Status of a tagged or bare
+// MeshResponse, authoritative by draft 3.2 (payload true), else the HTTP status of an answer
+// that carries no MeshResponse (NOTE-UNTAGGED-ANSWER); 0 without an answer.
+func answerStatus(ex *target.Exchange) (status int, payload bool) {
+	if ex == nil || ex.Response == nil {
+		return 0, false
+	}
+	if p := payloadStatus(ex); p != 0 {
+		return int(p), true
+	}
+	var bare struct {
+		Status *int32 `json:"Status"`
+	}
+	if json.Unmarshal(ex.Response.Body, &bare) == nil && bare.Status != nil {
+		return int(*bare.Status), true
+	}
+	return ex.Response.Status, false
+}
+
+// unimplementedAnswer reports whether ex is how a portal says it has no such transaction
+// (NOTE-UNIMPLEMENTED): for Status or Transfer only, the transactions the draft marks "[Not
+// currently implemented]", a payload Status 501, or HTTP 404/501 with no MeshResponse.
+func unimplementedAnswer(tx string, ex *target.Exchange) bool {
+	if tx != "Status" && tx != "Transfer" || ex == nil || ex.Response == nil {
+		return false
+	}
+	st, payload := answerStatus(ex)
+	return st == http.StatusNotImplemented || !payload && st == http.StatusNotFound
 }
 
 func mustRequest(r mesh.MeshRequest) []byte {
