@@ -8,8 +8,8 @@ import "github.com/meshconform/meshconform/reference/knobs"
 type Bugs struct {
 	// SkipHostCheck accepts a Host that is not the portal's name (draft 3.1, NOTE-HTTP-BINDING).
 	SkipHostCheck bool `bug:"skip-host-check" doc:"accept any Host header (draft 3.1)"`
-	// HTTPStatusAlways200 answers HTTP 200 whatever the payload Status (draft 3.2).
-	HTTPStatusAlways200 bool `bug:"http-status-always-200" doc:"HTTP status 200 whatever the payload Status (draft 3.2)"`
+	// HTTPStatusAlways200 answers HTTP 200 whatever the payload Status, even the 401 NOTE-AUTH names.
+	HTTPStatusAlways200 bool `bug:"http-status-always-200" doc:"HTTP status 200 whatever the payload Status, 401 included (draft 3.2, NOTE-AUTH)"`
 	// OmitStatus leaves Status out of every response (NOTE-STATUS-CODES, NOTE-CONNECT-RESPONSE-BASE).
 	OmitStatus bool `bug:"omit-status" doc:"omit Status from responses (NOTE-STATUS-CODES)"`
 	// UntaggedResponses writes responses without their class tag (NOTE-RESPONSE-TAG).
