@@ -28,9 +28,24 @@ func TestListBugs(t *testing.T) {
 	}
 }
 
+func TestListAllowances(t *testing.T) {
+	var out bytes.Buffer
+	cmd := newRoot(&out, &out)
+	cmd.SetArgs([]string{"--list-allowances"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"http-200", "unimplemented-501", "NOTE-UNIMPLEMENTED"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("--list-allowances lacks %q", want)
+		}
+	}
+}
+
 func TestBadFlags(t *testing.T) {
 	cases := [][]string{
 		{"--data", t.TempDir(), "--bug", "no-such-bug"},
+		{"--data", t.TempDir(), "--allow", "no-such-allowance"},
 		{},
 		{"--data", t.TempDir(), "--peer-key", "/nonexistent"},
 	}
