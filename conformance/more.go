@@ -29,6 +29,7 @@ func moreChecks(env Env) []harness.Check {
 				"connection (Connection: close); then a Hello and the same requests in the usual order on one connection. " +
 				"Expects every answer tagged, no 5xx, and each payload Status the same both ways. Example failure: 400 for " +
 				"a Get before any Hello. Eleven requests.",
+			Accepts: "For each request out of the usual order, a tagged answer with no 5xx and the payload Status it gets in the usual order (draft 3: \"There is no set sequence\"); Status may say it is unimplemented (NOTE-UNIMPLEMENTED).",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				reqs := s.probeRequests()
@@ -72,6 +73,7 @@ func moreChecks(env Env) []harness.Check {
 			Title: "Repeating a ValidateAccount gives the same answer",
 			Doc: "3: \"The protocol itself is thus idempotent.\" Sends the same ValidateAccount three times and " +
 				"expects three responses that are the same JSON value (member order and string escapes aside). Three requests.",
+			Accepts: "Three answers that are the same JSON value; member order and escapes may differ (draft 3, NOTE-RESPONSE-EXTENSIONS).",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				body := mustRequest(&mesh.ValidateRequest{Account: s.account("same")})
@@ -93,6 +95,7 @@ func moreChecks(env Env) []harness.Check {
 			Doc: "3: transactions \"do not cause changes to the connection state\". Creates an account, then reads it " +
 				"on a connection that the request closes (Connection: close) and on a kept-alive one, and reports " +
 				"whether both see it. Information only. Three requests.",
+			Accepts: "Any answer: information only (draft 3).",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				a := s.create("conn")
@@ -112,6 +115,7 @@ func moreChecks(env Env) []harness.Check {
 			Doc: "2.6.6: the DeviceAuthenticationKey is the \"Key used to authenticate requests made by the device\". " +
 				"Authenticates a request with the device's signature key (DSK) instead, and expects 401: a portal that " +
 				"accepts any key of the device confuses the roles the profile gives its keys. Two requests.",
+			Accepts: "Status 401 (NOTE-AUTH; draft 2.6.6).",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				a := s.create("dsk")
@@ -124,6 +128,7 @@ func moreChecks(env Env) []harness.Check {
 			Doc: "NOTE-AUTH: \"Otherwise HTTP 401 and Status 401, never data.\" Sends an unauthenticated ConnectPending " +
 				"for an account with a pending request and checks both status codes and that no Pending entry is " +
 				"returned. Three requests.",
+			Accepts: "HTTP 401 and Status 401 and no Pending member (NOTE-AUTH: \"Otherwise HTTP 401 and Status 401, never data\"), the one HTTP code a note names.",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				a := s.create("r401")
@@ -143,6 +148,7 @@ func moreChecks(env Env) []harness.Check {
 			Doc: "NOTE-UNIMPLEMENTED: a portal without Status answers Status 501 (or HTTP 404/501 for the whole " +
 				"request), so that clients and this suite can tell absence from failure. Fails on anything else that " +
 				"is not a StatusResponse with Status 2xx, e.g. a 500. One request.",
+			Accepts: "A StatusResponse with payload Status 2xx, or unimplemented: Status 501, or HTTP 404/501 without a MeshResponse (NOTE-UNIMPLEMENTED); a 500 fails.",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				r := s.do(&mesh.StatusRequest{}, nil)
@@ -155,6 +161,7 @@ func moreChecks(env Env) []harness.Check {
 			Title: "Does the portal implement Status and Transfer?",
 			Doc: "The draft marks Status and Transfer \"[Not currently implemented]\": their absence is allowed. " +
 				"Reports which of the two the portal offers. Information only. Two requests.",
+			Accepts: "Any answer: information only (draft 3.11, 3.16: \"[Not currently implemented]\").",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				for _, q := range []mesh.MeshRequest{&mesh.StatusRequest{}, &mesh.TransferRequest{}} {
@@ -174,6 +181,7 @@ func moreChecks(env Env) []harness.Check {
 			Doc: "WIRE.md 5: PayloadDigest = SHA-512 of the payload, each signature pure Ed448/Ed25519 over it. Gets " +
 				"an account's profile and verifies its envelope against the account's OnlineSignatureKey with the " +
 				"reference DARE implementation. Example failure: a portal that re-encodes the payload. Two requests.",
+			Accepts: "An entry that verifies under the account's OnlineSignatureKey (WIRE.md 5, NOTE-DARE-DIGEST).",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				a := s.create("dare")
@@ -195,6 +203,7 @@ func moreChecks(env Env) []harness.Check {
 			Doc: "7.1.1.3 Non-Repudiation: a signed entry is evidence only while its signature survives. Publishes a " +
 				"device profile and expects Get by its Identifier to return the identical envelope (same header, " +
 				"payload, digest and signature). Three requests.",
+			Accepts: "The published envelope among the entries of Get by Identifier, same header, payload, digest and signatures once decoded (draft 7.1.1.3, NOTE-RESPONSE-EXTENSIONS).",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				a := s.create("intact")
@@ -215,6 +224,7 @@ func moreChecks(env Env) []harness.Check {
 			Doc: "7.1.7 Trust Broker Accountability (\"Cert transparency type techniques\"), NOTE-LOG: the checkpoint " +
 				"is the hash chain over every write. Run alone: creates an account, reads Status, and expects the " +
 				"account's newest log record from Transfer to carry CheckpointValue as its Chain. Three requests.",
+			Accepts: "The newest own LogRecord's Chain equal to Status's CheckpointValue (NOTE-LOG); unimplemented without Status or Transfer (NOTE-UNIMPLEMENTED).",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				a := s.create("chain")
@@ -231,6 +241,7 @@ func moreChecks(env Env) []harness.Check {
 			Title: "Every log record says which transaction wrote what, when, for whom",
 			Doc: "7.2.4 Accountability: \"Authentication and consequences\". Each LogRecord the account's device gets " +
 				"from Transfer must carry Transaction, Account, Time and the Digest of the request. Three requests.",
+			Accepts: "Every own LogRecord with Transaction, Account, Time and Digest (NOTE-LOG); unimplemented without Transfer (NOTE-UNIMPLEMENTED).",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				a := s.create("attrib")
