@@ -255,21 +255,30 @@ func moreChecks(env Env) []harness.Check {
 	}
 }
 
-// ownRecords returns the account's log records from Transfer, ending the check as unimplemented
-// when the portal has none.
+// ownRecords returns the account's log records from Transfer, following PageKeys (a portal
+// may page for "internal server limits", draft 3.16.2), ending the check as unimplemented when
+// the portal has no Transfer.
 func (s *session) ownRecords(a *client.Account) []*mesh.LogRecord {
-	r := s.do(&mesh.TransferRequest{}, a.Auth())
-	s.unimplementedIf("Transfer", r)
-	s.ok("Transfer", r, "an authorised Transfer failed")
 	var out []*mesh.LogRecord
-	for i := range r.resp.(*mesh.TransferResponse).DataItems {
-		v, err := auth.Open(&r.resp.(*mesh.TransferResponse).DataItems[i])
-		if err != nil {
-			s.t.Fail(harness.Finding{Message: fmt.Sprintf("DataItems[%d] does not open: %v", i, err)})
+	req := &mesh.TransferRequest{}
+	for page := 0; page < 50; page++ {
+		r := s.do(req, a.Auth())
+		s.unimplementedIf("Transfer", r)
+		s.ok("Transfer", r, "an authorised Transfer failed")
+		tr := r.resp.(*mesh.TransferResponse)
+		for i := range tr.DataItems {
+			v, err := auth.Open(&tr.DataItems[i])
+			if err != nil {
+				s.t.Fail(harness.Finding{Message: fmt.Sprintf("DataItems[%d] does not open: %v", i, err)})
+			}
+			if rec, ok := v.(*mesh.LogRecord); ok {
+				out = append(out, rec)
+			}
 		}
-		if rec, ok := v.(*mesh.LogRecord); ok {
-			out = append(out, rec)
+		if tr.PageKey == "" || len(tr.DataItems) == 0 {
+			break
 		}
+		req = &mesh.TransferRequest{SearchConstraints: &mesh.SearchConstraints{PageKey: tr.PageKey}}
 	}
 	if len(out) == 0 {
 		s.t.Fail(harness.Finding{Message: "Transfer returned no log record of the account"})

@@ -99,6 +99,12 @@ var allowanceProbes = map[string]struct {
 	"escape-strings": {func(e *env) string {
 		return e.post(`{"ValidateAccount":{"Account":"bad name\u00e9\ud83d\ude00@localhost"}}`, nil).body
 	}, `\\u0020.*\\u00e9.*\\ud83d\\ude00`},
+	"pretty-json": {func(e *env) string {
+		return e.post(`{"Hello":{}}`, nil).body
+	}, `^\{\n  "HelloResponse": \{\n(.|\n)*\}\n$`},
+	"cache-directives": {func(e *env) string {
+		return e.post(`{"Hello":{}}`, nil).resp.Header.Get("Cache-Control")
+	}, `^private, no-store, max-age=0$`},
 	"charset": {func(e *env) string {
 		return e.post(`{"Hello":{}}`, nil).resp.Header.Get("Content-Type")
 	}, `^application/json; charset=utf-8$`},

@@ -146,9 +146,20 @@ func (a Allow) rewriteAnswer(body []byte) []byte {
 	if a.DateTimeOffsets {
 		body = dateTimeRE.ReplaceAll(body, []byte(`"$1.000+00:00"`))
 	}
-	if !a.ReverseMembers && !a.UnknownMembers && !a.EscapeStrings {
-		return body
+	if a.ReverseMembers || a.UnknownMembers || a.EscapeStrings {
+		body = a.rewriteTree(body)
 	}
+	if a.PrettyJSON {
+		var buf bytes.Buffer
+		if json.Indent(&buf, body, "", "  ") == nil {
+			body = append(buf.Bytes(), '\n')
+		}
+	}
+	return body
+}
+
+// rewriteTree applies the allowances that need the answer parsed.
+func (a Allow) rewriteTree(body []byte) []byte {
 	n, err := parseJSON(body)
 	if err != nil {
 		return body // not JSON: nothing of it to rewrite

@@ -457,6 +457,9 @@ func (p *Portal) write(w http.ResponseWriter, c *call, resp mesh.MeshResponse) {
 	}
 	if !p.cfg.Bugs.CacheableResponses {
 		h.Set("Cache-Control", "no-store")
+		if p.cfg.Allow.CacheDirectives {
+			h.Set("Cache-Control", "private, no-store, max-age=0")
+		}
 	}
 	if c.grant != "" {
 		h.Set(auth.GrantHeader, c.grant)
