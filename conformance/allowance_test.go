@@ -15,6 +15,20 @@ import (
 // no unimplemented but for the optional features it leaves out. A check that fails here
 // accepts fewer answers than its quoted text and the notes allow.
 
+// omittedChecks names, for each allowance that leaves an optional feature out, the checks that
+// must then report unimplemented (never pass, never fail). The status-not-implemented knob did
+// this for Status alone before: a portal without Status is permitted (NOTE-UNIMPLEMENTED), so it
+// is an allowance, not a misbehaviour.
+var omittedChecks = map[string][]string{
+	"unimplemented-501":      logChecksOmitted,
+	"unimplemented-http-404": logChecksOmitted,
+	"no-sessions": {"auth.session.offer-bound", "auth.session.mac", "auth.session.portal-binding", "auth.session.ticket",
+		"auth.session.replay", "auth.session.stale-time", "auth.session.cross-account", "auth.session.device"},
+}
+
+var logChecksOmitted = []string{"status.checkpoint-grows", "status.idempotent", "status.answers", "transfer.unauthenticated",
+	"transfer.own-records", "transfer.checkpoint-matches", "transfer.records-attributed"}
+
 // slowAllowance is run on a subset of the checks with more jobs: its answers take 300 ms each,
 // and the verdict must not depend on that, only the test's cost would.
 const slowAllowance = "delay-300ms"
@@ -27,6 +41,23 @@ func slowSubset(id string) bool {
 		}
 	}
 	return false
+}
+
+func TestOmittedChecksNameAllowances(t *testing.T) {
+	omits := map[string]bool{}
+	for _, a := range portal.ListAllowances() {
+		if a.Omits != "" {
+			omits[a.Name] = true
+			if len(omittedChecks[a.Name]) == 0 {
+				t.Errorf("allowance %s leaves %s out: which checks report unimplemented? (omittedChecks)", a.Name, a.Omits)
+			}
+		}
+	}
+	for name := range omittedChecks {
+		if !omits[name] {
+			t.Errorf("omittedChecks names %s, which is no allowance that leaves a feature out", name)
+		}
+	}
 }
 
 func TestEachAllowanceKeepsTheSuiteClean(t *testing.T) {
@@ -124,6 +155,14 @@ func runAllowed(t *testing.T, set []portal.AllowanceInfo) {
 			}
 		default:
 			t.Errorf("%s: %s with a permitted behaviour: %s", r.ID, r.Outcome, msg)
+		}
+	}
+	for _, a := range set {
+		got := outcomes(run)
+		for _, id := range omittedChecks[a.Name] {
+			if r, ok := got[id]; !ok || r.Outcome != result.Unimplemented {
+				t.Errorf("with %s, %s is %q, want unimplemented", a.Name, id, r.Outcome)
+			}
 		}
 	}
 	for r := range should {

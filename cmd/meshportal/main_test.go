@@ -21,7 +21,7 @@ func TestListBugs(t *testing.T) {
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"skip-host-check", "status-not-implemented", "draft 3.15.1"} {
+	for _, want := range []string{"skip-host-check", "status-fails", "draft 3.15.1"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("--list-bugs lacks %q", want)
 		}

@@ -95,9 +95,6 @@ type Bugs struct {
 	// HangOnHugeString delays the answer to a request holding a string over 64 KiB past any
 	// reasonable client timeout (NOTE-LIMITS).
 	HangOnHugeString bool `bug:"hang-on-huge-string" doc:"delay the answer to a request with a huge string (NOTE-LIMITS)"`
-	// StatusNotImplemented answers Status with 501 (draft 3.11, NOTE-UNIMPLEMENTED): must be
-	// reported unimplemented, not failed.
-	StatusNotImplemented bool `bug:"status-not-implemented" doc:"Status answers 501 (draft 3.11, NOTE-UNIMPLEMENTED)"`
 	// StatusFails answers Status with 500: neither implemented nor saying it is not (NOTE-UNIMPLEMENTED).
 	StatusFails bool `bug:"status-fails" doc:"Status answers 500 (draft 3.11, NOTE-UNIMPLEMENTED)"`
 	// CacheableResponses lets responses be cached: no Cache-Control: no-store (WIRE.md 4).

@@ -343,10 +343,6 @@ var knobs = []knob{
 			}
 			return "answered"
 		}},
-	{name: "status-not-implemented", want: "201", probe: func(t *testing.T, e *env) string {
-		_, _, err := e.c.Status(ctxb())
-		return s(statusOf(err))
-	}},
 	{name: "status-fails", want: "201", probe: func(t *testing.T, e *env) string {
 		_, _, err := e.c.Status(ctxb())
 		return s(statusOf(err))

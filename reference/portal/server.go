@@ -419,10 +419,6 @@ func (p *Portal) write(w http.ResponseWriter, c *call, resp mesh.MeshResponse) {
 	if p.cfg.Allow.OwnDescriptions {
 		resp.SetStatus(code, ownDescription(code, resp.Description()))
 	}
-	if p.cfg.Bugs.StatusNotImplemented && c.tx.Name == "Status" {
-		code = 501
-		resp = p.failure(c.tx, 501, "Status is not implemented")
-	}
 	if p.cfg.Bugs.StatusFails && c.tx.Name == "Status" {
 		code = 500
 		resp = p.failure(c.tx, 500, "internal error")
