@@ -389,7 +389,7 @@ func render(b *base, muts []Mutation) (body []byte, mode authMode, hdr http.Head
 		return nil, "", nil, nil, err
 	}
 	applied = applyTree(tree, muts)
-	body = tree.encode()
+	body = tree.Encode()
 	mode = authNone
 	if b.Signer != nil {
 		mode = authSign
