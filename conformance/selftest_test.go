@@ -75,6 +75,7 @@ var knobBreaks = map[string][]string{
 	"session-mac-unchecked":                     {"auth.session.mac", "auth.session.portal-binding"},
 	"session-offer-unsigned":                    {"auth.session.offer-bound"},
 	"session-outlives-device":                   {"auth.session.device"},
+	"checkpoint-frozen":                         {"status.checkpoint-grows", "transfer.checkpoint-matches"},
 }
 
 func TestEveryKnobIsCovered(t *testing.T) {

@@ -133,6 +133,11 @@ type Bugs struct {
 	// MessageClassTagsOnly refuses the canonical request tag (the transaction name) and takes
 	// only the 2016 message-class form (NOTE-REQUEST-TAG).
 	MessageClassTagsOnly bool `bug:"message-class-tags-only" doc:"refuse the canonical request tag, accept only {\"ValidateRequest\": ...} (NOTE-REQUEST-TAG)"`
+	// CheckpointFrozen answers every Status with the checkpoint of the first write: writes no
+	// longer show in it (draft 7.1.7, NOTE-LOG: "checkpoints only grow"). It replaces the
+	// status-not-implemented knob, a behaviour NOTE-UNIMPLEMENTED permits, as the proof that
+	// status.checkpoint-grows can fail.
+	CheckpointFrozen bool `bug:"checkpoint-frozen" doc:"Status answers the first write's checkpoint whatever was written since (draft 7.1.7, NOTE-LOG)"`
 	// NoNamesIndex does not index profiles by their Names fingerprints (draft 2.6.1).
 	NoNamesIndex bool `bug:"no-names-index" doc:"Get by Names finds nothing (draft 2.6.1)"`
 }

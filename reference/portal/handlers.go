@@ -800,7 +800,7 @@ func (p *Portal) status(c *call) (mesh.MeshResponse, error) {
 	p.statusCalls++
 	regress := p.cfg.Bugs.CheckpointRegresses && p.statusCalls%2 == 0
 	p.mu.Unlock()
-	if regress {
+	if regress || p.cfg.Bugs.CheckpointFrozen {
 		chain = first
 	}
 	if chain != "" {

@@ -295,6 +295,15 @@ var knobs = []knob{
 		}
 		return fmt.Sprint(err)
 	}},
+	{name: "checkpoint-frozen", want: "false", probe: func(t *testing.T, e *env) string {
+		e.create("dee")
+		s1, _, err := e.c.Status(ctxb())
+		require.NoError(t, err)
+		e.create("eve")
+		s2, _, err := e.c.Status(ctxb())
+		require.NoError(t, err)
+		return strconv.FormatBool(s1.CheckpointValue == s2.CheckpointValue)
+	}},
 	{name: "checkpoint-regresses", want: "true", probe: func(t *testing.T, e *env) string {
 		e.create("bea")
 		e.create("cy")
