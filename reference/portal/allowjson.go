@@ -11,8 +11,10 @@ import (
 // unknownMember is the member the unknown-members allowance adds to every response object.
 const unknownMember = "FutureExtension"
 
-// rewriteAnswer applies the allowances that rewrite an answer's JSON text.
-func (a Allow) rewriteAnswer(body []byte) []byte {
+// rewriteAnswer applies the allowances that rewrite an answer's JSON text; nth counts the
+// portal's answers from 1.
+func (a Allow) rewriteAnswer(body []byte, nth int64) []byte {
+	a.ReverseMembers = a.ReverseMembers && nth%2 == 1
 	if a.DateTimeOffsets {
 		body = dateTimeRE.ReplaceAll(body, []byte(`"$1.000+00:00"`))
 	}

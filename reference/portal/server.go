@@ -76,6 +76,7 @@ type Portal struct {
 	mu           sync.Mutex
 	statusCalls  uint64
 	validations  atomic.Int64 // ValidateAccount answers given (validate-not-idempotent knob)
+	answers      atomic.Int64 // answers written (the reverse-members allowance reverses every second)
 	nonceCounter uint64
 }
 
@@ -442,7 +443,7 @@ func (p *Portal) write(w http.ResponseWriter, c *call, resp mesh.MeshResponse) {
 	if err != nil {
 		code, body = 500, []byte(`{"Status":500,"StatusDescription":"internal error"}`)
 	}
-	body = p.cfg.Allow.rewriteAnswer(body)
+	body = p.cfg.Allow.rewriteAnswer(body, p.answers.Add(1))
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	if p.cfg.Allow.Charset {
