@@ -20,6 +20,7 @@ func logChecks(env Env) []harness.Check {
 			Doc: "7.1.7 Trust Broker Accountability; NOTE-LOG: \"checkpoints only grow\". Reads Status, creates an " +
 				"account, reads Status again: CheckpointValue must differ and LastWriteTime must not be earlier. A portal " +
 				"without Status (the draft marks it \"not currently implemented\") is reported unimplemented. Three requests.",
+			Accepts: "A new CheckpointValue after a write and a LastWriteTime not earlier, in any RFC 3339 form (NOTE-LOG, NOTE-DATETIME); unimplemented when Status answers 501 or HTTP 404/501 (NOTE-UNIMPLEMENTED).",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				before := s.status()
@@ -41,7 +42,8 @@ func logChecks(env Env) []harness.Check {
 			Title: "Reading Status does not change the checkpoint",
 			Doc: "NOTE-IDEMPOTENT: reads change nothing. Two Status requests in a row with no write of this check in " +
 				"between must not show the checkpoint going backwards; run serially so no other check writes. Two requests.",
-			Serial: true,
+			Serial:  true,
+			Accepts: "The same CheckpointValue twice (NOTE-IDEMPOTENT); unimplemented when Status answers 501 or HTTP 404/501 (NOTE-UNIMPLEMENTED).",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				one, two := s.status(), s.status()
@@ -55,6 +57,7 @@ func logChecks(env Env) []harness.Check {
 			Title: "Transfer without authorisation is refused with 401",
 			Doc: "3.16: Transfer \"Requires appropriate authorization\". Sends it without an Authorization header and " +
 				"expects 401 and no DataItems (or unimplemented when the portal has no Transfer). One request.",
+			Accepts: "Status 401 and no DataItems (NOTE-AUTH); unimplemented when Transfer answers 501 or HTTP 404/501 (NOTE-UNIMPLEMENTED).",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				r := s.do(&mesh.TransferRequest{}, nil)
@@ -70,6 +73,7 @@ func logChecks(env Env) []harness.Check {
 			Title: "An account's device gets its account's log records and no other account's",
 			Doc: "Creates two accounts; a Transfer authenticated by the first account's device must return log " +
 				"records (LogRecords in plain DARE envelopes, NOTE-LOG) of the first account only. Three requests.",
+			Accepts: "Payload Status 2xx with LogRecords of the account and none of the other (NOTE-LOG); unimplemented when Transfer answers 501 or HTTP 404/501 (NOTE-UNIMPLEMENTED).",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				a := s.create("xfer-a")

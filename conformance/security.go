@@ -21,6 +21,7 @@ func securityChecks(env Env) []harness.Check {
 			Doc: "7.1.1.2 Access control; NOTE-AUTH: Publish to an existing account is authenticated by a device of " +
 				"the account. Publishes a valid signed device profile without an Authorization header and expects 401. " +
 				"Two requests.",
+			Accepts: "Status 401 (NOTE-AUTH).",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				s.create("pubunauth")
@@ -33,6 +34,7 @@ func securityChecks(env Env) []harness.Check {
 			Title: "A device of one account cannot act on another",
 			Doc: "7.2.1: \"Every message is subject to access control\". A request for account B authenticated by a " +
 				"device of account A (ConnectPending, DeleteAccount) must get 401 and B must be untouched. Five requests.",
+			Accepts: "Status 401 for both requests (NOTE-AUTH), then the account still found.",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				a := s.create("cross-a")
@@ -49,6 +51,7 @@ func securityChecks(env Env) []harness.Check {
 			Doc: "A DeleteAccount of account B carrying account A's valid authentication (account=\"A\" in the " +
 				"header) must be refused: the authenticated account and the account acted on must be the same. " +
 				"Three requests.",
+			Accepts: "Status 401 (NOTE-AUTH).",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				a := s.create("mis-a")
@@ -62,6 +65,7 @@ func securityChecks(env Env) []harness.Check {
 			Doc: "NOTE-AUTH binds a fresh nonce: the portal accepts a (key, nonce) pair once per window. Sends an " +
 				"authenticated ConnectPending, then the identical bytes and header again, and expects 401 the second " +
 				"time. Example failure: both answered 201, so anyone on the path can repeat a Delete. Three requests.",
+			Accepts: "Payload Status 2xx, then Status 401 for the replay (NOTE-AUTH).",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				a := s.create("replay")
@@ -82,6 +86,7 @@ func securityChecks(env Env) []harness.Check {
 			Title: "An authentication dated outside the window is refused",
 			Doc: "NOTE-AUTH: the time must be within 300 s of the portal's clock. Signs a request dated one hour ago " +
 				"and expects 401. Two requests.",
+			Accepts: "Status 401 (NOTE-AUTH: time \"within 300 s of its clock\").",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				a := s.create("stale")
@@ -97,6 +102,7 @@ func securityChecks(env Env) []harness.Check {
 			Title: "The authentication covers the body",
 			Doc: "7.1.1.2 Authentication / Integrity: the signature covers SHA-512 of the body (NOTE-AUTH). Signs " +
 				"one body and sends another under the same header, and expects 401. Two requests.",
+			Accepts: "Status 401 (NOTE-AUTH).",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				a := s.create("body")
@@ -113,6 +119,7 @@ func securityChecks(env Env) []harness.Check {
 			Title: "The authentication is bound to this portal",
 			Doc: "NOTE-AUTH signs the portal's host name, so a request captured at one portal cannot be played at " +
 				"another. Signs for other-portal.invalid and expects 401. Two requests.",
+			Accepts: "Status 401 (NOTE-AUTH).",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				a := s.create("host")

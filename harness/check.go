@@ -105,6 +105,10 @@ type Check struct {
 	// Doc is one paragraph for users: what the check detects, an example failure, and the extra
 	// requests it sends.
 	Doc string
+	// Accepts names every answer the check accepts, each with the document text or note it
+	// follows from (docs/checks.md shows it): a verdict must be traceable to the documents.
+	// Deviation and control checks must have one (a test of the conformance package).
+	Accepts string
 	// Serial checks run alone, after the parallel ones: they stress or change the target in a
 	// way other checks would notice.
 	Serial bool

@@ -75,6 +75,9 @@ func writeChecksMarkdown(w io.Writer, checks []harness.Check, s *spec.Spec) erro
 				fmt.Fprintf(&b, ": \"%s\"", e.req.Text)
 			}
 			fmt.Fprintf(&b, "\n\n%s\n\n", e.c.Doc)
+			if e.c.Accepts != "" {
+				fmt.Fprintf(&b, "Accepts: %s\n\n", e.c.Accepts)
+			}
 		}
 	}
 	_, err := io.WriteString(w, b.String())

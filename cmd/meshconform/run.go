@@ -45,7 +45,7 @@ type runFlags struct {
 	seed                                           int64
 	expectFile                                     string
 	reportDir, reports                             string
-	bugs                                           []string
+	bugs, allows                                   []string
 }
 
 func (f *runFlags) register(cmd *cobra.Command) {
@@ -76,6 +76,7 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.reportDir, "report-dir", "meshconform-report", "folder for the report files")
 	fl.StringVar(&f.reports, "report", "json", "report formats to write: "+strings.Join(render.Names(), ","))
 	fl.StringArrayVar(&f.bugs, "bug", nil, "embedded portal only: turn on a misbehaviour knob (repeatable; see meshportal --list-bugs)")
+	fl.StringArrayVar(&f.allows, "allow", nil, "embedded portal only: turn on an allowance, a behaviour the documents permit (repeatable; see meshportal --list-allowances)")
 }
 
 func init() {
@@ -230,6 +231,9 @@ func openTarget(ctx context.Context, c *cobra.Command, f *runFlags) (tg *target.
 		for _, b := range f.bugs {
 			args = append(args, "--bug "+b)
 		}
+		for _, a := range f.allows {
+			args = append(args, "--allow "+a)
+		}
 		embedded := strings.Join(args, " ")
 		replayTarget = &embedded
 		var bugs portal.Bugs
@@ -238,20 +242,33 @@ func openTarget(ctx context.Context, c *cobra.Command, f *runFlags) (tg *target.
 				return nil, "", nil, closeTarget, usage("--bug: %v", err)
 			}
 		}
-		u, stop, serr := portal.StartLoopback(ctx, portal.Config{Bugs: bugs})
+		var allow portal.Allow
+		for _, a := range f.allows {
+			if err := allow.Set(a); err != nil {
+				return nil, "", nil, closeTarget, usage("--allow: %v", err)
+			}
+		}
+		u, stop, serr := portal.StartLoopback(ctx, portal.Config{Bugs: bugs, Allow: allow})
 		err = serr
 		if err != nil {
 			return nil, "", nil, closeTarget, usage("start the embedded reference portal: %v", err)
 		}
 		stops = append(stops, stop)
 		portalURL = u
-		if len(f.bugs) > 0 {
+		switch {
+		case len(f.bugs) > 0 && len(f.allows) > 0:
+			fmt.Fprintf(out, "embedded reference portal at %s with knobs: %s; allowances: %s\n", u, strings.Join(f.bugs, ", "), strings.Join(f.allows, ", "))
+		case len(f.bugs) > 0:
 			fmt.Fprintf(out, "embedded reference portal at %s with knobs: %s\n", u, strings.Join(f.bugs, ", "))
-		} else {
+		case len(f.allows) > 0:
+			fmt.Fprintf(out, "embedded reference portal at %s with allowances: %s\n", u, strings.Join(f.allows, ", "))
+		default:
 			fmt.Fprintf(out, "embedded reference portal at %s\n", u)
 		}
 	} else if len(f.bugs) > 0 {
 		return nil, "", nil, closeTarget, usage("--bug applies to the embedded portal only (omit --portal)")
+	} else if len(f.allows) > 0 {
+		return nil, "", nil, closeTarget, usage("--allow applies to the embedded portal only (omit --portal)")
 	}
 	if domain == "" {
 		u, err := url.Parse(portalURL)

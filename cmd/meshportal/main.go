@@ -34,7 +34,9 @@ type options struct {
 	listen, data, domain string
 	tlsCert, tlsKey      string
 	selfSigned, listBugs bool
+	listAllowances       bool
 	bugs, peerKeys       []string
+	allows               []string
 	rateLimit            float64
 	logLevel             string
 	debugListen          string
@@ -65,6 +67,12 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 				}
 				return nil
 			}
+			if o.listAllowances {
+				for _, a := range portal.ListAllowances() {
+					fmt.Fprintf(stdout, "%-28s %s\n", a.Name, a.Doc)
+				}
+				return nil
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, os.Interrupt)
 			defer stop()
 			return run(ctx, o, stderr)
@@ -79,6 +87,8 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	f.BoolVar(&o.selfSigned, "self-signed", false, "serve HTTPS with a fresh self-signed certificate (tests)")
 	f.StringArrayVar(&o.bugs, "bug", nil, "enable a misbehaviour knob (repeatable; see --list-bugs)")
 	f.BoolVar(&o.listBugs, "list-bugs", false, "list the misbehaviour knobs and exit")
+	f.StringArrayVar(&o.allows, "allow", nil, "enable an allowance: a behaviour the documents permit that the reference does not produce (repeatable; see --list-allowances)")
+	f.BoolVar(&o.listAllowances, "list-allowances", false, "list the allowances, each with the document text that permits it, and exit")
 	f.StringArrayVar(&o.peerKeys, "peer-key", nil, "public key file of a peer allowed to Transfer the whole log (repeatable)")
 	f.Float64Var(&o.rateLimit, "rate-limit", 0, "requests per second per client (0: default 20000, negative: off)")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
@@ -103,6 +113,11 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 		ReadTimeout: o.readTimeout, WriteTimeout: o.writeTimeout, SessionLifetime: o.sessionLifetime}
 	for _, b := range o.bugs {
 		if err := cfg.Bugs.Set(b); err != nil {
+			return err
+		}
+	}
+	for _, a := range o.allows {
+		if err := cfg.Allow.Set(a); err != nil {
 			return err
 		}
 	}

@@ -14,16 +14,22 @@ import (
 	"time"
 )
 
-func TestListBugs(t *testing.T) {
-	var out bytes.Buffer
-	cmd := newRoot(&out, &out)
-	cmd.SetArgs([]string{"--list-bugs"})
-	if err := cmd.Execute(); err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{"skip-host-check", "status-not-implemented", "draft 3.15.1"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("--list-bugs lacks %q", want)
+// TestListFlags: --list-bugs and --list-allowances print every switch with its doc.
+func TestListFlags(t *testing.T) {
+	for flag, wants := range map[string][]string{
+		"--list-bugs":       {"skip-host-check", "status-fails", "draft 3.15.1"},
+		"--list-allowances": {"http-200", "unimplemented-501", "NOTE-UNIMPLEMENTED"},
+	} {
+		var out bytes.Buffer
+		cmd := newRoot(&out, &out)
+		cmd.SetArgs([]string{flag})
+		if err := cmd.Execute(); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range wants {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("%s lacks %q", flag, want)
+			}
 		}
 	}
 }
@@ -31,6 +37,7 @@ func TestListBugs(t *testing.T) {
 func TestBadFlags(t *testing.T) {
 	cases := [][]string{
 		{"--data", t.TempDir(), "--bug", "no-such-bug"},
+		{"--data", t.TempDir(), "--allow", "no-such-allowance"},
 		{},
 		{"--data", t.TempDir(), "--peer-key", "/nonexistent"},
 	}

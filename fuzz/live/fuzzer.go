@@ -423,7 +423,7 @@ func render(b *base, muts []Mutation) (body []byte, mode authMode, hdr http.Head
 			hdr, applied[i] = http.Header{"Host": {m.Arg}}, true
 		case m.Op == OpTruncate:
 			if body == nil {
-				body = tree.encode()
+				body = tree.Encode()
 			}
 			n, _ := strconv.Atoi(m.Arg)
 			if n = max(n, 0); n < len(body) {
@@ -431,7 +431,7 @@ func render(b *base, muts []Mutation) (body []byte, mode authMode, hdr http.Head
 			}
 		case m.Op == OpOversize:
 			if body == nil {
-				body = tree.encode()
+				body = tree.Encode()
 			}
 			n, _ := strconv.Atoi(m.Arg)
 			if pad := min(n, 64<<20) - len(body); pad > 0 {
@@ -449,7 +449,7 @@ func render(b *base, muts []Mutation) (body []byte, mode authMode, hdr http.Head
 		}
 	}
 	if body == nil {
-		body = tree.encode()
+		body = tree.Encode()
 	}
 	mode = authNone
 	if b.Signer != nil {

@@ -258,7 +258,7 @@ func applyOne(tree *node, m Mutation) bool {
 	if m.Op == OpTruncate || m.Op == OpOversize {
 		return true // applied to the bytes later
 	}
-	parent, cur, pos, ok := tree.lookup(m.Path)
+	parent, cur, pos, ok := tree.Lookup(m.Path)
 	if !ok || parent == nil {
 		return false
 	}
@@ -272,14 +272,14 @@ func applyOne(tree *node, m Mutation) bool {
 		if parent.Kind != kObject {
 			return false
 		}
-		parent.Members = slices.Insert(parent.Members, pos, member{Name: parent.Members[pos].Name, Value: cur.clone()})
+		parent.Members = slices.Insert(parent.Members, pos, member{Name: parent.Members[pos].Name, Value: cur.Clone()})
 	case OpRetype, OpBoundary:
-		return tree.replace(m.Path, &node{Kind: kRaw, Text: m.Arg})
+		return tree.Replace(m.Path, &node{Kind: kRaw, Text: m.Arg})
 	case OpHugeString:
 		n, _ := strconv.Atoi(m.Arg)
-		return tree.replace(m.Path, &node{Kind: kString, Text: strings.Repeat("A", max(n, 0))})
+		return tree.Replace(m.Path, &node{Kind: kString, Text: strings.Repeat("A", max(n, 0))})
 	case OpBadUTF8:
-		return tree.replace(m.Path, &node{Kind: kRaw, Text: "\"a\xff\xfe\xc0\x80b\xed\xa0\x80\""})
+		return tree.Replace(m.Path, &node{Kind: kRaw, Text: "\"a\xff\xfe\xc0\x80b\xed\xa0\x80\""})
 	case OpDeep:
 		// A decoder checks a known member's type before it descends, so the nesting goes into
 		// an unknown member, which a decoder must skip through (and bound) whatever its type.
@@ -292,7 +292,7 @@ func applyOne(tree *node, m Mutation) bool {
 		case parent.Kind == kObject:
 			parent.Members = slices.Insert(parent.Members, pos+1, member{Name: "FuzzDeep", Value: deep})
 		default:
-			return tree.replace(m.Path, deep)
+			return tree.Replace(m.Path, deep)
 		}
 	case OpUnknownMember:
 		if cur.Kind != kObject {
@@ -312,7 +312,7 @@ func applyOne(tree *node, m Mutation) bool {
 			*tree = *cur
 			return true
 		}
-		_, gp, gpos, _ := tree.lookup(m.Path[:len(m.Path)-1])
+		_, gp, gpos, _ := tree.Lookup(m.Path[:len(m.Path)-1])
 		_ = gpos
 		*gp = *cur
 	case OpBreakSig:
@@ -340,7 +340,7 @@ func breakEnvelope(env *node, sig bool) bool {
 		if len(env.Elems) < 3 {
 			return false
 		}
-		_, s, _, ok := env.Elems[2].lookup([]string{"signatures", "#0", "signature"})
+		_, s, _, ok := env.Elems[2].Lookup([]string{"signatures", "#0", "signature"})
 		if !ok {
 			return false
 		}

@@ -157,7 +157,7 @@ func responseStatus(body []byte) (inner *node, code int32, ok bool) {
 	if len(tree.Members) == 1 && isResponseTag(tree.Members[0].Name) {
 		inner = tree.Members[0].Value
 	}
-	_, st, _, found := inner.lookup([]string{"Status"})
+	_, st, _, found := inner.Lookup([]string{"Status"})
 	if !found || st.Kind != kNumber {
 		return inner, 0, false
 	}

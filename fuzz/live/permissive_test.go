@@ -116,7 +116,7 @@ func rewrite(body []byte) []byte {
 		payload.Members = append(payload.Members, member{Name: "FutureExtension", Value: &node{Kind: kRaw, Text: `{"x":[1,true,"é"]}`}})
 	}
 	reverse(tree)
-	return escapeNonASCII(tree.encode())
+	return escapeNonASCII(tree.Encode())
 }
 
 func reverse(n *node) {

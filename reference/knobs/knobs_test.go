@@ -13,7 +13,7 @@ type sample struct {
 }
 
 func TestKnobs(t *testing.T) {
-	if diff := cmp.Diff([]Info{{"a-knob", "first"}, {"b-knob", "second"}}, List(sample{})); diff != "" {
+	if diff := cmp.Diff([]Info{{"a-knob", "first", `bug:"a-knob" doc:"first"`}, {"b-knob", "second", `bug:"b-knob" doc:"second"`}}, List(sample{})); diff != "" {
 		t.Errorf("List (-want +got):\n%s", diff)
 	}
 	var s sample
@@ -24,7 +24,25 @@ func TestKnobs(t *testing.T) {
 		t.Errorf("Enabled (-want +got):\n%s", diff)
 	}
 	var ue *UnknownError
-	if err := Set(&s, "nope"); !errors.As(err, &ue) || ue.Name != "nope" {
+	if err := Set(&s, "nope"); !errors.As(err, &ue) || ue.Name != "nope" || ue.Kind != "bug" {
 		t.Errorf("Set(nope) = %v, want UnknownError", err)
+	}
+}
+
+type allowSample struct {
+	X bool `allow:"x-allow" doc:"permitted"`
+}
+
+func TestAllowances(t *testing.T) {
+	var s allowSample
+	if err := Set(&s, "x-allow"); err != nil || !s.X {
+		t.Errorf("Set(x-allow) = %v, %+v", err, s)
+	}
+	if diff := cmp.Diff([]string{"x-allow"}, Enabled(s)); diff != "" {
+		t.Errorf("Enabled (-want +got):\n%s", diff)
+	}
+	var ue *UnknownError
+	if err := Set(&s, "nope"); !errors.As(err, &ue) || ue.Kind != "allow" || ue.Error() != `unknown allowance "nope" (see --list-allowances)` {
+		t.Errorf("Set(nope) = %v, want an UnknownError of kind allow", err)
 	}
 }

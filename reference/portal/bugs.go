@@ -8,8 +8,8 @@ import "github.com/meshconform/meshconform/reference/knobs"
 type Bugs struct {
 	// SkipHostCheck accepts a Host that is not the portal's name (draft 3.1, NOTE-HTTP-BINDING).
 	SkipHostCheck bool `bug:"skip-host-check" doc:"accept any Host header (draft 3.1)"`
-	// HTTPStatusAlways200 answers HTTP 200 whatever the payload Status (draft 3.2).
-	HTTPStatusAlways200 bool `bug:"http-status-always-200" doc:"HTTP status 200 whatever the payload Status (draft 3.2)"`
+	// HTTPStatusAlways200 answers HTTP 200 whatever the payload Status, even the 401 NOTE-AUTH names.
+	HTTPStatusAlways200 bool `bug:"http-status-always-200" doc:"HTTP status 200 whatever the payload Status, 401 included (draft 3.2, NOTE-AUTH)"`
 	// OmitStatus leaves Status out of every response (NOTE-STATUS-CODES, NOTE-CONNECT-RESPONSE-BASE).
 	OmitStatus bool `bug:"omit-status" doc:"omit Status from responses (NOTE-STATUS-CODES)"`
 	// UntaggedResponses writes responses without their class tag (NOTE-RESPONSE-TAG).
@@ -95,9 +95,6 @@ type Bugs struct {
 	// HangOnHugeString delays the answer to a request holding a string over 64 KiB past any
 	// reasonable client timeout (NOTE-LIMITS).
 	HangOnHugeString bool `bug:"hang-on-huge-string" doc:"delay the answer to a request with a huge string (NOTE-LIMITS)"`
-	// StatusNotImplemented answers Status with 501 (draft 3.11, NOTE-UNIMPLEMENTED): must be
-	// reported unimplemented, not failed.
-	StatusNotImplemented bool `bug:"status-not-implemented" doc:"Status answers 501 (draft 3.11, NOTE-UNIMPLEMENTED)"`
 	// StatusFails answers Status with 500: neither implemented nor saying it is not (NOTE-UNIMPLEMENTED).
 	StatusFails bool `bug:"status-fails" doc:"Status answers 500 (draft 3.11, NOTE-UNIMPLEMENTED)"`
 	// CacheableResponses lets responses be cached: no Cache-Control: no-store (WIRE.md 4).
@@ -136,6 +133,11 @@ type Bugs struct {
 	// MessageClassTagsOnly refuses the canonical request tag (the transaction name) and takes
 	// only the 2016 message-class form (NOTE-REQUEST-TAG).
 	MessageClassTagsOnly bool `bug:"message-class-tags-only" doc:"refuse the canonical request tag, accept only {\"ValidateRequest\": ...} (NOTE-REQUEST-TAG)"`
+	// CheckpointFrozen answers every Status with the checkpoint of the first write: writes no
+	// longer show in it (draft 7.1.7, NOTE-LOG: "checkpoints only grow"). It replaces the
+	// status-not-implemented knob, a behaviour NOTE-UNIMPLEMENTED permits, as the proof that
+	// status.checkpoint-grows can fail.
+	CheckpointFrozen bool `bug:"checkpoint-frozen" doc:"Status answers the first write's checkpoint whatever was written since (draft 7.1.7, NOTE-LOG)"`
 	// NoNamesIndex does not index profiles by their Names fingerprints (draft 2.6.1).
 	NoNamesIndex bool `bug:"no-names-index" doc:"Get by Names finds nothing (draft 2.6.1)"`
 }

@@ -39,6 +39,9 @@ func (p *Portal) dispatch(c *call, req mesh.MeshRequest) (mesh.MeshResponse, err
 	case *mesh.PublishRequest:
 		return p.publish(c, r)
 	case *mesh.StatusRequest:
+		if p.cfg.Allow.Unimplemented501 || p.cfg.Allow.UnimplementedHTTP404 {
+			break
+		}
 		return p.status(c)
 	case *mesh.ConnectStartRequest:
 		return p.connectStart(c, r)
@@ -49,6 +52,9 @@ func (p *Portal) dispatch(c *call, req mesh.MeshRequest) (mesh.MeshResponse, err
 	case *mesh.ConnectCompleteRequest:
 		return p.connectComplete(c, r)
 	case *mesh.TransferRequest:
+		if p.cfg.Allow.Unimplemented501 || p.cfg.Allow.UnimplementedHTTP404 {
+			break
+		}
 		return p.transfer(c, r)
 	}
 	return nil, refuse(501, nil, "transaction %s not implemented", req.Transaction())
@@ -80,6 +86,12 @@ func (p *Portal) hello() mesh.MeshResponse {
 	if p.cfg.Bugs.HelloWithoutVersion {
 		return &mesh.HelloResponse{}
 	}
+	if p.cfg.Allow.HelloVersion {
+		json := []mesh.Encoding{{ID: []string{"application/json"}}}
+		return &mesh.HelloResponse{Version: &mesh.Version{Major: mesh.Int(1), Minor: mesh.Int(0), Encodings: json,
+			URI: []string{"https://" + p.cfg.Domain + Path}},
+			Alternates: []mesh.Version{{Major: mesh.Int(0), Minor: mesh.Int(7), Encodings: json}}}
+	}
 	// NOTE-HELLO: the 2019 portal answered version 0.7, JSON only.
 	return &mesh.HelloResponse{Version: &mesh.Version{Major: mesh.Int(0), Minor: mesh.Int(7),
 		Encodings: []mesh.Encoding{{ID: []string{"application/json"}}}}}
@@ -95,6 +107,19 @@ func (p *Portal) validate(r *mesh.ValidateRequest) mesh.MeshResponse {
 	}
 	if p.cfg.Bugs.ValidateAlwaysValid {
 		chk.Valid, chk.Reason, inv = true, "", ""
+	}
+	if p.cfg.Allow.ValidateChecksExistence && chk.Valid {
+		var taken bool
+		p.st.db.View(func(tx *bolt.Tx) error {
+			taken = tx.Bucket(bAccounts).Get([]byte(chk.Account)) != nil
+			return nil
+		})
+		if taken {
+			chk.Valid, chk.Reason = false, "the name is taken"
+		}
+	}
+	if p.cfg.Allow.NoReason {
+		chk.Reason = ""
 	}
 	if p.cfg.Bugs.ValidateNotIdempotent {
 		chk.Reason = fmt.Sprintf("%s (answer %d)", chk.Reason, p.validations.Add(1))
@@ -431,7 +456,7 @@ func (p *Portal) create(c *call, r *mesh.CreateRequest) (mesh.MeshResponse, erro
 			if p.cfg.Bugs.DuplicateCreateSucceeds {
 				return nil
 			}
-			return refuse(409, nil, "account %s already exists", acct)
+			return refuse(409, errAlreadyExists, "account %s already exists", acct)
 		}
 		// Re-creating a deleted name is allowed only with a profile of the same master: the
 		// profiles of the old account stay published (3.8), and a different master taking the
@@ -631,6 +656,9 @@ func (p *Portal) publish(c *call, r *mesh.PublishRequest) (mesh.MeshResponse, er
 
 // get implements Get (3.9, NOTE-ENUMERATION, NOTE-GET-ENTRIES).
 func (p *Portal) get(r *mesh.GetRequest) (mesh.MeshResponse, error) {
+	if p.cfg.Allow.NamelessGetEmpty && r.Account == "" && r.Identifier == "" && len(r.KeyValues) == 0 {
+		return &mesh.GetResponse{}, nil
+	}
 	multiple := r.Multiple != nil && *r.Multiple
 	full := r.Full != nil && *r.Full
 	var scope, pk string
@@ -723,6 +751,9 @@ func (p *Portal) get(r *mesh.GetRequest) (mesh.MeshResponse, error) {
 	if err != nil {
 		return nil, err
 	}
+	if p.cfg.Allow.EmptyWindow404 && r.SearchConstraints != nil && len(sel) == 0 && pk == "" {
+		return nil, refuse(404, nil, "nothing matches within the SearchConstraints")
+	}
 	entries, err := envelopes(sel)
 	if err != nil {
 		return nil, err
@@ -769,7 +800,7 @@ func (p *Portal) status(c *call) (mesh.MeshResponse, error) {
 	p.statusCalls++
 	regress := p.cfg.Bugs.CheckpointRegresses && p.statusCalls%2 == 0
 	p.mu.Unlock()
-	if regress {
+	if regress || p.cfg.Bugs.CheckpointFrozen {
 		chain = first
 	}
 	if chain != "" {

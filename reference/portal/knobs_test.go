@@ -295,6 +295,15 @@ var knobs = []knob{
 		}
 		return fmt.Sprint(err)
 	}},
+	{name: "checkpoint-frozen", want: "false", probe: func(t *testing.T, e *env) string {
+		e.create("dee")
+		s1, _, err := e.c.Status(ctxb())
+		require.NoError(t, err)
+		e.create("eve")
+		s2, _, err := e.c.Status(ctxb())
+		require.NoError(t, err)
+		return strconv.FormatBool(s1.CheckpointValue == s2.CheckpointValue)
+	}},
 	{name: "checkpoint-regresses", want: "true", probe: func(t *testing.T, e *env) string {
 		e.create("bea")
 		e.create("cy")
@@ -343,10 +352,6 @@ var knobs = []knob{
 			}
 			return "answered"
 		}},
-	{name: "status-not-implemented", want: "201", probe: func(t *testing.T, e *env) string {
-		_, _, err := e.c.Status(ctxb())
-		return s(statusOf(err))
-	}},
 	{name: "status-fails", want: "201", probe: func(t *testing.T, e *env) string {
 		_, _, err := e.c.Status(ctxb())
 		return s(statusOf(err))

@@ -111,6 +111,15 @@ func (p *Portal) newWindow(scope string, sc *mesh.SearchConstraints) (window, er
 	if w.maxBytes == 0 || w.maxBytes > serverMaxBytes {
 		w.maxBytes = serverMaxBytes
 	}
+	if p.cfg.Allow.SmallPages {
+		// One entry on a first page, two on later ones: pages of different sizes, each
+		// within the request's bounds (3.9.2: "or internal server limits").
+		limit := 1
+		if sc != nil && sc.PageKey != "" {
+			limit = 2
+		}
+		w.maxEntries = min(w.maxEntries, limit)
+	}
 	return w, err
 }
 

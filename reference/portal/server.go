@@ -37,6 +37,7 @@ type Config struct {
 	Domain  string // the portal's DNS name: Host and account domain (default "localhost")
 	DataDir string // bbolt directory (required by New; StartLoopback makes a temporary one)
 	Bugs    Bugs
+	Allow   Allow       // behaviours the documents permit that the reference does not produce
 	Limits  wire.Limits // request parser limits (default wire.DefaultLimits)
 	// RateLimit is requests per second per client address (default 20000, burst the same);
 	// negative disables it. The default never throttles a conformance run.
@@ -75,6 +76,7 @@ type Portal struct {
 	mu           sync.Mutex
 	statusCalls  uint64
 	validations  atomic.Int64 // ValidateAccount answers given (validate-not-idempotent knob)
+	answers      atomic.Int64 // answers written (the reverse-members allowance reverses every second)
 	nonceCounter uint64
 }
 
@@ -129,6 +131,12 @@ func New(cfg Config) (*Portal, error) {
 	if cfg.SessionLifetime == 0 {
 		cfg.SessionLifetime = time.Hour
 	}
+	switch {
+	case cfg.Allow.NoSessions:
+		cfg.SessionLifetime = -1
+	case cfg.Allow.ShortSessions:
+		cfg.SessionLifetime = 2 * time.Minute
+	}
 	st, err := openStore(cfg.DataDir)
 	if err != nil {
 		return nil, err
@@ -153,6 +161,9 @@ func New(cfg Config) (*Portal, error) {
 	}
 	if b := cfg.Bugs.Enabled(); len(b) > 0 {
 		p.log.Warn("misbehaviour knobs enabled", "bugs", strings.Join(b, ","))
+	}
+	if a := cfg.Allow.Enabled(); len(a) > 0 {
+		p.log.Info("allowances enabled", "allow", strings.Join(a, ","))
 	}
 	return p, nil
 }
@@ -335,6 +346,9 @@ func (p *Portal) serve(c *call, limits wire.Limits, readErr error) (resp mesh.Me
 	if p.cfg.Bugs.MessageClassTagsOnly && form == mesh.TransactionTag {
 		return fail(400, "unknown request tag "+c.tx.Name)
 	}
+	if p.cfg.Allow.RefuseClassTag && form != mesh.TransactionTag {
+		return fail(400, "the request tag is the transaction name (NOTE-REQUEST-TAG): "+c.tx.Name)
+	}
 	if p.cfg.Bugs.HelloFirst && helloFirst(c) {
 		return fail(400, "Hello first")
 	}
@@ -344,10 +358,10 @@ func (p *Portal) serve(c *call, limits wire.Limits, readErr error) (resp mesh.Me
 			host = h
 		}
 		if !strings.EqualFold(strings.TrimSuffix(host, "."), p.cfg.Domain) {
-			return fail(400, "Host is not this portal's name (draft 3.1)")
+			return fail(p.cfg.Allow.refusal(400, nil), "Host is not this portal's name (draft 3.1)")
 		}
 		if pn := req.PortalName(); pn != "" && !strings.EqualFold(pn, p.cfg.Domain) {
-			return fail(400, "Portal names another portal (draft 3.1)")
+			return fail(p.cfg.Allow.refusal(400, nil), "Portal names another portal (draft 3.1)")
 		}
 	}
 	defer func() {
@@ -362,6 +376,7 @@ func (p *Portal) serve(c *call, limits wire.Limits, readErr error) (resp mesh.Me
 		if rf.Status == 401 && p.cfg.Bugs.RefuseWith403 {
 			rf.Status = 403
 		}
+		rf.Status = p.cfg.Allow.refusal(rf.Status, rf.Err)
 		if rf.Status >= 500 {
 			p.log.Error("internal error", "tx", c.tx.Name, "err", rf.Error())
 		}
@@ -391,10 +406,19 @@ func (p *Portal) failure(tx mesh.TransactionInfo, code int32, msg string) mesh.M
 type genericResponse struct{ mesh.CreateResponse }
 
 func (p *Portal) write(w http.ResponseWriter, c *call, resp mesh.MeshResponse) {
+	if p.cfg.Allow.Delay300ms {
+		select {
+		case <-time.After(300 * time.Millisecond):
+		case <-c.r.Context().Done():
+		}
+	}
 	code, _ := resp.StatusCode()
-	if p.cfg.Bugs.StatusNotImplemented && c.tx.Name == "Status" {
-		code = 501
-		resp = p.failure(c.tx, 501, "Status is not implemented")
+	if p.cfg.Allow.UnimplementedHTTP404 && code == 501 && unimplementable(c.tx.Name) {
+		http.Error(w, "404 page not found", http.StatusNotFound)
+		return
+	}
+	if p.cfg.Allow.OwnDescriptions {
+		resp.SetStatus(code, ownDescription(code, resp.Description()))
 	}
 	if p.cfg.Bugs.StatusFails && c.tx.Name == "Status" {
 		code = 500
@@ -419,10 +443,20 @@ func (p *Portal) write(w http.ResponseWriter, c *call, resp mesh.MeshResponse) {
 	if err != nil {
 		code, body = 500, []byte(`{"Status":500,"StatusDescription":"internal error"}`)
 	}
+	body = p.cfg.Allow.rewriteAnswer(body, p.answers.Add(1))
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
+	if p.cfg.Allow.Charset {
+		h.Set("Content-Type", "application/json; charset=utf-8")
+	}
+	if p.cfg.Allow.ConnectionClose {
+		h.Set("Connection", "close")
+	}
 	if !p.cfg.Bugs.CacheableResponses {
 		h.Set("Cache-Control", "no-store")
+		if p.cfg.Allow.CacheDirectives {
+			h.Set("Cache-Control", "private, no-store, max-age=0")
+		}
 	}
 	if c.grant != "" {
 		h.Set(auth.GrantHeader, c.grant)
@@ -434,7 +468,20 @@ func (p *Portal) write(w http.ResponseWriter, c *call, resp mesh.MeshResponse) {
 	case code < 100 || code > 599:
 		httpCode = 500
 	}
+	switch {
+	case p.cfg.Allow.HTTP200 && code != 401:
+		httpCode = 200
+	case p.cfg.Allow.HTTPExact && code >= 200 && code <= 599:
+		httpCode = int(code)
+	}
 	w.WriteHeader(httpCode)
+	if f, ok := w.(http.Flusher); ok && p.cfg.Allow.Chunked && len(body) > 1 {
+		// Flushing part of the body before the handler returns makes net/http send it
+		// chunked, with no Content-Length.
+		w.Write(body[:len(body)/2])
+		f.Flush()
+		body = body[len(body)/2:]
+	}
 	w.Write(body)
 }
 
