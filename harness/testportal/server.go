@@ -1,6 +1,7 @@
 package testportal
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -50,6 +51,9 @@ type Options struct {
 	// Seed and Rate drive the flaky fault (default rate 0.3).
 	Seed uint64
 	Rate float64
+	// MaxSend ends a Huge or NeverEnding body once this many bytes went out (default: the
+	// whole body; 1 GiB for never-ending): a check that has seen enough need not wait for more.
+	MaxSend int64
 }
 
 // Request is one request the client sent, as received.
@@ -64,7 +68,27 @@ type Request struct {
 	Tx     string // transaction name, when the body decodes
 	// Injected is what the flaky fault did to this request: "fail", "delay" or "".
 	Injected string
+	// Response is what the portal answered, as it went out.
+	Response Response
 }
+
+// Response is one answer of the test portal as the client's connection took it.
+type Response struct {
+	Status int // HTTP status (0 when no head was written: a TLS failure, a hijack before it)
+	Header http.Header
+	// Sent counts the body bytes the client's connection accepted: what the client consumed,
+	// give or take the socket buffers between the two (a few MiB at most on loopback).
+	Sent int64
+	// Prefix is the first MaxPrefix bytes of the body.
+	Prefix []byte
+	// Duration runs from the request's arrival to the end of the answer.
+	Duration time.Duration
+	// Done is set once the handler returned; until then Sent and Duration are still growing.
+	Done bool
+}
+
+// MaxPrefix bounds what is kept of each response body.
+const MaxPrefix = 4 << 10
 
 // Server is a running test portal.
 type Server struct {
@@ -188,8 +212,64 @@ func (s *Server) recording(name string, next http.Handler) http.Handler {
 		s.mu.Unlock()
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		ctx := context.WithValue(r.Context(), recordKey{}, idx)
-		next.ServeHTTP(w, r.WithContext(ctx))
+		aw := &answerWriter{ResponseWriter: w, s: s, idx: idx}
+		next.ServeHTTP(aw, r.WithContext(ctx))
+		s.mu.Lock()
+		resp := &s.requests[idx].Response
+		if resp.Status == 0 && !aw.hijacked {
+			resp.Status, resp.Header = http.StatusOK, w.Header().Clone()
+		}
+		resp.Duration, resp.Done = time.Since(rec.Time), true
+		s.mu.Unlock()
 	})
+}
+
+// answerWriter records the answer of one request as it is written: its head, how much of the
+// body the connection accepted, and the start of the body.
+type answerWriter struct {
+	http.ResponseWriter
+	s        *Server
+	idx      int
+	hijacked bool
+}
+
+func (a *answerWriter) WriteHeader(code int) {
+	a.s.mu.Lock()
+	if resp := &a.s.requests[a.idx].Response; resp.Status == 0 {
+		resp.Status, resp.Header = code, a.ResponseWriter.Header().Clone()
+	}
+	a.s.mu.Unlock()
+	a.ResponseWriter.WriteHeader(code)
+}
+
+func (a *answerWriter) Write(p []byte) (int, error) {
+	a.s.mu.Lock()
+	if resp := &a.s.requests[a.idx].Response; resp.Status == 0 {
+		resp.Status, resp.Header = http.StatusOK, a.ResponseWriter.Header().Clone()
+	}
+	a.s.mu.Unlock()
+	n, err := a.ResponseWriter.Write(p)
+	a.s.mu.Lock()
+	resp := &a.s.requests[a.idx].Response
+	resp.Sent += int64(n)
+	if room := MaxPrefix - len(resp.Prefix); room > 0 {
+		resp.Prefix = append(resp.Prefix, p[:min(n, room)]...)
+	}
+	a.s.mu.Unlock()
+	return n, err
+}
+
+// Flush and Hijack keep the faults that stream or cut the connection working through the
+// recorder.
+func (a *answerWriter) Flush() { flush(a.ResponseWriter) }
+
+func (a *answerWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	hj, ok := a.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, errors.New("testportal: the connection cannot be taken over")
+	}
+	a.hijacked = true
+	return hj.Hijack()
 }
 
 type recordKey struct{}
@@ -349,6 +429,9 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, tx string) {
 	w.WriteHeader(http.StatusOK)
 	head := []byte(`{"` + responseTag(tx) + `":{"Status":201,"StatusDescription":"`)
 	w.Write(head)
+	if s.opts.MaxSend > 0 {
+		total = min(total, s.opts.MaxSend)
+	}
 	chunk := bytes.Repeat([]byte("A"), 64<<10)
 	for sent := int64(len(head)); sent < total; sent += int64(len(chunk)) {
 		n := min(int64(len(chunk)), total-sent)

@@ -1,0 +1,86 @@
+package client
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/meshconform/meshconform/harness"
+	"github.com/meshconform/meshconform/harness/shim"
+	"github.com/meshconform/meshconform/harness/testportal"
+)
+
+// The bounded-reading rule of docs/SHIM.md ("Limits"). A client reads at most maxResponse
+// bytes of a response body. Whether it does is judged by what it consumed, which does not
+// depend on the machine's speed, and not only by its memory, which does: a busy machine that
+// cannot read 256 MiB before the client's deadline keeps an unbounded reader's memory low.
+const (
+	// maxResponse is the most of one response body a client may read (the reference
+	// client's bound; every answer a conforming portal gives the contract's operations is far
+	// smaller).
+	maxResponse = 16 << 20
+	// overRead is what a client that bounds its reading cannot have consumed: eight times the
+	// bound, the rest covering the socket buffers between the test portal and the client,
+	// which take a few MiB the client never reads. The test portal stops sending there.
+	overRead = 8 * maxResponse
+	// boundedTimeout is the --timeout of the bounded-reading checks: long enough for any
+	// machine to read past overRead at a fraction of loopback speed, so that a client without
+	// a bound meets this one before its timeout.
+	boundedTimeout = 15 * time.Second
+	// maxRSSMiB bounds the peak memory of a client reading a huge body (where the OS reports
+	// it).
+	maxRSSMiB = 200
+)
+
+// judgeConsumption fails a client that consumed far more of a body than any bound allows, or
+// whose memory grew with what it read.
+func judgeConsumption(t *harness.T, s *session, res *shim.Result, why string) {
+	var sent int64
+	for _, r := range s.requests("") {
+		sent = max(sent, r.Response.Sent)
+	}
+	t.Logf("the client's connection took %s of %s; peak memory %d KiB", mib(sent), why, res.MaxRSSKiB)
+	if sent > overRead {
+		t.Fail(harness.Finding{
+			Message:  "the client read " + mib(sent) + " of " + why + " before it stopped: it must stop at its own limit, at most " + mib(maxResponse) + " (docs/SHIM.md, Limits)",
+			Expected: "at most " + mib(overRead) + " taken by the client's connection (the " + mib(maxResponse) + " bound plus socket buffers)",
+			Observed: mib(sent) + " taken; the test portal stops sending there",
+		})
+	}
+	if res.MaxRSSKiB > maxRSSMiB<<10 {
+		t.Failf("the client refused %s but used %d MiB of memory on the way (bound %d MiB): it must stop reading at its own limit", why, res.MaxRSSKiB>>10, maxRSSMiB)
+	}
+}
+
+func mib(n int64) string {
+	if n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes (%.1f MiB)", n, float64(n)/(1<<20))
+}
+
+// faultErrors are the error identifiers docs/SHIM.md ("Error identifiers") admits for each
+// fault: a refusal naming any of them is right. Where the client may meet a fault in more than
+// one way (a huge body: its size limit or its timeout, whichever comes first on this machine),
+// every identifier whose definition covers a way is admitted. TestFaultErrorsFollowShim keeps
+// this table and the document's equal.
+var faultErrors = map[testportal.Fault][]string{
+	testportal.ForgedProfile:      {"forged"},
+	testportal.UnsignedProfile:    {"forged"},
+	testportal.ForgedResult:       {"forged"},
+	testportal.UnsignedResult:     {"forged"},
+	testportal.WrongWitness:       {"witness"},
+	testportal.PayloadError:       {"status"},
+	testportal.PayloadRedirect:    {"status"},
+	testportal.TakenAfterValidate: {"status"},
+	testportal.Flaky:              {"status"},
+	testportal.Untagged:           {"protocol"},
+	testportal.InvalidJSON:        {"protocol"},
+	testportal.InvalidUTF8:        {"protocol"},
+	testportal.Huge:               {"protocol", "transport"},
+	testportal.NeverEnding:        {"protocol", "transport"},
+	testportal.Truncated:          {"transport", "protocol"},
+	testportal.Slow:               {"transport"},
+	testportal.Stalled:            {"transport"},
+	testportal.Redirect:           {"transport", "protocol"},
+	testportal.TLSSelfSigned:      {"transport"},
+}
