@@ -2,6 +2,7 @@ package client
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/meshconform/meshconform/harness"
@@ -83,4 +84,15 @@ var faultErrors = map[testportal.Fault][]string{
 	testportal.Stalled:            {"transport"},
 	testportal.Redirect:           {"transport", "protocol"},
 	testportal.TLSSelfSigned:      {"transport"},
+}
+
+// admitted is the sentence of a refusal check's documentation that names the identifiers it
+// accepts.
+func admitted(f testportal.Fault) string {
+	ids := faultErrors[f]
+	quoted := make([]string, len(ids))
+	for i, id := range ids {
+		quoted[i] = "`" + id + "`"
+	}
+	return " Error identifiers admitted (docs/SHIM.md, for the " + string(f) + " fault): " + strings.Join(quoted, " or ") + "."
 }
