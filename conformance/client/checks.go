@@ -9,7 +9,6 @@ import (
 	"github.com/meshconform/meshconform/harness"
 	"github.com/meshconform/meshconform/harness/shim"
 	"github.com/meshconform/meshconform/harness/testportal"
-	"github.com/meshconform/meshconform/reference/auth"
 	"github.com/meshconform/meshconform/reference/mesh"
 )
 
@@ -242,7 +241,7 @@ func requestChecks(env Env) []harness.Check {
 		hostCheck(env, "client.wire.host", "REQ-WIRE-HOST", "localhost", false),
 		{ID: "client.auth.header", Requirement: "REQ-AUTH-STATE-CHANGING", Category: harness.Deviation,
 			Title: "State-changing requests carry a valid NOTE-AUTH Authorization",
-			Doc:   "The client creates an account, publishes, transfers its log (when it has transfer) and deletes the account. Publish, Transfer and DeleteAccount (and ConnectPending, ConnectComplete when sent) must carry `Authorization: Mesh ...` naming the account, bound to the portal name and the body, with a signature that verifies (NOTE-AUTH).",
+			Doc:   "The client creates an account, publishes, transfers its log (when it has transfer) and deletes the account. Publish, Transfer and DeleteAccount (and ConnectPending, ConnectComplete when sent) must carry `Authorization: Mesh ...` naming the account, bound to the portal name and the body, with a signature that verifies (NOTE-AUTH), or `Authorization: Mesh-Session ...` in a session the test portal granted (NOTE-AUTH-SESSION), with a MAC that verifies under that session's key.",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := start(ctx, t, env, testportal.Options{})
 				defer s.close()
@@ -251,7 +250,7 @@ func requestChecks(env Env) []harness.Check {
 				s.run(ctx, "admin", "publish")
 				s.runOptional(ctx, "admin", "transfer")
 				s.run(ctx, "admin", "delete", name)
-				n := 0
+				n, sessions := 0, 0
 				for _, r := range s.requests("") {
 					switch r.Tx {
 					case "Publish", "DeleteAccount", "ConnectPending", "ConnectComplete", "Transfer":
@@ -262,18 +261,21 @@ func requestChecks(env Env) []harness.Check {
 					hv := r.Header.Get("Authorization")
 					if hv == "" {
 						t.Failf("the %s request carried no Authorization header", r.Tx)
+						continue
 					}
-					h, err := auth.Parse(hv)
+					h, inSession, err := s.ps.VerifyAuthorization(hv, r.Body)
 					if err != nil {
-						t.Failf("the %s request's Authorization does not parse: %v", r.Tx, err)
-					}
-					if err := h.Verify(s.ps.Domain, r.Body); err != nil {
 						t.Failf("the %s request's Authorization does not verify for portal %s: %v", r.Tx, s.ps.Domain, err)
+						continue
+					}
+					if inSession {
+						sessions++
 					}
 					if h.Account != name && !strings.HasPrefix(h.Account, name+"@") {
 						t.Failf("the %s request's Authorization names account %q, not %q", r.Tx, h.Account, name)
 					}
 				}
+				t.Logf("%d authenticated request(s), %d of them in a session (NOTE-AUTH-SESSION)", n, sessions)
 				if n < 2 {
 					t.Failf("the client sent %d authenticated transaction(s); publish and delete should send two", n)
 				}

@@ -101,6 +101,7 @@ type Server struct {
 	srv      *httptest.Server
 	elsewhre *httptest.Server
 	attacker *keys.PrivateKey
+	issuer   *auth.Issuer
 
 	mu       sync.Mutex
 	requests []Request
@@ -127,7 +128,14 @@ func Start(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrStart, err)
 	}
-	cfg := portal.Config{Domain: opts.Domain, DataDir: dir}
+	// The test portal grants sessions (NOTE-AUTH-SESSION) with an issuer it keeps, so that it
+	// can verify the session requests a client sends (VerifyAuthorization).
+	issuer, err := auth.NewIssuer(opts.Domain, time.Hour, nil)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("%w: %w", ErrStart, err)
+	}
+	cfg := portal.Config{Domain: opts.Domain, DataDir: dir, Issuer: issuer}
 	cfg.Bugs.WrongWitness = opts.Fault == WrongWitness
 	cfg.Bugs.UntaggedResponses = opts.Fault == Untagged
 	p, err := portal.New(cfg)
@@ -143,7 +151,7 @@ func Start(opts Options) (*Server, error) {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("%w: %w", ErrStart, err)
 	}
-	s := &Server{Domain: opts.Domain, opts: opts, portal: p, dataDir: dir, attacker: atk,
+	s := &Server{Domain: opts.Domain, opts: opts, portal: p, dataDir: dir, attacker: atk, issuer: issuer,
 		rnd: rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)), closed: make(chan struct{})}
 	s.elsewhre = httptest.NewServer(s.recording("redirect", p.Handler()))
 	s.srv = httptest.NewUnstartedServer(s.recording("portal", http.HandlerFunc(s.serve)))
@@ -177,6 +185,29 @@ func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Request(nil), s.requests...)
+}
+
+// VerifyAuthorization verifies the Authorization header value of a request with body: a
+// NOTE-AUTH signature for the portal's name, or a NOTE-AUTH-SESSION MAC under a session this
+// portal granted and that has not expired. It returns what the request stands for (the
+// account, the device key) and whether it was made in a session.
+func (s *Server) VerifyAuthorization(value string, body []byte) (h *auth.Header, inSession bool, err error) {
+	if !auth.IsSession(value) {
+		if h, err = auth.Parse(value); err != nil {
+			return nil, false, err
+		}
+		return h, false, h.Verify(s.Domain, body)
+	}
+	sh, err := auth.ParseSession(value)
+	if err != nil {
+		return nil, true, err
+	}
+	ticket, err := s.issuer.Open(sh, time.Now())
+	if err != nil {
+		return nil, true, err
+	}
+	h, err = ticket.Verify(sh, s.Domain, body)
+	return h, true, err
 }
 
 // Direct returns a client that talks to the portal's own handler in-process, without faults or
