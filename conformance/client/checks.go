@@ -3,6 +3,8 @@ package client
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"math/bits"
 	"strings"
 
@@ -250,7 +252,7 @@ func requestChecks(env Env) []harness.Check {
 				s.run(ctx, "admin", "publish")
 				s.runOptional(ctx, "admin", "transfer")
 				s.run(ctx, "admin", "delete", name)
-				n, sessions := 0, 0
+				n, sessions, algs := 0, 0, map[string]bool{}
 				for _, r := range s.requests("") {
 					switch r.Tx {
 					case "Publish", "DeleteAccount", "ConnectPending", "ConnectComplete", "Transfer":
@@ -271,11 +273,12 @@ func requestChecks(env Env) []harness.Check {
 					if inSession {
 						sessions++
 					}
+					algs[h.Alg.String()] = true
 					if h.Account != name && !strings.HasPrefix(h.Account, name+"@") {
 						t.Failf("the %s request's Authorization names account %q, not %q", r.Tx, h.Account, name)
 					}
 				}
-				t.Logf("%d authenticated request(s), %d of them in a session (NOTE-AUTH-SESSION)", n, sessions)
+				t.Logf("%d authenticated request(s), %d of them in a session (NOTE-AUTH-SESSION), by device keys of %s", n, sessions, strings.Join(slices.Sorted(maps.Keys(algs)), ", "))
 				if n < 2 {
 					t.Failf("the client sent %d authenticated transaction(s); publish and delete should send two", n)
 				}

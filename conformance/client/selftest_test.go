@@ -82,10 +82,17 @@ func TestMain(m *testing.M) {
 
 func runClient(t *testing.T, bugs ...string) *result.Run {
 	t.Helper()
-	cfg := &shim.Config{Shim: shim.ContractVersion}
+	var args []string
 	for _, b := range bugs {
-		cfg.Args = append(cfg.Args, "--bug", b)
+		args = append(args, "--bug", b)
 	}
+	return runClientArgs(t, args...)
+}
+
+// runClientArgs runs every client check against meshclient started with args first.
+func runClientArgs(t *testing.T, args ...string) *result.Run {
+	t.Helper()
+	cfg := &shim.Config{Shim: shim.ContractVersion, Args: args}
 	sh := shim.New(meshclient(t), cfg)
 	start := time.Now()
 	run, err := harness.Run(context.Background(), clientchecks.All(clientchecks.Env{Shim: sh}), harness.Config{
@@ -95,7 +102,7 @@ func runClient(t *testing.T, bugs ...string) *result.Run {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("run with %v: %s", bugs, time.Since(start).Round(time.Millisecond))
+	t.Logf("run with %v: %s", args, time.Since(start).Round(time.Millisecond))
 	return run
 }
 

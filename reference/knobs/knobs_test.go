@@ -28,3 +28,21 @@ func TestKnobs(t *testing.T) {
 		t.Errorf("Set(nope) = %v, want UnknownError", err)
 	}
 }
+
+type allowSample struct {
+	X bool `allow:"x-allow" doc:"permitted"`
+}
+
+func TestAllowTag(t *testing.T) {
+	if diff := cmp.Diff([]Info{{"x-allow", "permitted"}}, Allow.List(allowSample{})); diff != "" {
+		t.Errorf("Allow.List (-want +got):\n%s", diff)
+	}
+	var s allowSample
+	if err := Allow.Set(&s, "x-allow"); err != nil || !s.X {
+		t.Errorf("Allow.Set = %v, %+v", err, s)
+	}
+	var ue *UnknownError
+	if err := Allow.Set(&s, "x"); !errors.As(err, &ue) || ue.Tag != Allow || err.Error() != `unknown allow "x" (see --list-allows)` {
+		t.Errorf("Allow.Set(x) = %v", err)
+	}
+}
