@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"slices"
 	"math/bits"
+	"slices"
 	"strings"
 
 	"github.com/meshconform/meshconform/harness"
