@@ -103,11 +103,12 @@ type Server struct {
 	attacker *keys.PrivateKey
 	issuer   *auth.Issuer
 
-	mu       sync.Mutex
-	requests []Request
-	rnd      *rand.Rand
-	failures int
-	closed   chan struct{}
+	mu        sync.Mutex
+	requests  []Request
+	rnd       *rand.Rand
+	failures  int
+	closed    chan struct{}
+	closeOnce sync.Once
 }
 
 // Start starts a test portal on loopback.
@@ -170,7 +171,12 @@ func Start(opts Options) (*Server, error) {
 }
 
 // Close stops both servers and removes the store. Handlers that stream or stall stop at once.
+// Closing twice is harmless.
 func (s *Server) Close() {
+	s.closeOnce.Do(s.close)
+}
+
+func (s *Server) close() {
 	close(s.closed)
 	s.srv.CloseClientConnections()
 	s.elsewhre.CloseClientConnections()

@@ -31,14 +31,21 @@ func TestFaults(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer s.Close()
-			cl := &client.Client{URL: s.URL, HTTP: client.Bugs{}.HTTPClient(time.Second)}
-			start := time.Now()
-			_, _, err = cl.Validate(context.Background(), "bob")
+			cl := &client.Client{URL: s.URL, HTTP: client.Bugs{}.HTTPClient(10 * time.Second), MaxResponse: 1 << 20}
+			// A hang guard, not a speed limit: the client's own timeout ends the slow and
+			// stalled faults; a fault that held it past the guard would be a hang.
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			_, _, err = cl.Validate(ctx, "bob")
+			if ctx.Err() != nil {
+				t.Fatalf("the fault held the client a minute: %v", err)
+			}
 			if (err == nil) != c.ok {
 				t.Fatalf("err %v, want ok=%v", err, c.ok)
 			}
-			if time.Since(start) > 5*time.Second {
-				t.Fatalf("the fault held the client %s", time.Since(start))
+			r := s.Requests()
+			if c.fault != TLSSelfSigned && len(r) == 1 && c.fault != Stalled && c.fault != Slow && r[0].Response.Status == 0 {
+				t.Errorf("no answer recorded for the %s fault", c.fault)
 			}
 			if c.fault != TLSSelfSigned && len(s.Requests()) != 1 {
 				t.Fatalf("%d requests recorded, want 1", len(s.Requests()))
@@ -100,5 +107,35 @@ func TestFlakyIsSeeded(t *testing.T) {
 		if a[i] != b[i] {
 			t.Fatalf("draw %d differs under one seed: %q vs %q", i, a[i], b[i])
 		}
+	}
+}
+
+// TestAnswersAreRecorded: the recorder keeps the status, the headers, the bytes the client's
+// connection took (stopped at MaxSend), a bounded prefix, and the duration.
+func TestAnswersAreRecorded(t *testing.T) {
+	const maxSend = 3 << 20
+	s, err := Start(Options{Fault: Huge, Domain: "127.0.0.1", MaxSend: maxSend})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	cl := &client.Client{URL: s.URL, HTTP: client.Bugs{}.HTTPClient(time.Minute), MaxResponse: 64 << 20}
+	if _, _, err := cl.Validate(context.Background(), "bob"); err == nil {
+		t.Fatal("a body cut at MaxSend decoded")
+	}
+	s.Close()
+	r := s.Requests()
+	if len(r) != 1 {
+		t.Fatalf("%d requests recorded", len(r))
+	}
+	a := r[0].Response
+	if a.Status != http.StatusOK || a.Header.Get("Content-Length") != "268435456" || !a.Done || a.Duration <= 0 {
+		t.Errorf("answer recorded as status %d, Content-Length %q, done %v, duration %s", a.Status, a.Header.Get("Content-Length"), a.Done, a.Duration)
+	}
+	if a.Sent != maxSend {
+		t.Errorf("sent %d bytes, want MaxSend %d: the client read it all", a.Sent, maxSend)
+	}
+	if len(a.Prefix) != MaxPrefix || !bytes.HasPrefix(a.Prefix, []byte(`{"ValidateResponse":`)) {
+		t.Errorf("prefix of %d bytes: %.40q", len(a.Prefix), a.Prefix)
 	}
 }
