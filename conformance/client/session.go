@@ -101,7 +101,11 @@ func (s *session) runOp(ctx context.Context, state string, optional bool, op []s
 	case shim.ClassCrash:
 		s.t.Fail(harness.Finding{Message: "the client crashed: " + r.Summary(), Observed: string(tail(r.Stderr))})
 	case shim.ClassHang:
-		s.t.Failf("the client hung: %s (it must bound every exchange by its --timeout %s)", r.Summary(), s.env.Shim.RequestTimeout)
+		timeout := s.env.Shim.RequestTimeout
+		if s.timeout > 0 {
+			timeout = s.timeout
+		}
+		s.t.Failf("the client hung: %s (it must bound every exchange by its --timeout %s)", r.Summary(), timeout)
 	case shim.ClassNoStart:
 		s.t.Skip("the client binary could not be started: " + r.Err)
 	case shim.ClassUnimplemented:
