@@ -121,6 +121,20 @@ func TestCleanClientPasses(t *testing.T) {
 	if code := run.ExitCode(); code != 0 {
 		t.Errorf("exit code %d, want 0", code)
 	}
+	// The report records each answer as it went out: a failure is diagnosed from it.
+	for _, r := range run.Results {
+		for _, e := range r.Exchanges {
+			switch {
+			case e.Response == nil:
+				t.Errorf("%s: an exchange without its answer", r.ID)
+			case r.ID == "client.transport.redirect" && !strings.HasPrefix(e.Request.URL, "redirect-target://") &&
+				(e.Response.Status != http.StatusTemporaryRedirect || len(e.Response.Header["Location"]) != 1):
+				t.Errorf("%s: the redirect recorded as status %d, Location %q", r.ID, e.Response.Status, e.Response.Header["Location"])
+			case r.ID == "client.robust.huge-body" && (e.Response.Body.Size < 1<<20 || !e.Response.Body.Truncated || e.Duration <= 0):
+				t.Errorf("%s: the huge answer recorded as %d bytes (truncated %v) in %s", r.ID, e.Response.Body.Size, e.Response.Body.Truncated, e.Duration)
+			}
+		}
+	}
 }
 
 func TestEveryClientKnobIsCovered(t *testing.T) {
