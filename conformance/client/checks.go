@@ -52,7 +52,7 @@ func (r refusal) check(env Env) harness.Check {
 			s := start(ctx, t, env, opts)
 			defer s.close()
 			if r.bounded {
-				s.timeout = boundedTimeout
+				s.timeout = boundedTimeout(ctx)
 			}
 			op := append([]string(nil), r.op...)
 			if r.account {
@@ -175,9 +175,9 @@ func robustChecks(env Env) []harness.Check {
 		{id: "client.robust.invalid-utf8", req: "REQ-WIRE-LIMITS", title: "The client refuses invalid UTF-8",
 			doc: "The portal puts invalid UTF-8 in StatusDescription. Strings are UTF-8 (WIRE.md 1): the client must refuse (exit 1), never crash. Runs `validate NAME`.", fault: testportal.InvalidUTF8, why: "invalid UTF-8", op: []string{"validate", "someone"}},
 		{id: "client.robust.huge-body", req: "REQ-WIRE-LIMITS", title: "The client bounds what it reads of a huge body",
-			doc: "The portal announces and sends a 256 MiB body. The client must stop at its own limit, at most 16 MiB (docs/SHIM.md, Limits), and fail (exit 1): the check fails a client whose connection took more than 128 MiB (the test portal stops there) or whose peak memory passed 200 MiB (where the OS reports it). The client gets --timeout 15s, so that the verdict does not depend on the machine's speed. Runs `validate NAME`.", fault: testportal.Huge, why: "a 256 MiB body", op: []string{"validate", "someone"}, bounded: true},
+			doc: "The portal announces and sends a 256 MiB body. The client must stop at its own limit, at most 16 MiB (docs/SHIM.md, Limits), and fail (exit 1): the check fails a client whose connection took more than 64 MiB (the test portal stops there) or whose peak memory passed 200 MiB (where the OS reports it). The client's --timeout is the time the check has left (at most 5 min), so that the verdict does not depend on the machine's speed; a client that gives up at that timeout before the verdict is clear leaves the check undecided (an error outcome). Runs `validate NAME`.", fault: testportal.Huge, why: "a 256 MiB body", op: []string{"validate", "someone"}, bounded: true},
 		{id: "client.robust.never-ending", req: "REQ-WIRE-LIMITS", title: "The client bounds what it reads of a body that never ends",
-			doc: "The portal streams a body without end at full speed. The client must stop at its own limit, at most 16 MiB (docs/SHIM.md, Limits), and fail (exit 1): the check fails a client whose connection took more than 128 MiB (the test portal stops there) or whose peak memory passed 200 MiB. The client gets --timeout 15s, so that the verdict does not depend on the machine's speed. Runs `validate NAME`.", fault: testportal.NeverEnding, why: "a never-ending body", op: []string{"validate", "someone"}, bounded: true},
+			doc: "The portal streams a body without end at full speed. The client must stop at its own limit, at most 16 MiB (docs/SHIM.md, Limits), and fail (exit 1): the check fails a client whose connection took more than 64 MiB (the test portal stops there) or whose peak memory passed 200 MiB. The client's --timeout is the time the check has left (at most 5 min), so that the verdict does not depend on the machine's speed; a client that gives up at that timeout before the verdict is clear leaves the check undecided (an error outcome). Runs `validate NAME`.", fault: testportal.NeverEnding, why: "a never-ending body", op: []string{"validate", "someone"}, bounded: true},
 		{id: "client.robust.slow", req: "REQ-WIRE-LIMITS", title: "The client gives up on a body that trickles",
 			doc: "The portal sends one byte every 200 ms for ever. The client must give up within its --timeout and fail (exit 1); one killed at the harness deadline hangs. Runs `validate NAME`.", fault: testportal.Slow, why: "a trickling body", op: []string{"validate", "someone"}},
 		{id: "client.robust.stalled", req: "REQ-WIRE-LIMITS", title: "The client gives up on a response that stalls",

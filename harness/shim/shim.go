@@ -22,7 +22,11 @@ const (
 
 // Defaults.
 const (
-	DefaultRequestTimeout = 2 * time.Second
+	// DefaultRequestTimeout is generous: a conforming client's exchange with the test portal
+	// takes milliseconds, and a verdict must not change on a machine so busy that one takes
+	// seconds (a timeout there turns a success into a refusal). The checks that need a client
+	// to give up (slow, stalled) only wait longer.
+	DefaultRequestTimeout = 10 * time.Second
 	// DefaultMaxOutput bounds what is kept of stdout and of stderr: a client that floods its
 	// output must not fill the harness's memory.
 	DefaultMaxOutput = 256 << 10

@@ -62,7 +62,7 @@ func TestRunBoundsOutputAndPassesContract(t *testing.T) {
 	if len(r.Stdout) != 1000 || !r.Truncated {
 		t.Fatalf("kept %d bytes, truncated %v", len(r.Stdout), r.Truncated)
 	}
-	want := "--bug x --portal http://p/ --state /tmp/st --timeout 2s --host portal.test validate bob"
+	want := "--bug x --portal http://p/ --state /tmp/st --timeout 10s --host portal.test validate bob"
 	if !strings.HasPrefix(string(r.Stdout), want) {
 		t.Fatalf("command line %q, want %q", strings.SplitN(string(r.Stdout), "\n", 2)[0], want)
 	}
