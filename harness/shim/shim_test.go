@@ -115,3 +115,26 @@ func TestParseConfig(t *testing.T) {
 		})
 	}
 }
+
+// TestNames: a refusal names one of the admitted identifiers when stderr holds the mapped
+// string of any of them; an admitted identifier with no mapping leaves it to the exit code.
+func TestNames(t *testing.T) {
+	s := New("client", &Config{Shim: 1, Errors: map[string]string{"protocol": "BAD_RESPONSE", "transport": "NETWORK"}})
+	cases := []struct {
+		stderr string
+		ids    []string
+		ok     bool
+	}{
+		{"fatal: NETWORK down", []string{"protocol", "transport"}, true},
+		{"fatal: BAD_RESPONSE", []string{"protocol", "transport"}, true},
+		{"fatal: something else", []string{"protocol", "transport"}, false},
+		{"fatal: NETWORK down", []string{"protocol"}, false},
+		{"fatal: something else", []string{"protocol", "status"}, true}, // status is not mapped
+	}
+	for _, c := range cases {
+		ok, want := s.Names(&Result{Stderr: []byte(c.stderr)}, c.ids)
+		if ok != c.ok {
+			t.Errorf("Names(%q, %v) = %v (looked for %q), want %v", c.stderr, c.ids, ok, want, c.ok)
+		}
+	}
+}

@@ -139,3 +139,48 @@ func TestAnswersAreRecorded(t *testing.T) {
 		t.Errorf("prefix of %d bytes: %.40q", len(a.Prefix), a.Prefix)
 	}
 }
+
+// TestVerifyAuthorization: the test portal verifies both a signed request and one made in a
+// session it granted, and refuses either over another body.
+func TestVerifyAuthorization(t *testing.T) {
+	s, err := Start(Options{Domain: "127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	m, _ := client.NewMaster(0, nil)
+	d, _ := client.NewDevice(0, nil)
+	a := &client.Account{Name: "alice", Master: m, Device: d, Sessions: &client.Sessions{}}
+	cl := &client.Client{URL: s.URL, HTTP: client.Bugs{}.HTTPClient(time.Minute)}
+	if _, _, err := cl.CreateAccount(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	entry, err := m.ProfileMesh("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // signed, asking for a session; then in the session
+		if _, _, err := cl.Publish(ctx, entry, a.Auth()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var schemes []bool
+	for _, r := range s.Requests() {
+		hv := r.Header.Get("Authorization")
+		if hv == "" {
+			continue
+		}
+		h, inSession, err := s.VerifyAuthorization(hv, r.Body)
+		if err != nil || h.Account != "alice" {
+			t.Fatalf("a %s request did not verify: %v (account %v)", r.Tx, err, h)
+		}
+		schemes = append(schemes, inSession)
+		if _, _, err := s.VerifyAuthorization(hv, append(bytes.Clone(r.Body), ' ')); err == nil {
+			t.Errorf("a %s request verified over another body (session %v)", r.Tx, inSession)
+		}
+	}
+	if len(schemes) != 2 || schemes[0] || !schemes[1] {
+		t.Fatalf("in session per authenticated request: %v, want [false true]", schemes)
+	}
+}
