@@ -755,6 +755,9 @@ func (r *runner) exchange(ex *target.Exchange) result.Exchange {
 			Header: r.red.Header(ex.Response.Header),
 			Body:   r.body(ex.Response.Body, ex.Response.Truncated),
 		}
+		if ex.Response.Size > int64(len(ex.Response.Body)) {
+			out.Response.Body.Size, out.Response.Body.Truncated = ex.Response.Size, true
+		}
 	}
 	return out
 }

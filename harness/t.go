@@ -233,6 +233,13 @@ func (t *T) Skip(reason string) {
 	t.end(VerdictSkip, reason, nil)
 }
 
+// Undecided ends the check with an error outcome: it could not reach a verdict here (the
+// machine too slow for what the check must observe, say), which is neither the target's
+// failure nor a pass.
+func (t *T) Undecided(reason string) {
+	t.end(VerdictError, reason, nil)
+}
+
 // Unimplemented ends the check: the target does not offer the feature under test (e.g. a
 // transaction the draft marks "not currently implemented").
 func (t *T) Unimplemented(reason string) {

@@ -91,21 +91,44 @@ type globals struct {
 	timeout                time.Duration
 	bugNames               []string
 	bugs                   client.Bugs
+	allowNames             []string
+	allow                  client.Allowances
 	out                    io.Writer
+	// helloSent: the hello-first allowance sent its Hello.
+	helloSent bool
+	// sessions is the session the account's requests keep (the sessions allowance), saved
+	// in sessionStore when the operation succeeds.
+	sessions     *client.Sessions
+	sessionStore store
 }
 
 func (g *globals) client() (*client.Client, error) {
 	if g.portal == "" {
 		return nil, usage("--portal URL is required")
 	}
-	return &client.Client{URL: g.portal, Host: g.host, HTTP: g.bugs.HTTPClient(g.timeout), Bugs: g.bugs}, nil
+	c := &client.Client{URL: g.portal, Host: g.host, HTTP: g.bugs.HTTPClient(g.timeout), Bugs: g.bugs, Allow: g.allow}
+	if g.allow.HelloFirst && !g.helloSent {
+		g.helloSent = true
+		if _, _, err := c.Hello(context.Background()); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// alg is the algorithm of the keys this client makes.
+func (g *globals) alg() keys.Algorithm {
+	if g.allow.Ed25519 {
+		return keys.Ed25519
+	}
+	return keys.Ed448
 }
 
 func (g *globals) store() (store, error) {
 	if g.stateDir == "" {
 		return store{}, usage("--state DIR is required")
 	}
-	return store{dir: g.stateDir, open: g.bugs.WorldReadableKeys}, nil
+	return store{dir: g.stateDir, open: g.bugs.WorldReadableKeys, alg: g.alg()}, nil
 }
 
 // print writes v as indented JSON; raw JSON documents are indented as they are.
@@ -152,11 +175,17 @@ func newRoot(stdout io.Writer) *cobra.Command {
 	pf.StringVar(&g.host, "host", "", "Host header and signed portal name (default: the URL's host)")
 	pf.DurationVar(&g.timeout, "timeout", 30*time.Second, "HTTP timeout")
 	pf.StringArrayVar(&g.bugNames, "bug", nil, "turn on a misbehaviour knob, for testing the client harness (repeatable; see --list-bugs)")
-	var listBugs bool
+	pf.StringArrayVar(&g.allowNames, "allow", nil, "show a behaviour the documents permit that this client does not show by default (repeatable; see --list-allowances)")
+	var listBugs, listAllowances bool
 	root.Flags().BoolVar(&listBugs, "list-bugs", false, "list the misbehaviour knobs and exit")
+	root.Flags().BoolVar(&listAllowances, "list-allowances", false, "list the allowances and exit")
 	root.RunE = func(c *cobra.Command, _ []string) error {
-		if listBugs {
-			for _, b := range client.ListBugs() {
+		if listBugs || listAllowances {
+			list := client.ListBugs()
+			if listAllowances {
+				list = client.ListAllowances()
+			}
+			for _, b := range list {
 				fmt.Fprintf(stdout, "%-24s %s\n", b.Name, b.Doc)
 			}
 			return nil
@@ -169,7 +198,18 @@ func newRoot(stdout io.Writer) *cobra.Command {
 				return usage("--bug: %v", err)
 			}
 		}
+		for _, a := range g.allowNames {
+			if err := g.allow.Set(a); err != nil {
+				return usage("--allow: %v", err)
+			}
+		}
 		return nil
+	}
+	root.PersistentPostRunE = func(*cobra.Command, []string) error {
+		if g.sessions == nil {
+			return nil
+		}
+		return g.sessionStore.saveSession(g.sessions.Kept())
 	}
 	ctx := context.Background()
 
@@ -204,7 +244,7 @@ func newRoot(stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			m, err := client.NewMaster(keys.Ed448, nil)
+			m, err := client.NewMaster(g.alg(), nil)
 			if err != nil {
 				return err
 			}
@@ -213,6 +253,11 @@ func newRoot(stdout io.Writer) *cobra.Command {
 				return err
 			}
 			a := &client.Account{Name: args[0], Master: m, Device: d}
+			if g.allow.ValidateFirst {
+				// The validate-first allowance: the answer is no reservation (draft 3.6.2),
+				// so the Create goes out whatever it says.
+				c.Validate(ctx, args[0])
+			}
 			var valid bool
 			if g.bugs.TrustValidate {
 				// The trust-validate knob: a Valid answer is taken as a reservation.
@@ -426,6 +471,11 @@ func (g *globals) account() (*client.Client, store, *client.Account, error) {
 		return nil, store{}, nil, err
 	}
 	a, _, err := s.account()
+	if err == nil && g.allow.Sessions {
+		if a.Sessions, err = s.sessions(); err == nil {
+			g.sessions, g.sessionStore = a.Sessions, s
+		}
+	}
 	return c, s, a, err
 }
 

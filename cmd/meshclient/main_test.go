@@ -118,3 +118,37 @@ func TestCLI(t *testing.T) {
 		t.Fatalf("get after delete: exit %d", code)
 	}
 }
+
+// TestSessionsAllowance: with --allow sessions the first authenticated request asks for a
+// session, the session is kept (0600) in the state directory, and a later run uses it.
+func TestSessionsAllowance(t *testing.T) {
+	url, stop, err := portal.StartLoopback(context.Background(), portal.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	c := cli{t: t, url: url}
+	admin := t.TempDir() + "/a"
+	c.ok(admin, "--allow", "sessions", "--allow", "ed25519", "create", "carol")
+	if _, err := os.Stat(filepath.Join(admin, sessionFile)); err == nil {
+		t.Fatal("a session was kept before any authenticated request")
+	}
+	c.ok(admin, "--allow", "sessions", "--allow", "ed25519", "publish")
+	fi, err := os.Stat(filepath.Join(admin, sessionFile))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("session file after publish: %v %v", fi, err)
+	}
+	before, _ := os.ReadFile(filepath.Join(admin, sessionFile))
+	c.ok(admin, "--allow", "sessions", "--allow", "ed25519", "transfer")
+	after, _ := os.ReadFile(filepath.Join(admin, sessionFile))
+	if !bytes.Equal(before, after) {
+		t.Error("the second authenticated run asked for a new session instead of using the kept one")
+	}
+	if code, out := c.run(admin, "--allow", "no-such-allowance", "hello"); code != 2 || !strings.Contains(out, `unknown allow "no-such-allowance"`) {
+		t.Errorf("an unknown allowance: exit %d: %s", code, out)
+	}
+	var list bytes.Buffer
+	if code := run([]string{"--list-allowances"}, &list, &list); code != 0 || !strings.Contains(list.String(), "sessions") {
+		t.Errorf("--list-allowances: exit %d: %s", code, list.String())
+	}
+}

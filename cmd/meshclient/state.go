@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/meshconform/meshconform/reference/auth"
 	"github.com/meshconform/meshconform/reference/client"
 	"github.com/meshconform/meshconform/reference/keys"
 	"github.com/meshconform/meshconform/reference/witness"
@@ -29,10 +30,12 @@ type savedConn struct {
 
 var keyNames = []string{"msk", "osk", "dsk", "dak", "dek"}
 
-// store is a state directory; open is the world-readable-keys knob.
+// store is a state directory; open is the world-readable-keys knob, alg the algorithm of
+// the keys it makes.
 type store struct {
 	dir  string
 	open bool
+	alg  keys.Algorithm
 }
 
 // perms are the directory and key-file permissions: private unless the knob is on.
@@ -114,7 +117,7 @@ func (s store) loadKey(name string) (*keys.PrivateKey, error) {
 // device loads the device keys, making and saving fresh ones when there are none.
 func (s store) device(create bool) (*client.Device, error) {
 	if _, err := os.Stat(s.path("dsk.key")); errors.Is(err, os.ErrNotExist) && create {
-		d, err := client.NewDevice(keys.Ed448, nil)
+		d, err := client.NewDevice(s.alg, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -168,4 +171,41 @@ func (s store) account() (*client.Account, *state, error) {
 		}
 	}
 	return a, st, nil
+}
+
+// sessionFile holds the session the sessions allowance keeps (NOTE-AUTH-SESSION): its key is
+// a secret, so the file is 0600 like the key files.
+const sessionFile = "session.json"
+
+// sessions returns the account's session keeper, holding the session saved earlier, if any.
+func (s store) sessions() (*client.Sessions, error) {
+	ss := &client.Sessions{}
+	data, err := os.ReadFile(s.path(sessionFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return ss, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var sess auth.Session
+	if err := json.Unmarshal(data, &sess); err != nil {
+		return nil, fmt.Errorf("%s: %w", sessionFile, err)
+	}
+	ss.Keep(&sess)
+	return ss, nil
+}
+
+// saveSession keeps sess for the next run; nil removes a saved one.
+func (s store) saveSession(sess *auth.Session) error {
+	if sess == nil {
+		if err := os.Remove(s.path(sessionFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		return nil
+	}
+	data, err := json.Marshal(sess)
+	if err != nil {
+		return err
+	}
+	return writeFile(s.path(sessionFile), data)
 }

@@ -66,16 +66,17 @@ func startChild(t *testing.T, dir string) *child {
 	go func() { c.exited <- cmd.Wait() }()
 	t.Cleanup(func() { cmd.Process.Kill() })
 	hc := &http.Client{Timeout: time.Second}
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+	err := retryUntilUp(func() error {
 		resp, err := hc.Post(c.url, "application/json", strings.NewReader(`{"Hello":{}}`))
 		if err == nil {
 			resp.Body.Close()
-			return c
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("meshportal did not start: %v\n%s", err, c.stderr.String())
-		}
+		return err
+	})
+	if err != nil {
+		t.Fatalf("meshportal did not start: %v\n%s", err, c.stderr.String())
 	}
+	return c
 }
 
 // TestKillNineKeepsAcknowledgedWrites has 32 clients create accounts while the portal process
@@ -122,7 +123,7 @@ func TestKillNineKeepsAcknowledgedWrites(t *testing.T) {
 		}()
 	}
 	// Kill once writes are flowing, in the middle of the load.
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(startGuard); ; time.Sleep(10 * time.Millisecond) {
 		mu.Lock()
 		n := len(acked)
 		mu.Unlock()
@@ -130,7 +131,7 @@ func TestKillNineKeepsAcknowledgedWrites(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("only %d accounts created in 20 s", n)
+			t.Fatalf("only %d accounts created in %s", n, startGuard)
 		}
 	}
 	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
@@ -178,8 +179,8 @@ func TestSIGTERMShutsDownGracefully(t *testing.T) {
 		if err != nil {
 			t.Fatalf("exit after SIGTERM: %v\n%s", err, p.stderr.String())
 		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("meshportal did not stop within 15 s of SIGTERM")
+	case <-time.After(startGuard):
+		t.Fatalf("meshportal did not stop within %s of SIGTERM", startGuard)
 	}
 	if !strings.Contains(p.stderr.String(), `"msg":"shutting down"`) {
 		t.Fatalf("no shutdown in the log:\n%s", p.stderr.String())

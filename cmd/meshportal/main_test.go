@@ -64,15 +64,12 @@ func TestServeAndShutdown(t *testing.T) {
 	}()
 	hc := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
 	var resp *http.Response
-	var err error
-	for i := 0; i < 50; i++ {
+	err := retryUntilUp(func() (err error) {
 		req, _ := http.NewRequest(http.MethodPost, "https://"+addr+"/.well-known/mmm/", strings.NewReader(`{"Hello":{}}`))
 		req.Host = "localhost"
-		if resp, err = hc.Do(req); err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		resp, err = hc.Do(req)
+		return err
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +105,7 @@ func TestServeAndShutdown(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(startGuard):
 		t.Fatal("no shutdown")
 	}
 	if !strings.Contains(logs.String(), `"msg":"request"`) || strings.Contains(logs.String(), "Authorization") {
@@ -150,13 +147,10 @@ func TestReadTimeoutFlag(t *testing.T) {
 	defer cancel()
 	go run(ctx, options{listen: addr, data: t.TempDir(), domain: "localhost", logLevel: "error", readTimeout: 300 * time.Millisecond}, io.Discard)
 	var conn net.Conn
-	var err error
-	for range 50 {
-		if conn, err = net.Dial("tcp", addr); err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	err := retryUntilUp(func() (err error) {
+		conn, err = net.Dial("tcp", addr)
+		return err
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +158,7 @@ func TestReadTimeoutFlag(t *testing.T) {
 	io.WriteString(conn, "POST /.well-known/mmm/ HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\n{")
 	closed := make(chan struct{})
 	go func() { io.Copy(io.Discard, conn); close(closed) }()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+	for deadline := time.Now().Add(startGuard); time.Now().Before(deadline); {
 		select {
 		case <-closed:
 			return
@@ -172,7 +166,7 @@ func TestReadTimeoutFlag(t *testing.T) {
 			conn.Write([]byte(" "))
 		}
 	}
-	t.Fatal("a trickling body kept its connection for 10 s under --read-timeout 300ms")
+	t.Fatal("a trickling body kept its connection for a minute under --read-timeout 300ms")
 }
 
 // freeAddr returns a loopback address nothing listens on (free when asked).

@@ -22,13 +22,10 @@ func TestSessionLifetimeFlag(t *testing.T) {
 		defer cancel()
 		go run(ctx, options{listen: addr, data: t.TempDir(), domain: "localhost", logLevel: "error", sessionLifetime: c.lifetime}, io.Discard)
 		cl := client.New("http://localhost:" + addr[len("127.0.0.1:"):] + "/.well-known/mmm/")
-		var err error
-		for range 100 {
-			if _, _, err = cl.Hello(ctx); err == nil {
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		err := retryUntilUp(func() error {
+			_, _, err := cl.Hello(ctx)
+			return err
+		})
 		if err != nil {
 			t.Fatal(err)
 		}

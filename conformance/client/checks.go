@@ -3,13 +3,14 @@ package client
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/bits"
+	"slices"
 	"strings"
 
 	"github.com/meshconform/meshconform/harness"
 	"github.com/meshconform/meshconform/harness/shim"
 	"github.com/meshconform/meshconform/harness/testportal"
-	"github.com/meshconform/meshconform/reference/auth"
 	"github.com/meshconform/meshconform/reference/mesh"
 )
 
@@ -27,10 +28,10 @@ type refusal struct {
 	id, req, title, doc string
 	cat                 harness.Category
 	fault               testportal.Fault
-	errID, why          string
+	why                 string
 	op                  []string
-	// maxRSSMiB, when set, bounds the client's peak memory (a bounded reader).
-	maxRSSMiB int64
+	// bounded: the client must bound what it reads of the body (judgeConsumption).
+	bounded bool
 	// noTx names a transaction the client must not send after the refusal.
 	noTx string
 	// account: the operation names an account set up on the portal first (%s in op).
@@ -42,10 +43,17 @@ func (r refusal) check(env Env) harness.Check {
 	if cat == "" {
 		cat = harness.Deviation
 	}
-	return harness.Check{ID: r.id, Requirement: r.req, Category: cat, Title: r.title, Doc: r.doc,
+	return harness.Check{ID: r.id, Requirement: r.req, Category: cat, Title: r.title, Doc: r.doc + admitted(r.fault),
 		Run: func(ctx context.Context, t *harness.T) {
-			s := start(ctx, t, env, testportal.Options{Fault: r.fault})
+			opts := testportal.Options{Fault: r.fault}
+			if r.bounded {
+				opts.MaxSend = overRead + 1
+			}
+			s := start(ctx, t, env, opts)
 			defer s.close()
+			if r.bounded {
+				s.timeout = boundedTimeout(ctx)
+			}
 			op := append([]string(nil), r.op...)
 			if r.account {
 				a := s.account(ctx, t.Name("a"))
@@ -53,9 +61,9 @@ func (r refusal) check(env Env) harness.Check {
 					op[i] = strings.ReplaceAll(op[i], "%s", a.Name)
 				}
 			}
-			res := s.mustRefuse(ctx, r.errID, r.why, "dev", op...)
-			if r.maxRSSMiB > 0 && res.MaxRSSKiB > r.maxRSSMiB<<10 {
-				t.Failf("the client refused %s but used %d MiB of memory on the way (bound %d MiB): it must stop reading at its own limit", r.why, res.MaxRSSKiB>>10, r.maxRSSMiB)
+			res := s.mustRefuse(ctx, faultErrors[r.fault], r.why, "dev", op...)
+			if r.bounded {
+				judgeConsumption(t, s, res, r.why)
 			}
 			if r.noTx != "" {
 				if n := len(s.requests(r.noTx)); n > 0 {
@@ -69,13 +77,13 @@ func verifyChecks(env Env) []harness.Check {
 	rs := []refusal{
 		{id: "client.verify.forged-profile", req: "CTL-PROFILE-VERIFY-CHAIN", title: "The client refuses a profile signed by a key the profile does not name",
 			doc:   "The portal answers the Get of the account's profile with the ProfileMesh re-signed by an attacker's key. Before it sends a connection request the client must verify the profile chain (draft 7.1.5, 2.6.8) and refuse with exit 1; a client that connects to a forged profile hands its device to the attacker. Runs `connect request ACCOUNT`.",
-			fault: testportal.ForgedProfile, errID: "forged", why: "a forged profile", op: []string{"connect", "request", "%s"}, noTx: "ConnectStart", account: true},
+			fault: testportal.ForgedProfile, why: "a forged profile", op: []string{"connect", "request", "%s"}, noTx: "ConnectStart", account: true},
 		{id: "client.verify.unsigned-profile", req: "REQ-PROFILE-MESH-SIGNED", title: "The client refuses an unsigned profile",
 			doc:   "The portal answers the Get of the account's profile with its signatures stripped. The client must refuse (exit 1) and send no connection request (draft 2.6.8). Runs `connect request ACCOUNT`.",
-			fault: testportal.UnsignedProfile, errID: "forged", why: "an unsigned profile", op: []string{"connect", "request", "%s"}, noTx: "ConnectStart", account: true},
+			fault: testportal.UnsignedProfile, why: "an unsigned profile", op: []string{"connect", "request", "%s"}, noTx: "ConnectStart", account: true},
 		{id: "client.verify.witness", req: "REQ-WIRE-WITNESS", title: "The client refuses a connection challenge whose witness does not match",
 			doc:   "The portal answers ConnectStart with a witness computed with the nonces swapped. The client must recompute the witness from the master key, its device key and both nonces (NOTE-WITNESS) and refuse (exit 1). Runs `connect request ACCOUNT`.",
-			fault: testportal.WrongWitness, errID: "witness", why: "a witness that does not match", op: []string{"connect", "request", "%s"}, account: true},
+			fault: testportal.WrongWitness, why: "a witness that does not match", op: []string{"connect", "request", "%s"}, account: true},
 	}
 	out := make([]harness.Check, 0, len(rs)+2)
 	for _, r := range rs {
@@ -90,7 +98,7 @@ func verifyChecks(env Env) []harness.Check {
 	} {
 		f := f
 		out = append(out, harness.Check{ID: f.id, Requirement: f.req, Category: harness.Deviation, Title: f.title,
-			Doc: "The device side of the connection: the client sends `connect request ACCOUNT`, an administration device approves it, and the portal answers `connect status` with " + f.why + ". The client must verify the result against the administration keys of the profile (draft 3.15.1) and refuse with exit 1.",
+			Doc: "The device side of the connection: the client sends `connect request ACCOUNT`, an administration device approves it, and the portal answers `connect status` with " + f.why + ". The client must verify the result against the administration keys of the profile (draft 3.15.1) and refuse with exit 1." + admitted(f.fault),
 			Run: func(ctx context.Context, t *harness.T) {
 				s := start(ctx, t, env, testportal.Options{Fault: f.fault})
 				defer s.close()
@@ -99,7 +107,7 @@ func verifyChecks(env Env) []harness.Check {
 				if s.approveAll(ctx, a) == 0 {
 					t.Skip("the connection request of the client did not verify on the administration device")
 				}
-				s.mustRefuse(ctx, "forged", f.why, "dev", "connect", "status")
+				s.mustRefuse(ctx, faultErrors[f.fault], f.why, "dev", "connect", "status")
 			}})
 	}
 	return out
@@ -109,10 +117,10 @@ func statusChecks(env Env) []harness.Check {
 	out := []harness.Check{
 		refusal{id: "client.status.payload-error", req: "REQ-STATUS-AUTHORITATIVE", title: "The client treats a payload error as an error even under HTTP 200",
 			doc:   "The portal answers ValidateAccount with HTTP 200 and payload Status 409. The payload Status is authoritative (draft 3.2): the client must report failure (exit 1). Runs `validate NAME`.",
-			fault: testportal.PayloadError, errID: "status", why: "a payload Status of 409", op: []string{"validate", "someone"}}.check(env),
+			fault: testportal.PayloadError, why: "a payload Status of 409", op: []string{"validate", "someone"}}.check(env),
 		refusal{id: "client.status.payload-redirect", req: "REQ-STATUS-AUTHORITATIVE", title: "The client does not treat a payload redirect as success",
 			doc:   "The portal answers ValidateAccount with HTTP 200 and payload Status 307 naming another URI in StatusDescription. 3xx is incomplete, not success, and the URI is untrusted (NOTE-STATUS-CODES): the client must exit 1. Runs `validate NAME`.",
-			fault: testportal.PayloadRedirect, errID: "status", why: "a payload Status of 307", op: []string{"validate", "someone"}}.check(env),
+			fault: testportal.PayloadRedirect, why: "a payload Status of 307", op: []string{"validate", "someone"}}.check(env),
 		{ID: "client.status.http-error", Requirement: "REQ-STATUS-AUTHORITATIVE", Category: harness.Deviation,
 			Title: "The client follows the payload Status when the HTTP status disagrees",
 			Doc:   "The portal answers ValidateAccount with HTTP 500 and a correct, successful payload. The payload Status is authoritative (draft 3.2): the client must succeed (exit 0). Runs `validate NAME`.",
@@ -150,7 +158,7 @@ func statusChecks(env Env) []harness.Check {
 			}},
 		refusal{id: "client.validate.no-reservation", req: "REQ-VALIDATE-NO-GUARANTEE", title: "The client reports a refused Create even after a Valid answer",
 			doc:   "The portal answers ValidateAccount Valid but refuses CreateAccount with 409, as when another user takes the name in between. A Valid answer is no reservation (draft 3.6.2): `create NAME` must exit 1.",
-			fault: testportal.TakenAfterValidate, errID: "status", why: "a Create refused after a Valid answer", op: []string{"create", "someone"}}.check(env),
+			fault: testportal.TakenAfterValidate, why: "a Create refused after a Valid answer", op: []string{"create", "someone"}}.check(env),
 	}
 	return out
 }
@@ -159,25 +167,25 @@ func robustChecks(env Env) []harness.Check {
 	rs := []refusal{
 		{id: "client.wire.untagged-response", req: "REQ-WIRE-RESPONSE-TAG", title: "The client refuses a response without its class tag",
 			doc:   "The portal writes responses without the response class tag. Tagged responses are required (NOTE-RESPONSE-TAG): the client must refuse (exit 1) rather than guess. Runs `validate NAME`.",
-			fault: testportal.Untagged, errID: "protocol", why: "an untagged response", op: []string{"validate", "someone"}},
+			fault: testportal.Untagged, why: "an untagged response", op: []string{"validate", "someone"}},
 		{id: "client.robust.truncated", req: "REQ-WIRE-LIMITS", title: "The client survives a truncated body",
-			doc: "The portal announces the whole body and closes the connection halfway. The client must fail cleanly (exit 1), never crash. Runs `validate NAME`.", fault: testportal.Truncated, errID: "transport", why: "a truncated body", op: []string{"validate", "someone"}},
+			doc: "The portal announces the whole body and closes the connection halfway. The client must fail cleanly (exit 1), never crash. Runs `validate NAME`.", fault: testportal.Truncated, why: "a truncated body", op: []string{"validate", "someone"}},
 		{id: "client.robust.invalid-json", req: "REQ-WIRE-LIMITS", title: "The client survives a body that is not JSON",
-			doc: "The portal answers with broken JSON. The client must fail cleanly (exit 1), never crash. Runs `validate NAME`.", fault: testportal.InvalidJSON, errID: "protocol", why: "invalid JSON", op: []string{"validate", "someone"}},
+			doc: "The portal answers with broken JSON. The client must fail cleanly (exit 1), never crash. Runs `validate NAME`.", fault: testportal.InvalidJSON, why: "invalid JSON", op: []string{"validate", "someone"}},
 		{id: "client.robust.invalid-utf8", req: "REQ-WIRE-LIMITS", title: "The client refuses invalid UTF-8",
-			doc: "The portal puts invalid UTF-8 in StatusDescription. Strings are UTF-8 (WIRE.md 1): the client must refuse (exit 1), never crash. Runs `validate NAME`.", fault: testportal.InvalidUTF8, errID: "protocol", why: "invalid UTF-8", op: []string{"validate", "someone"}},
+			doc: "The portal puts invalid UTF-8 in StatusDescription. Strings are UTF-8 (WIRE.md 1): the client must refuse (exit 1), never crash. Runs `validate NAME`.", fault: testportal.InvalidUTF8, why: "invalid UTF-8", op: []string{"validate", "someone"}},
 		{id: "client.robust.huge-body", req: "REQ-WIRE-LIMITS", title: "The client bounds what it reads of a huge body",
-			doc: "The portal sends a 256 MiB body. The client must stop at its own limit and fail (exit 1) with a peak memory under 200 MiB (where the OS reports it). Runs `validate NAME`.", fault: testportal.Huge, errID: "protocol", why: "a 256 MiB body", op: []string{"validate", "someone"}, maxRSSMiB: 200},
+			doc: "The portal announces and sends a 256 MiB body. The client must stop at its own limit, at most 16 MiB (docs/SHIM.md, Limits), and fail (exit 1): the check fails a client whose connection took more than 64 MiB (the test portal stops there) or whose peak memory passed 200 MiB (where the OS reports it). The client's --timeout is the time the check has left (at most 5 min), so that the verdict does not depend on the machine's speed; a client that gives up at that timeout before the verdict is clear leaves the check undecided (an error outcome). Runs `validate NAME`.", fault: testportal.Huge, why: "a 256 MiB body", op: []string{"validate", "someone"}, bounded: true},
 		{id: "client.robust.never-ending", req: "REQ-WIRE-LIMITS", title: "The client bounds what it reads of a body that never ends",
-			doc: "The portal streams a body without end at full speed. The client must stop at its own limit and fail (exit 1) within its deadline, with a peak memory under 200 MiB. Runs `validate NAME`.", fault: testportal.NeverEnding, errID: "protocol", why: "a never-ending body", op: []string{"validate", "someone"}, maxRSSMiB: 200},
+			doc: "The portal streams a body without end at full speed. The client must stop at its own limit, at most 16 MiB (docs/SHIM.md, Limits), and fail (exit 1): the check fails a client whose connection took more than 64 MiB (the test portal stops there) or whose peak memory passed 200 MiB. The client's --timeout is the time the check has left (at most 5 min), so that the verdict does not depend on the machine's speed; a client that gives up at that timeout before the verdict is clear leaves the check undecided (an error outcome). Runs `validate NAME`.", fault: testportal.NeverEnding, why: "a never-ending body", op: []string{"validate", "someone"}, bounded: true},
 		{id: "client.robust.slow", req: "REQ-WIRE-LIMITS", title: "The client gives up on a body that trickles",
-			doc: "The portal sends one byte every 200 ms for ever. The client must give up within its --timeout and fail (exit 1); one killed at the harness deadline hangs. Runs `validate NAME`.", fault: testportal.Slow, errID: "transport", why: "a trickling body", op: []string{"validate", "someone"}},
+			doc: "The portal sends one byte every 200 ms for ever. The client must give up within its --timeout and fail (exit 1); one killed at the harness deadline hangs. Runs `validate NAME`.", fault: testportal.Slow, why: "a trickling body", op: []string{"validate", "someone"}},
 		{id: "client.robust.stalled", req: "REQ-WIRE-LIMITS", title: "The client gives up on a response that stalls",
-			doc: "The portal sends the response head and then nothing. The client must give up within its --timeout and fail (exit 1). Runs `validate NAME`.", fault: testportal.Stalled, errID: "transport", why: "a stalled response", op: []string{"validate", "someone"}},
+			doc: "The portal sends the response head and then nothing. The client must give up within its --timeout and fail (exit 1). Runs `validate NAME`.", fault: testportal.Stalled, why: "a stalled response", op: []string{"validate", "someone"}},
 		{id: "client.transport.redirect", req: "REQ-WIRE-HOST", title: "The client does not follow an HTTP redirect to another host",
-			doc: "The portal answers HTTP 307 naming another server. Following it would send the request, with any Authorization, to a host that is not the portal (draft 3.1): the client must fail (exit 1) and the other server must receive nothing. Runs `validate NAME`.", fault: testportal.Redirect, errID: "protocol", why: "an HTTP redirect", op: []string{"validate", "someone"}},
+			doc: "The portal answers HTTP 307 naming another server. Following it would send the request, with any Authorization, to a host that is not the portal (draft 3.1): the client must fail (exit 1) and the other server must receive nothing. Runs `validate NAME`.", fault: testportal.Redirect, why: "an HTTP redirect", op: []string{"validate", "someone"}},
 		{id: "client.transport.tls-self-signed", req: "CTL-MESSAGE-AUTHENTICATION", cat: harness.Control, title: "The client refuses a TLS certificate it cannot verify",
-			doc: "The portal serves HTTPS with a self-signed certificate. Without a verified server the client cannot know whom it talks to (draft 7.1.1.2): it must fail (exit 1) and send no request. Runs `hello`.", fault: testportal.TLSSelfSigned, errID: "transport", why: "a self-signed certificate", op: []string{"hello"}},
+			doc: "The portal serves HTTPS with a self-signed certificate. Without a verified server the client cannot know whom it talks to (draft 7.1.1.2): it must fail (exit 1) and send no request. Runs `hello`.", fault: testportal.TLSSelfSigned, why: "a self-signed certificate", op: []string{"hello"}},
 	}
 	out := make([]harness.Check, 0, len(rs))
 	for _, r := range rs {
@@ -235,7 +243,7 @@ func requestChecks(env Env) []harness.Check {
 		hostCheck(env, "client.wire.host", "REQ-WIRE-HOST", "localhost", false),
 		{ID: "client.auth.header", Requirement: "REQ-AUTH-STATE-CHANGING", Category: harness.Deviation,
 			Title: "State-changing requests carry a valid NOTE-AUTH Authorization",
-			Doc:   "The client creates an account, publishes, transfers its log (when it has transfer) and deletes the account. Publish, Transfer and DeleteAccount (and ConnectPending, ConnectComplete when sent) must carry `Authorization: Mesh ...` naming the account, bound to the portal name and the body, with a signature that verifies (NOTE-AUTH).",
+			Doc:   "The client creates an account, publishes, transfers its log (when it has transfer) and deletes the account. Publish, Transfer and DeleteAccount (and ConnectPending, ConnectComplete when sent) must carry `Authorization: Mesh ...` naming the account, bound to the portal name and the body, with a signature that verifies (NOTE-AUTH), or `Authorization: Mesh-Session ...` in a session the test portal granted (NOTE-AUTH-SESSION), with a MAC that verifies under that session's key.",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := start(ctx, t, env, testportal.Options{})
 				defer s.close()
@@ -244,7 +252,7 @@ func requestChecks(env Env) []harness.Check {
 				s.run(ctx, "admin", "publish")
 				s.runOptional(ctx, "admin", "transfer")
 				s.run(ctx, "admin", "delete", name)
-				n := 0
+				n, sessions, algs := 0, 0, map[string]bool{}
 				for _, r := range s.requests("") {
 					switch r.Tx {
 					case "Publish", "DeleteAccount", "ConnectPending", "ConnectComplete", "Transfer":
@@ -255,18 +263,22 @@ func requestChecks(env Env) []harness.Check {
 					hv := r.Header.Get("Authorization")
 					if hv == "" {
 						t.Failf("the %s request carried no Authorization header", r.Tx)
+						continue
 					}
-					h, err := auth.Parse(hv)
+					h, inSession, err := s.ps.VerifyAuthorization(hv, r.Body)
 					if err != nil {
-						t.Failf("the %s request's Authorization does not parse: %v", r.Tx, err)
-					}
-					if err := h.Verify(s.ps.Domain, r.Body); err != nil {
 						t.Failf("the %s request's Authorization does not verify for portal %s: %v", r.Tx, s.ps.Domain, err)
+						continue
 					}
+					if inSession {
+						sessions++
+					}
+					algs[h.Alg.String()] = true
 					if h.Account != name && !strings.HasPrefix(h.Account, name+"@") {
 						t.Failf("the %s request's Authorization names account %q, not %q", r.Tx, h.Account, name)
 					}
 				}
+				t.Logf("%d authenticated request(s), %d of them in a session (NOTE-AUTH-SESSION), by device keys of %s", n, sessions, strings.Join(slices.Sorted(maps.Keys(algs)), ", "))
 				if n < 2 {
 					t.Failf("the client sent %d authenticated transaction(s); publish and delete should send two", n)
 				}

@@ -82,10 +82,17 @@ func TestMain(m *testing.M) {
 
 func runClient(t *testing.T, bugs ...string) *result.Run {
 	t.Helper()
-	cfg := &shim.Config{Shim: shim.ContractVersion}
+	var args []string
 	for _, b := range bugs {
-		cfg.Args = append(cfg.Args, "--bug", b)
+		args = append(args, "--bug", b)
 	}
+	return runClientArgs(t, args...)
+}
+
+// runClientArgs runs every client check against meshclient started with args first.
+func runClientArgs(t *testing.T, args ...string) *result.Run {
+	t.Helper()
+	cfg := &shim.Config{Shim: shim.ContractVersion, Args: args}
 	sh := shim.New(meshclient(t), cfg)
 	start := time.Now()
 	run, err := harness.Run(context.Background(), clientchecks.All(clientchecks.Env{Shim: sh}), harness.Config{
@@ -95,7 +102,7 @@ func runClient(t *testing.T, bugs ...string) *result.Run {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("run with %v: %s", bugs, time.Since(start).Round(time.Millisecond))
+	t.Logf("run with %v: %s", args, time.Since(start).Round(time.Millisecond))
 	return run
 }
 
@@ -113,6 +120,20 @@ func TestCleanClientPasses(t *testing.T) {
 	}
 	if code := run.ExitCode(); code != 0 {
 		t.Errorf("exit code %d, want 0", code)
+	}
+	// The report records each answer as it went out: a failure is diagnosed from it.
+	for _, r := range run.Results {
+		for _, e := range r.Exchanges {
+			switch {
+			case e.Response == nil:
+				t.Errorf("%s: an exchange without its answer", r.ID)
+			case r.ID == "client.transport.redirect" && !strings.HasPrefix(e.Request.URL, "redirect-target://") &&
+				(e.Response.Status != http.StatusTemporaryRedirect || len(e.Response.Header["Location"]) != 1):
+				t.Errorf("%s: the redirect recorded as status %d, Location %q", r.ID, e.Response.Status, e.Response.Header["Location"])
+			case r.ID == "client.robust.huge-body" && (e.Response.Body.Size < 1<<20 || !e.Response.Body.Truncated || e.Duration <= 0):
+				t.Errorf("%s: the huge answer recorded as %d bytes (truncated %v) in %s", r.ID, e.Response.Body.Size, e.Response.Body.Truncated, e.Duration)
+			}
+		}
 	}
 }
 

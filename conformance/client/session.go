@@ -3,10 +3,10 @@ package client
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/meshconform/meshconform/harness"
 	"github.com/meshconform/meshconform/harness/shim"
@@ -27,8 +27,10 @@ type session struct {
 	env  Env
 	ps   *testportal.Server
 	host string // --host, when set
-	dir  string
-	runs []*shim.Result
+	// timeout, when set, replaces the shim's request timeout for every run of the check.
+	timeout time.Duration
+	dir     string
+	runs    []*shim.Result
 }
 
 // defaultDomain is the test portals' name unless a check needs another: an IP address, so
@@ -63,8 +65,13 @@ func (s *session) close() {
 		if r.Server != "portal" {
 			u = "redirect-target://" + r.Host + r.Path
 		}
-		s.t.Record(&target.Exchange{Started: r.Time, Request: target.Request{Method: r.Method, URL: u, Host: r.Host,
-			Header: r.Header, Body: r.Body}, Response: &target.Response{Status: http.StatusOK}})
+		ex := &target.Exchange{Started: r.Time, Duration: r.Response.Duration, Request: target.Request{Method: r.Method, URL: u, Host: r.Host,
+			Header: r.Header, Body: r.Body}}
+		if r.Response.Status != 0 {
+			ex.Response = &target.Response{Status: r.Response.Status, Header: r.Response.Header, Body: r.Response.Prefix,
+				Size: r.Response.Sent, Truncated: r.Response.Sent > int64(len(r.Response.Prefix))}
+		}
+		s.t.Record(ex)
 	}
 	os.RemoveAll(s.dir)
 }
@@ -87,14 +94,18 @@ func (s *session) runOptional(ctx context.Context, state string, op ...string) *
 }
 
 func (s *session) runOp(ctx context.Context, state string, optional bool, op []string) *shim.Result {
-	r := s.env.Shim.Run(ctx, shim.Invocation{Portal: s.ps.URL, State: s.state(state), Host: s.host, Op: op})
+	r := s.env.Shim.Run(ctx, shim.Invocation{Portal: s.ps.URL, State: s.state(state), Host: s.host, Op: op, Timeout: s.timeout})
 	s.runs = append(s.runs, r)
 	s.t.Logf("%s", r.Summary())
 	switch r.Class {
 	case shim.ClassCrash:
 		s.t.Fail(harness.Finding{Message: "the client crashed: " + r.Summary(), Observed: string(tail(r.Stderr))})
 	case shim.ClassHang:
-		s.t.Failf("the client hung: %s (it must bound every exchange by its --timeout %s)", r.Summary(), s.env.Shim.RequestTimeout)
+		timeout := s.env.Shim.RequestTimeout
+		if s.timeout > 0 {
+			timeout = s.timeout
+		}
+		s.t.Failf("the client hung: %s (it must bound every exchange by its --timeout %s)", r.Summary(), timeout)
 	case shim.ClassNoStart:
 		s.t.Skip("the client binary could not be started: " + r.Err)
 	case shim.ClassUnimplemented:
@@ -116,9 +127,9 @@ func (s *session) mustSucceed(ctx context.Context, state string, op ...string) *
 	return r
 }
 
-// mustRefuse runs an operation that a conforming client refuses: exit 1, with the configured
-// error string for id when the configuration maps it.
-func (s *session) mustRefuse(ctx context.Context, id, why, state string, op ...string) *shim.Result {
+// mustRefuse runs an operation that a conforming client refuses: exit 1, naming one of the error
+// identifiers ids when the configuration maps them.
+func (s *session) mustRefuse(ctx context.Context, ids []string, why, state string, op ...string) *shim.Result {
 	r := s.run(ctx, state, op...)
 	switch r.Class {
 	case shim.ClassRefused:
@@ -129,8 +140,8 @@ func (s *session) mustRefuse(ctx context.Context, id, why, state string, op ...s
 	default:
 		s.t.Failf("unexpected result for %q: %s", strings.Join(op, " "), r.Summary())
 	}
-	if ok, want := s.env.Shim.Contains(r, id); !ok {
-		s.t.Failf("the client refused %s but its error does not name it: stderr lacks %q (the %s error of the configuration): %s", why, want, id, r.Summary())
+	if ok, want := s.env.Shim.Names(r, ids); !ok {
+		s.t.Failf("the client refused %s but its error does not name it: stderr holds none of %q (the configuration's strings for %s, the identifiers docs/SHIM.md admits for this fault): %s", why, want, strings.Join(ids, ", "), r.Summary())
 	}
 	if len(strings.TrimSpace(string(r.Stderr))) == 0 {
 		s.t.Failf("the client refused %s without saying why: nothing on stderr", why)

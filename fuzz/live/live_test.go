@@ -33,11 +33,13 @@ func startPortal(t testing.TB, bugs ...string) (*target.HTTP, string) {
 // startPortalConfig is startPortal for a portal configuration of the test's own.
 func startPortalConfig(t testing.TB, cfg portal.Config) (*target.HTTP, string) {
 	t.Helper()
-	cfg.HangDelay = 5 * time.Second
+	// The timeout is a hang guard no loaded machine comes near (a clean portal's slow answer
+	// must not read as a hang); the hang knob stalls well past it.
+	cfg.HangDelay = 30 * time.Second
 	url, stop, err := portal.StartLoopback(context.Background(), cfg)
 	must(t, err)
 	t.Cleanup(stop)
-	tg, err := target.New(target.Options{URL: url, Timeout: time.Second})
+	tg, err := target.New(target.Options{URL: url, Timeout: 10 * time.Second})
 	must(t, err)
 	t.Cleanup(tg.Close)
 	return tg, url

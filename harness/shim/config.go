@@ -33,7 +33,7 @@ type Config struct {
 	Args []string `json:"args,omitempty"`
 	// Env are extra NAME=VALUE environment entries for the client.
 	Env []string `json:"env,omitempty"`
-	// Timeout is the per-request timeout passed to the client as --timeout (default 2s).
+	// Timeout is the per-request timeout passed to the client as --timeout (default 10s).
 	Timeout Duration `json:"timeout,omitempty"`
 	// Disabled checks, as in an expectations file: reported as skipped with the reason.
 	Disabled []expect.Disabled `json:"disabled,omitempty"`

@@ -60,4 +60,7 @@ type Response struct {
 	Header    http.Header
 	Body      []byte // at most Options.MaxResponse bytes
 	Truncated bool   // the body was cut: too large, or the connection ended early
+	// Size is the length of the whole body when Body holds only its start (a recorder that
+	// keeps a prefix of what it sent); zero means len(Body).
+	Size int64
 }

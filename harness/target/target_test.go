@@ -15,14 +15,15 @@ import (
 )
 
 // Each hostile case must return within its request timeout plus slack: a case exceeding it means
-// the target hung, which is the failure these tests exist to catch.
+// the target hung, which is the failure these tests exist to catch. The slack is a hang guard,
+// not a speed limit: a starved machine (GOMAXPROCS=1, every core busy) stays far inside it.
 //
-// Cases that expect a complete (if hostile) answer get a generous timeout so a loaded CI machine
-// cannot turn them into timeouts; cases that expect a timeout get a short one.
+// Cases that expect a complete (if hostile) answer get a timeout no loaded machine comes near,
+// so that it cannot turn them into timeouts; cases that expect a timeout get a short one.
 const (
-	reqTimeout   = 5 * time.Second
+	reqTimeout   = 20 * time.Second
 	shortTimeout = 500 * time.Millisecond
-	slack        = 3 * time.Second
+	slack        = 20 * time.Second
 )
 
 func rawServer(t *testing.T, serve func(net.Conn)) string {

@@ -1,6 +1,7 @@
 package testportal
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -50,6 +51,9 @@ type Options struct {
 	// Seed and Rate drive the flaky fault (default rate 0.3).
 	Seed uint64
 	Rate float64
+	// MaxSend ends a Huge or NeverEnding body once this many bytes went out (default: the
+	// whole body; 1 GiB for never-ending): a check that has seen enough need not wait for more.
+	MaxSend int64
 }
 
 // Request is one request the client sent, as received.
@@ -64,7 +68,27 @@ type Request struct {
 	Tx     string // transaction name, when the body decodes
 	// Injected is what the flaky fault did to this request: "fail", "delay" or "".
 	Injected string
+	// Response is what the portal answered, as it went out.
+	Response Response
 }
+
+// Response is one answer of the test portal as the client's connection took it.
+type Response struct {
+	Status int // HTTP status (0 when no head was written: a TLS failure, a hijack before it)
+	Header http.Header
+	// Sent counts the body bytes the client's connection accepted: what the client consumed,
+	// give or take the socket buffers between the two (a few MiB at most on loopback).
+	Sent int64
+	// Prefix is the first MaxPrefix bytes of the body.
+	Prefix []byte
+	// Duration runs from the request's arrival to the end of the answer.
+	Duration time.Duration
+	// Done is set once the handler returned; until then Sent and Duration are still growing.
+	Done bool
+}
+
+// MaxPrefix bounds what is kept of each response body.
+const MaxPrefix = 4 << 10
 
 // Server is a running test portal.
 type Server struct {
@@ -77,12 +101,14 @@ type Server struct {
 	srv      *httptest.Server
 	elsewhre *httptest.Server
 	attacker *keys.PrivateKey
+	issuer   *auth.Issuer
 
-	mu       sync.Mutex
-	requests []Request
-	rnd      *rand.Rand
-	failures int
-	closed   chan struct{}
+	mu        sync.Mutex
+	requests  []Request
+	rnd       *rand.Rand
+	failures  int
+	closed    chan struct{}
+	closeOnce sync.Once
 }
 
 // Start starts a test portal on loopback.
@@ -103,7 +129,14 @@ func Start(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrStart, err)
 	}
-	cfg := portal.Config{Domain: opts.Domain, DataDir: dir}
+	// The test portal grants sessions (NOTE-AUTH-SESSION) with an issuer it keeps, so that it
+	// can verify the session requests a client sends (VerifyAuthorization).
+	issuer, err := auth.NewIssuer(opts.Domain, time.Hour, nil)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("%w: %w", ErrStart, err)
+	}
+	cfg := portal.Config{Domain: opts.Domain, DataDir: dir, Issuer: issuer}
 	cfg.Bugs.WrongWitness = opts.Fault == WrongWitness
 	cfg.Bugs.UntaggedResponses = opts.Fault == Untagged
 	p, err := portal.New(cfg)
@@ -119,7 +152,7 @@ func Start(opts Options) (*Server, error) {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("%w: %w", ErrStart, err)
 	}
-	s := &Server{Domain: opts.Domain, opts: opts, portal: p, dataDir: dir, attacker: atk,
+	s := &Server{Domain: opts.Domain, opts: opts, portal: p, dataDir: dir, attacker: atk, issuer: issuer,
 		rnd: rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)), closed: make(chan struct{})}
 	s.elsewhre = httptest.NewServer(s.recording("redirect", p.Handler()))
 	s.srv = httptest.NewUnstartedServer(s.recording("portal", http.HandlerFunc(s.serve)))
@@ -138,7 +171,12 @@ func Start(opts Options) (*Server, error) {
 }
 
 // Close stops both servers and removes the store. Handlers that stream or stall stop at once.
+// Closing twice is harmless.
 func (s *Server) Close() {
+	s.closeOnce.Do(s.close)
+}
+
+func (s *Server) close() {
 	close(s.closed)
 	s.srv.CloseClientConnections()
 	s.elsewhre.CloseClientConnections()
@@ -153,6 +191,29 @@ func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Request(nil), s.requests...)
+}
+
+// VerifyAuthorization verifies the Authorization header value of a request with body: a
+// NOTE-AUTH signature for the portal's name, or a NOTE-AUTH-SESSION MAC under a session this
+// portal granted and that has not expired. It returns what the request stands for (the
+// account, the device key) and whether it was made in a session.
+func (s *Server) VerifyAuthorization(value string, body []byte) (h *auth.Header, inSession bool, err error) {
+	if !auth.IsSession(value) {
+		if h, err = auth.Parse(value); err != nil {
+			return nil, false, err
+		}
+		return h, false, h.Verify(s.Domain, body)
+	}
+	sh, err := auth.ParseSession(value)
+	if err != nil {
+		return nil, true, err
+	}
+	ticket, err := s.issuer.Open(sh, time.Now())
+	if err != nil {
+		return nil, true, err
+	}
+	h, err = ticket.Verify(sh, s.Domain, body)
+	return h, true, err
 }
 
 // Direct returns a client that talks to the portal's own handler in-process, without faults or
@@ -188,8 +249,64 @@ func (s *Server) recording(name string, next http.Handler) http.Handler {
 		s.mu.Unlock()
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		ctx := context.WithValue(r.Context(), recordKey{}, idx)
-		next.ServeHTTP(w, r.WithContext(ctx))
+		aw := &answerWriter{ResponseWriter: w, s: s, idx: idx}
+		next.ServeHTTP(aw, r.WithContext(ctx))
+		s.mu.Lock()
+		resp := &s.requests[idx].Response
+		if resp.Status == 0 && !aw.hijacked {
+			resp.Status, resp.Header = http.StatusOK, w.Header().Clone()
+		}
+		resp.Duration, resp.Done = time.Since(rec.Time), true
+		s.mu.Unlock()
 	})
+}
+
+// answerWriter records the answer of one request as it is written: its head, how much of the
+// body the connection accepted, and the start of the body.
+type answerWriter struct {
+	http.ResponseWriter
+	s        *Server
+	idx      int
+	hijacked bool
+}
+
+func (a *answerWriter) WriteHeader(code int) {
+	a.s.mu.Lock()
+	if resp := &a.s.requests[a.idx].Response; resp.Status == 0 {
+		resp.Status, resp.Header = code, a.ResponseWriter.Header().Clone()
+	}
+	a.s.mu.Unlock()
+	a.ResponseWriter.WriteHeader(code)
+}
+
+func (a *answerWriter) Write(p []byte) (int, error) {
+	a.s.mu.Lock()
+	if resp := &a.s.requests[a.idx].Response; resp.Status == 0 {
+		resp.Status, resp.Header = http.StatusOK, a.ResponseWriter.Header().Clone()
+	}
+	a.s.mu.Unlock()
+	n, err := a.ResponseWriter.Write(p)
+	a.s.mu.Lock()
+	resp := &a.s.requests[a.idx].Response
+	resp.Sent += int64(n)
+	if room := MaxPrefix - len(resp.Prefix); room > 0 {
+		resp.Prefix = append(resp.Prefix, p[:min(n, room)]...)
+	}
+	a.s.mu.Unlock()
+	return n, err
+}
+
+// Flush and Hijack keep the faults that stream or cut the connection working through the
+// recorder.
+func (a *answerWriter) Flush() { flush(a.ResponseWriter) }
+
+func (a *answerWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	hj, ok := a.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, errors.New("testportal: the connection cannot be taken over")
+	}
+	a.hijacked = true
+	return hj.Hijack()
 }
 
 type recordKey struct{}
@@ -349,6 +466,9 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, tx string) {
 	w.WriteHeader(http.StatusOK)
 	head := []byte(`{"` + responseTag(tx) + `":{"Status":201,"StatusDescription":"`)
 	w.Write(head)
+	if s.opts.MaxSend > 0 {
+		total = min(total, s.opts.MaxSend)
+	}
 	chunk := bytes.Repeat([]byte("A"), 64<<10)
 	for sent := int64(len(head)); sent < total; sent += int64(len(chunk)) {
 		n := min(int64(len(chunk)), total-sent)

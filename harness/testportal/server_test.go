@@ -31,14 +31,21 @@ func TestFaults(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer s.Close()
-			cl := &client.Client{URL: s.URL, HTTP: client.Bugs{}.HTTPClient(time.Second)}
-			start := time.Now()
-			_, _, err = cl.Validate(context.Background(), "bob")
+			cl := &client.Client{URL: s.URL, HTTP: client.Bugs{}.HTTPClient(10 * time.Second), MaxResponse: 1 << 20}
+			// A hang guard, not a speed limit: the client's own timeout ends the slow and
+			// stalled faults; a fault that held it past the guard would be a hang.
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			_, _, err = cl.Validate(ctx, "bob")
+			if ctx.Err() != nil {
+				t.Fatalf("the fault held the client a minute: %v", err)
+			}
 			if (err == nil) != c.ok {
 				t.Fatalf("err %v, want ok=%v", err, c.ok)
 			}
-			if time.Since(start) > 5*time.Second {
-				t.Fatalf("the fault held the client %s", time.Since(start))
+			r := s.Requests()
+			if c.fault != TLSSelfSigned && len(r) == 1 && c.fault != Stalled && c.fault != Slow && r[0].Response.Status == 0 {
+				t.Errorf("no answer recorded for the %s fault", c.fault)
 			}
 			if c.fault != TLSSelfSigned && len(s.Requests()) != 1 {
 				t.Fatalf("%d requests recorded, want 1", len(s.Requests()))
@@ -100,5 +107,80 @@ func TestFlakyIsSeeded(t *testing.T) {
 		if a[i] != b[i] {
 			t.Fatalf("draw %d differs under one seed: %q vs %q", i, a[i], b[i])
 		}
+	}
+}
+
+// TestAnswersAreRecorded: the recorder keeps the status, the headers, the bytes the client's
+// connection took (stopped at MaxSend), a bounded prefix, and the duration.
+func TestAnswersAreRecorded(t *testing.T) {
+	const maxSend = 3 << 20
+	s, err := Start(Options{Fault: Huge, Domain: "127.0.0.1", MaxSend: maxSend})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	cl := &client.Client{URL: s.URL, HTTP: client.Bugs{}.HTTPClient(time.Minute), MaxResponse: 64 << 20}
+	if _, _, err := cl.Validate(context.Background(), "bob"); err == nil {
+		t.Fatal("a body cut at MaxSend decoded")
+	}
+	s.Close()
+	r := s.Requests()
+	if len(r) != 1 {
+		t.Fatalf("%d requests recorded", len(r))
+	}
+	a := r[0].Response
+	if a.Status != http.StatusOK || a.Header.Get("Content-Length") != "268435456" || !a.Done || a.Duration <= 0 {
+		t.Errorf("answer recorded as status %d, Content-Length %q, done %v, duration %s", a.Status, a.Header.Get("Content-Length"), a.Done, a.Duration)
+	}
+	if a.Sent != maxSend {
+		t.Errorf("sent %d bytes, want MaxSend %d: the client read it all", a.Sent, maxSend)
+	}
+	if len(a.Prefix) != MaxPrefix || !bytes.HasPrefix(a.Prefix, []byte(`{"ValidateResponse":`)) {
+		t.Errorf("prefix of %d bytes: %.40q", len(a.Prefix), a.Prefix)
+	}
+}
+
+// TestVerifyAuthorization: the test portal verifies both a signed request and one made in a
+// session it granted, and refuses either over another body.
+func TestVerifyAuthorization(t *testing.T) {
+	s, err := Start(Options{Domain: "127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	m, _ := client.NewMaster(0, nil)
+	d, _ := client.NewDevice(0, nil)
+	a := &client.Account{Name: "alice", Master: m, Device: d, Sessions: &client.Sessions{}}
+	cl := &client.Client{URL: s.URL, HTTP: client.Bugs{}.HTTPClient(time.Minute)}
+	if _, _, err := cl.CreateAccount(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	entry, err := m.ProfileMesh("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // signed, asking for a session; then in the session
+		if _, _, err := cl.Publish(ctx, entry, a.Auth()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var schemes []bool
+	for _, r := range s.Requests() {
+		hv := r.Header.Get("Authorization")
+		if hv == "" {
+			continue
+		}
+		h, inSession, err := s.VerifyAuthorization(hv, r.Body)
+		if err != nil || h.Account != "alice" {
+			t.Fatalf("a %s request did not verify: %v (account %v)", r.Tx, err, h)
+		}
+		schemes = append(schemes, inSession)
+		if _, _, err := s.VerifyAuthorization(hv, append(bytes.Clone(r.Body), ' ')); err == nil {
+			t.Errorf("a %s request verified over another body (session %v)", r.Tx, inSession)
+		}
+	}
+	if len(schemes) != 2 || schemes[0] || !schemes[1] {
+		t.Fatalf("in session per authenticated request: %v, want [false true]", schemes)
 	}
 }

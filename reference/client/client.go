@@ -63,6 +63,8 @@ type Client struct {
 	MaxResponse int64
 	// Bugs are misbehaviour knobs for testing the client harness; zero conforms.
 	Bugs Bugs
+	// Allow are behaviours the documents permit that the client does not show by default.
+	Allow Allowances
 }
 
 // rand is the nonce source: Rand, or a constant stream under the reuse-nonce knob.
@@ -102,7 +104,13 @@ func (c *Client) DoRaw(ctx context.Context, tx string, body []byte, a *Auth) (me
 	if c.Bugs.UnknownMembers {
 		body = addUnknownMember(body)
 	}
+	if c.Allow.SortedMembers {
+		body = sortMembers(body)
+	}
 	resp, ex, used, err := c.exchange(ctx, tx, body, a)
+	if c.Allow.Retry503 && retryable(tx, err) {
+		resp, ex, used, err = c.exchange(ctx, tx, body, a)
+	}
 	if used != nil && ex != nil && ex.HTTPStatus == http.StatusUnauthorized {
 		// The portal no longer knows the session (it restarted, or the session expired
 		// early, or the device was removed): sign the request again, once. A 401 means the
@@ -121,8 +129,14 @@ func (c *Client) exchange(ctx context.Context, tx string, body []byte, a *Auth) 
 		return nil, ex, used, fmt.Errorf("client: %w: %w", ErrTransport, err)
 	}
 	hreq.Header.Set("Content-Type", "application/json")
+	if c.Allow.Charset {
+		hreq.Header.Set("Content-Type", "application/json; charset=utf-8")
+	}
 	if c.Host != "" && !c.Bugs.IgnoreHost {
 		hreq.Host = c.Host
+	}
+	if h, ok := c.allowedHost(hreq.URL); ok {
+		hreq.Host = h
 	}
 	if c.Bugs.HostIP {
 		if ip, ok := resolvedHost(ctx, hreq.URL); ok {

@@ -132,6 +132,9 @@ type Account struct {
 	Name   string
 	Master *Master // nil on a device that cannot administer
 	Device *Device
+	// Sessions, when set, is where the account's requests keep their session
+	// (NOTE-AUTH-SESSION); nil signs every request.
+	Sessions *Sessions
 }
 
 // CreateRequest builds everything CreateAccount needs.
@@ -155,4 +158,6 @@ func (a *Account) CreateRequest() (*mesh.CreateRequest, error) {
 }
 
 // Auth returns the authentication of requests made by this device for its account.
-func (a *Account) Auth() *Auth { return &Auth{Signer: a.Device.DAK, Account: a.Name} }
+func (a *Account) Auth() *Auth {
+	return &Auth{Signer: a.Device.DAK, Account: a.Name, Sessions: a.Sessions}
+}

@@ -74,3 +74,17 @@ func (a *Auth) accept(offer *auth.Offer, grant, host string, now time.Time) {
 	a.Sessions.Granted++
 	a.Sessions.mu.Unlock()
 }
+
+// Keep makes s the live session, as when a device restores one it saved.
+func (s *Sessions) Keep(sess *auth.Session) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cur = sess
+}
+
+// Kept returns the session held, live or not, for a device to save.
+func (s *Sessions) Kept() *auth.Session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cur
+}

@@ -60,6 +60,10 @@ type Config struct {
 	// SessionLifetime is how long a granted session lasts (NOTE-AUTH-SESSION; default 1 h);
 	// negative grants none.
 	SessionLifetime time.Duration
+	// Issuer, when set, grants and opens the sessions instead of one made from Domain,
+	// SessionLifetime and Rand: a host that must verify session requests itself (a test
+	// harness, portals sharing tickets) keeps the issuer it gave.
+	Issuer *auth.Issuer
 }
 
 // Portal is a running reference portal.
@@ -146,7 +150,9 @@ func New(cfg Config) (*Portal, error) {
 	if cfg.RateLimit > 0 {
 		p.limiter = newRateLimiter(cfg.RateLimit, cfg.RateBurst)
 	}
-	if cfg.SessionLifetime > 0 {
+	if cfg.Issuer != nil {
+		p.issuer = cfg.Issuer
+	} else if cfg.SessionLifetime > 0 {
 		if p.issuer, err = auth.NewIssuer(cfg.Domain, cfg.SessionLifetime, cfg.Rand); err != nil {
 			st.close()
 			return nil, err
