@@ -29,6 +29,7 @@ type StatusError struct {
 	Tx          string
 	Status      int32
 	Description string
+	RetryAfter  string // the answer's Retry-After header, when it had one (a refusal for load)
 }
 
 func (e *StatusError) Error() string {
@@ -191,7 +192,7 @@ func (c *Client) exchange(ctx context.Context, tx string, body []byte, a *Auth) 
 		}
 	}
 	if code < 200 || code > 299 {
-		return resp, ex, used, &StatusError{Tx: tx, Status: code, Description: resp.Description()}
+		return resp, ex, used, &StatusError{Tx: tx, Status: code, Description: resp.Description(), RetryAfter: hresp.Header.Get("Retry-After")}
 	}
 	return resp, ex, used, nil
 }

@@ -59,6 +59,17 @@ type Config struct {
 	// SessionLifetime is how long a granted session lasts (NOTE-AUTH-SESSION; default 1 h);
 	// negative grants none.
 	SessionLifetime time.Duration
+	// MaxInFlight bounds the requests served at once (default 32; negative: no bound). One
+	// beyond it is answered 503 with Retry-After before its body is read (NOTE-REQUEST-COST):
+	// with every request's allocations a bounded multiple of its body, this bounds the memory
+	// a crowd of large requests can take.
+	MaxInFlight int
+	// PendingLifetime is how long an unanswered connection request waits before it expires
+	// (NOTE-PENDING-FLOOD; default 6 h).
+	PendingLifetime time.Duration
+	// ConnectRate is ConnectStart requests per second per client address and account, burst
+	// 32 (NOTE-PENDING-FLOOD; default 1; negative: no limit). Beyond it: 429 with Retry-After.
+	ConnectRate float64
 }
 
 // Portal is a running reference portal.
@@ -69,8 +80,11 @@ type Portal struct {
 	replay  *auth.ReplayCache
 	issuer  *auth.Issuer // nil when sessions are off
 	limiter *rateLimiter
-	secret  []byte
-	peers   []string
+	// connects limits ConnectStart per client and account (NOTE-PENDING-FLOOD).
+	connects *rateLimiter
+	slots    chan struct{} // one per request in flight; nil: no bound
+	secret   []byte
+	peers    []string
 
 	mu           sync.Mutex
 	statusCalls  uint64
@@ -129,12 +143,27 @@ func New(cfg Config) (*Portal, error) {
 	if cfg.SessionLifetime == 0 {
 		cfg.SessionLifetime = time.Hour
 	}
+	if cfg.PendingLifetime <= 0 {
+		cfg.PendingLifetime = DefaultPendingLifetime
+	}
+	if cfg.MaxInFlight == 0 {
+		cfg.MaxInFlight = DefaultMaxInFlight
+	}
 	st, err := openStore(cfg.DataDir)
 	if err != nil {
 		return nil, err
 	}
 	p := &Portal{cfg: cfg, st: st, log: cfg.Logger,
 		replay: auth.NewReplayCache(auth.MaxSkew, cfg.ReplayCacheSize)}
+	if cfg.ConnectRate == 0 {
+		cfg.ConnectRate = defaultConnectRate
+	}
+	if cfg.ConnectRate > 0 && !cfg.Bugs.PendingFloodBlocks {
+		p.connects = newRateLimiter(cfg.ConnectRate, connectStartBurst)
+	}
+	if cfg.MaxInFlight > 0 {
+		p.slots = make(chan struct{}, cfg.MaxInFlight)
+	}
 	if cfg.RateLimit > 0 {
 		p.limiter = newRateLimiter(cfg.RateLimit, cfg.RateBurst)
 	}
@@ -171,6 +200,9 @@ func (p *Portal) Server(addr string) *http.Server {
 	srv := &http.Server{Addr: addr, Handler: p, ReadHeaderTimeout: p.cfg.ReadHeaderTimeout,
 		ReadTimeout: p.cfg.ReadTimeout, WriteTimeout: p.cfg.WriteTimeout, IdleTimeout: p.cfg.IdleTimeout,
 		ErrorLog: slog.NewLogLogger(p.log.Handler(), slog.LevelWarn)}
+	if p.cfg.Bugs.NoReadTimeout {
+		srv.ReadHeaderTimeout, srv.ReadTimeout = 0, 0
+	}
 	if p.cfg.Bugs.HelloFirst {
 		srv.ConnContext = func(ctx context.Context, _ net.Conn) context.Context {
 			return context.WithValue(ctx, helloSeenKey{}, new(atomic.Bool))
@@ -247,6 +279,8 @@ type call struct {
 	tx    mesh.TransactionInfo
 	now   time.Time
 	grant string // the Mesh-Session response header, when the request was granted a session
+	// retryAfter is the Retry-After header of a refusal for load (seconds), when there is one.
+	retryAfter string
 }
 
 var tagRE = regexp.MustCompile(`^\s*\{\s*"([A-Za-z]{1,64})"`)
@@ -282,6 +316,17 @@ func (p *Portal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
+	if !p.admit(r.Context()) {
+		// The answer is tagged from the body's first bytes (NOTE-RESPONSE-TAG); the rest is
+		// never read.
+		head, _ := io.ReadAll(io.LimitReader(r.Body, 256))
+		c.tx, _ = sniff(head)
+		c.retryAfter = retryAfterSeconds
+		p.write(w, c, p.failure(c.tx, 503, "overloaded: too many requests in flight, try again"))
+		p.log.Warn("load shed", "reason", "requests in flight", "max", p.cfg.MaxInFlight, "client", clientIP(r))
+		return
+	}
+	defer p.release()
 	var err error
 	limits := p.cfg.Limits
 	if p.cfg.Bugs.NoBodyLimit {
@@ -295,6 +340,45 @@ func (p *Portal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.write(w, c, resp)
 	p.log.Info("request", "tx", c.tx.Name, "status", code, "client", clientIP(r),
 		"bytes", len(c.body), "duration", time.Since(start))
+}
+
+// DefaultMaxInFlight is Config.MaxInFlight's default: 32 requests of at most 1 MiB, each
+// allocating a bounded multiple of its body, stay far below 256 MiB.
+const DefaultMaxInFlight = 32
+
+// retryAfterSeconds is the Retry-After of a shed request: the in-flight ones take milliseconds.
+const retryAfterSeconds = "1"
+
+// admitWait is how long a request waits for a slot before it is shed: a burst of ordinary
+// requests, each taking milliseconds, queues instead of failing, and a waiting request holds
+// no body yet (it is read only once admitted).
+const admitWait = time.Second
+
+// admit takes a slot for a request, waiting up to admitWait: false when none freed.
+func (p *Portal) admit(ctx context.Context) bool {
+	if p.slots == nil {
+		return true
+	}
+	select {
+	case p.slots <- struct{}{}:
+		return true
+	default:
+	}
+	t := time.NewTimer(admitWait)
+	defer t.Stop()
+	select {
+	case p.slots <- struct{}{}:
+		return true
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return false
+}
+
+func (p *Portal) release() {
+	if p.slots != nil {
+		<-p.slots
+	}
 }
 
 func (p *Portal) serve(c *call, limits wire.Limits, readErr error) (resp mesh.MeshResponse) {
@@ -362,7 +446,10 @@ func (p *Portal) serve(c *call, limits wire.Limits, readErr error) (resp mesh.Me
 		if rf.Status == 401 && p.cfg.Bugs.RefuseWith403 {
 			rf.Status = 403
 		}
-		if rf.Status >= 500 {
+		switch {
+		case rf.Status == 503 || rf.Status == 429:
+			p.log.Warn("load shed", "tx", c.tx.Name, "reason", rf.Reason)
+		case rf.Status >= 500:
 			p.log.Error("internal error", "tx", c.tx.Name, "err", rf.Error())
 		}
 		return fail(rf.Status, rf.Reason)
@@ -426,6 +513,9 @@ func (p *Portal) write(w http.ResponseWriter, c *call, resp mesh.MeshResponse) {
 	}
 	if c.grant != "" {
 		h.Set(auth.GrantHeader, c.grant)
+	}
+	if c.retryAfter != "" {
+		h.Set("Retry-After", c.retryAfter)
 	}
 	httpCode := int(code)
 	switch {
@@ -508,9 +598,13 @@ func rateKey(host string) string {
 }
 
 func (l *rateLimiter) allow(client string, now time.Time) bool {
+	return l.allowKey(rateKey(client), now)
+}
+
+// allowKey is allow for a bucket key made by the caller (rateKey and more).
+func (l *rateLimiter) allowKey(key string, now time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	key := rateKey(client)
 	b, ok := l.buckets[key]
 	if !ok {
 		if len(l.buckets) >= l.max && now.Sub(l.sweep) > time.Second {

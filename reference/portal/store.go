@@ -75,7 +75,8 @@ type pendingRec struct {
 	Request   []byte // signed request envelope
 	Challenge []byte // tagged ConnectionChallenge
 	Done      bool
-	Result    []byte // signed result envelope
+	Result    []byte    // signed result envelope
+	Received  time.Time // when ConnectStart took it; zero in stores older than expiry (never expires)
 }
 
 // store is the bbolt database of one portal.
