@@ -70,4 +70,3 @@ func trickleHeaders(t testing.TB, portalURL string, wait time.Duration) string {
 	}
 	return "open"
 }
-
