@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/meshconform/meshconform/reference/client"
 	"github.com/meshconform/meshconform/reference/keys"
@@ -168,4 +169,21 @@ func (s store) account() (*client.Account, *state, error) {
 		}
 	}
 	return a, st, nil
+}
+
+// forget removes the account's private keys and the state that names it (after DeleteAccount).
+// The files are unlinked, not overwritten: on journaling and copy-on-write file systems an
+// overwrite does not reach the old blocks either.
+func (s store) forget() error {
+	var errs []error
+	for _, name := range append(slices.Clone(keyNames), "state") {
+		file := name + ".key"
+		if name == "state" {
+			file = "state.json"
+		}
+		if err := os.Remove(s.path(file)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }

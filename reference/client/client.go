@@ -22,7 +22,14 @@ var (
 	ErrNotAdmin  = errors.New("this device holds no master keys")
 	ErrTransport = errors.New("transport failure")
 	ErrProtocol  = errors.New("response does not decode")
+	// ErrTooLarge is an answer beyond Client.MaxResponse or a StatusDescription beyond
+	// MaxDescription; it comes wrapped with ErrProtocol.
+	ErrTooLarge = errors.New("response too large")
 )
+
+// MaxDescription bounds the StatusDescription the client accepts: a sentence for a person,
+// which a hostile portal could otherwise make megabytes long for every log line it lands in.
+const MaxDescription = 16 << 10
 
 // StatusError is a response whose payload Status is not a success.
 type StatusError struct {
@@ -164,11 +171,19 @@ func (c *Client) exchange(ctx context.Context, tx string, body []byte, a *Auth) 
 		// The client's own clock, the one its sessions are judged live by.
 		a.accept(offer, hresp.Header.Get(auth.GrantHeader), c.host(), now())
 	}
-	if ex.Response, err = io.ReadAll(io.LimitReader(hresp.Body, limit)); err != nil {
+	if hresp.ContentLength > limit {
+		return nil, ex, used, fmt.Errorf("client: %w: %w: the answer announces %d bytes, more than %d (HTTP %d)", ErrProtocol, ErrTooLarge, hresp.ContentLength, limit, ex.HTTPStatus)
+	}
+	// One byte beyond the limit tells an answer cut at the limit from one that ends there.
+	if ex.Response, err = readBody(hresp, limit+1); err != nil {
 		if c.Bugs.CrashOnMalformed && errors.Is(err, io.ErrUnexpectedEOF) {
 			panic(fmt.Sprintf("crash-on-malformed: truncated body: %v", err))
 		}
 		return nil, ex, used, fmt.Errorf("client: %w: %w", ErrTransport, err)
+	}
+	if int64(len(ex.Response)) > limit {
+		ex.Response = ex.Response[:limit:limit]
+		return nil, ex, used, fmt.Errorf("client: %w: %w: the answer is longer than %d bytes (HTTP %d)", ErrProtocol, ErrTooLarge, limit, ex.HTTPStatus)
 	}
 	opts := &mesh.DecodeOptions{Limits: limitsFor(limit)}
 	resp, err := mesh.DecodeResponse(ex.Response, tx, opts)
@@ -180,6 +195,9 @@ func (c *Client) exchange(ctx context.Context, tx string, body []byte, a *Auth) 
 			panic(fmt.Sprintf("crash-on-malformed: %v", err))
 		}
 		return nil, ex, used, fmt.Errorf("client: %w (HTTP %d): %w", ErrProtocol, ex.HTTPStatus, err)
+	}
+	if d := resp.Description(); len(d) > MaxDescription {
+		return nil, ex, used, fmt.Errorf("client: %w: %w: StatusDescription of %d bytes, more than %d", ErrProtocol, ErrTooLarge, len(d), MaxDescription)
 	}
 	code, ok := resp.StatusCode()
 	if !ok {
@@ -277,4 +295,16 @@ func (c *Client) ConnectComplete(ctx context.Context, account string, result *me
 // Transfer calls Transfer.
 func (c *Client) Transfer(ctx context.Context, sc *mesh.SearchConstraints, a *Auth) (*mesh.TransferResponse, *Exchange, error) {
 	return call[*mesh.TransferResponse](ctx, c, &mesh.TransferRequest{SearchConstraints: sc}, a)
+}
+
+// readBody reads at most max bytes of an answer, into a buffer sized from Content-Length when
+// the portal sent one (no regrowth: a 16 MiB answer costs 16 MiB, not up to twice that).
+func readBody(hresp *http.Response, max int64) ([]byte, error) {
+	size := int64(512)
+	if hresp.ContentLength > 0 {
+		size = min(hresp.ContentLength+1, max)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
+	_, err := buf.ReadFrom(io.LimitReader(hresp.Body, max))
+	return buf.Bytes(), err
 }

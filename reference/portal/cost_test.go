@@ -2,10 +2,12 @@ package portal_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/meshconform/meshconform/internal/hostile"
@@ -92,5 +94,23 @@ func BenchmarkHostileGet(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestSecondPortalOnLockedDirectory: a second portal on a data directory another holds open
+// says so (ErrStoreInUse), not merely that the store timed out.
+func TestSecondPortalOnLockedDirectory(t *testing.T) {
+	dir := t.TempDir()
+	first, err := portal.New(portal.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	_, err = portal.New(portal.Config{DataDir: dir})
+	if !errors.Is(err, portal.ErrStoreInUse) {
+		t.Fatalf("second portal on %s: %v; want ErrStoreInUse", dir, err)
+	}
+	if !strings.Contains(err.Error(), "in use by another process") {
+		t.Errorf("the error does not say the directory is in use: %v", err)
 	}
 }
