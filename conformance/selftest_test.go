@@ -140,7 +140,7 @@ func runSuite(t *testing.T, u string) *result.Run {
 	// The portals of the self-tests cut trickled headers after selfTestHeaderTimeout, so the
 	// slow-client check need not wait the 12 s a production portal gets.
 	run, err := harness.Run(ctx, All(Env{Domain: pu.Hostname(), Abuse: Abuse{SlowClientWait: 3 * selfTestHeaderTimeout}}), harness.Config{
-		Target: tg, Catalog: Catalog(spec.MustLoad()), Seed: 1, Jobs: 4, CheckTimeout: 30 * time.Second,
+		Target: tg, Catalog: Catalog(spec.MustLoad()), Seed: 1, Jobs: 4, CheckTimeout: 60 * time.Second, // the CLI default; abuse.request-cost takes 10-25 s against quadratic-get-scope on a loaded machine
 	})
 	if err != nil {
 		t.Fatal(err)
