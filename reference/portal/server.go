@@ -64,6 +64,11 @@ type Config struct {
 	// with every request's allocations a bounded multiple of its body, this bounds the memory
 	// a crowd of large requests can take.
 	MaxInFlight int
+	// MaxLargeInFlight bounds the requests of more than 64 KiB (or of unknown length) served at
+	// once, within MaxInFlight (default 4; negative: no bound). More wait up to 10 s, their
+	// bodies unread, then are shed like the rest: a crowd of large requests neither holds more
+	// than a few bodies' worth of memory nor takes the CPU a Hello needs.
+	MaxLargeInFlight int
 	// PendingLifetime is how long an unanswered connection request waits before it expires
 	// (NOTE-PENDING-FLOOD; default 6 h).
 	PendingLifetime time.Duration
@@ -82,7 +87,8 @@ type Portal struct {
 	limiter *rateLimiter
 	// connects limits ConnectStart per client and account (NOTE-PENDING-FLOOD).
 	connects *rateLimiter
-	slots    chan struct{} // one per request in flight; nil: no bound
+	slots    *gate // requests in flight (NOTE-REQUEST-COST); nil: no bound
+	large    *gate // large requests in flight, within slots
 	secret   []byte
 	peers    []string
 
@@ -161,9 +167,11 @@ func New(cfg Config) (*Portal, error) {
 	if cfg.ConnectRate > 0 && !cfg.Bugs.PendingFloodBlocks {
 		p.connects = newRateLimiter(cfg.ConnectRate, connectStartBurst)
 	}
-	if cfg.MaxInFlight > 0 {
-		p.slots = make(chan struct{}, cfg.MaxInFlight)
+	if cfg.MaxLargeInFlight == 0 {
+		cfg.MaxLargeInFlight = DefaultMaxLargeInFlight
 	}
+	p.slots = newGate(cfg.MaxInFlight, admitWait)
+	p.large = newGate(cfg.MaxLargeInFlight, admitWaitLarge)
 	if cfg.RateLimit > 0 {
 		p.limiter = newRateLimiter(cfg.RateLimit, cfg.RateBurst)
 	}
@@ -316,7 +324,8 @@ func (p *Portal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	if !p.admit(r.Context()) {
+	release, ok := p.admit(r)
+	if !ok {
 		// The answer is tagged from the body's first bytes (NOTE-RESPONSE-TAG); the rest is
 		// never read.
 		head, _ := io.ReadAll(io.LimitReader(r.Body, 256))
@@ -326,7 +335,7 @@ func (p *Portal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.log.Warn("load shed", "reason", "requests in flight", "max", p.cfg.MaxInFlight, "client", clientIP(r))
 		return
 	}
-	defer p.release()
+	defer release()
 	var err error
 	limits := p.cfg.Limits
 	if p.cfg.Bugs.NoBodyLimit {
@@ -340,45 +349,6 @@ func (p *Portal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.write(w, c, resp)
 	p.log.Info("request", "tx", c.tx.Name, "status", code, "client", clientIP(r),
 		"bytes", len(c.body), "duration", time.Since(start))
-}
-
-// DefaultMaxInFlight is Config.MaxInFlight's default: 32 requests of at most 1 MiB, each
-// allocating a bounded multiple of its body, stay far below 256 MiB.
-const DefaultMaxInFlight = 32
-
-// retryAfterSeconds is the Retry-After of a shed request: the in-flight ones take milliseconds.
-const retryAfterSeconds = "1"
-
-// admitWait is how long a request waits for a slot before it is shed: a burst of ordinary
-// requests, each taking milliseconds, queues instead of failing, and a waiting request holds
-// no body yet (it is read only once admitted).
-const admitWait = time.Second
-
-// admit takes a slot for a request, waiting up to admitWait: false when none freed.
-func (p *Portal) admit(ctx context.Context) bool {
-	if p.slots == nil {
-		return true
-	}
-	select {
-	case p.slots <- struct{}{}:
-		return true
-	default:
-	}
-	t := time.NewTimer(admitWait)
-	defer t.Stop()
-	select {
-	case p.slots <- struct{}{}:
-		return true
-	case <-t.C:
-	case <-ctx.Done():
-	}
-	return false
-}
-
-func (p *Portal) release() {
-	if p.slots != nil {
-		<-p.slots
-	}
 }
 
 func (p *Portal) serve(c *call, limits wire.Limits, readErr error) (resp mesh.MeshResponse) {

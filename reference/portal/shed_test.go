@@ -2,12 +2,14 @@ package portal_test
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/meshconform/meshconform/internal/syncbuf"
 	"github.com/meshconform/meshconform/reference/portal"
@@ -55,4 +57,35 @@ func TestLoadShedding(t *testing.T) {
 	if strings.Contains(out, "level=ERROR") {
 		t.Errorf("load shedding logged as an error:\n%s", out)
 	}
+}
+
+// TestLargeRequestsWaitTheirTurn: with every large slot taken, a Hello is still served at
+// once, and another large request waits (its body unread) until it gives up, then is shed.
+func TestLargeRequestsWaitTheirTurn(t *testing.T) {
+	h := newHandler(t, portal.Config{MaxLargeInFlight: 1})
+	pr, pw := io.Pipe()
+	held := make(chan struct{})
+	go func() {
+		defer close(held)
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "http://localhost"+portal.Path, pr))
+	}()
+	if _, err := pw.Write([]byte(`{"Hello":{`)); err != nil { // the large one is being read
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "http://localhost"+portal.Path, bytes.NewReader([]byte(`{"Hello":{}}`))))
+	if rec.Code != http.StatusOK {
+		t.Errorf("a Hello while the large slot is taken: HTTP %d, want 200", rec.Code)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	big := bytes.Repeat([]byte(" "), 100<<10)
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequestWithContext(ctx, http.MethodPost, "http://localhost"+portal.Path, bytes.NewReader(big)))
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("a second large request that gave up waiting: HTTP %d, want 503", rec.Code)
+	}
+	pw.Write([]byte(`}}`))
+	pw.Close()
+	<-held
 }
