@@ -297,14 +297,38 @@ func (c *Client) Transfer(ctx context.Context, sc *mesh.SearchConstraints, a *Au
 	return call[*mesh.TransferResponse](ctx, c, &mesh.TransferRequest{SearchConstraints: sc}, a)
 }
 
-// readBody reads at most max bytes of an answer, into a buffer sized from Content-Length when
-// the portal sent one (no regrowth: a 16 MiB answer costs 16 MiB, not up to twice that).
+// readBody reads at most max bytes of an answer. With a Content-Length the buffer is sized
+// once; without, the body is read in chunks and joined once, so that an answer of n bytes
+// costs about 2n at the peak, not the 3n of a buffer doubling as it goes.
 func readBody(hresp *http.Response, max int64) ([]byte, error) {
-	size := int64(512)
-	if hresp.ContentLength > 0 {
-		size = min(hresp.ContentLength+1, max)
+	r := io.LimitReader(hresp.Body, max)
+	if hresp.ContentLength >= 0 {
+		buf := bytes.NewBuffer(make([]byte, 0, min(hresp.ContentLength+1, max)+bytes.MinRead))
+		_, err := buf.ReadFrom(r)
+		return buf.Bytes(), err
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
-	_, err := buf.ReadFrom(io.LimitReader(hresp.Body, max))
-	return buf.Bytes(), err
+	const chunk = 256 << 10
+	var chunks [][]byte
+	total := 0
+	c := make([]byte, 0, chunk)
+	for {
+		n, err := r.Read(c[len(c):cap(c)])
+		c = c[:len(c)+n]
+		total += n
+		if len(c) == cap(c) || err != nil {
+			chunks = append(chunks, c)
+			c = make([]byte, 0, chunk)
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err // a transport error, io.ErrUnexpectedEOF among them, as it came
+		}
+	}
+	out := make([]byte, 0, total)
+	for _, c := range chunks {
+		out = append(out, c...)
+	}
+	return out, nil
 }
