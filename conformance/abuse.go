@@ -369,8 +369,8 @@ func retryAfter(v string) (time.Duration, bool) {
 	return time.Duration(n) * time.Second, true
 }
 
-// findPending pages through ConnectPending, 64 a page, for the request with messageID; at
-// most enough pages for the requests taken, and a few more.
+// findPending pages through ConnectPending, 64 a page, for the request with messageID, verified;
+// at most enough pages for the requests taken, and a few more.
 func (s *session) findPending(a *client.Account, messageID string, taken int) *client.PendingRequest {
 	sc := &mesh.SearchConstraints{MaxEntries: mesh.Int(64)}
 	seen := 0
@@ -393,7 +393,7 @@ func (s *session) findPending(a *client.Account, messageID string, taken int) *c
 		}
 		sc = &mesh.SearchConstraints{MaxEntries: mesh.Int(64), PageKey: pk}
 	}
-	s.t.Fail(harness.Finding{Message: "after a flood, the real device's connection request is not among the pending ones",
+	s.t.Fail(harness.Finding{Message: "the connection request is not among the pending ones",
 		Expected: messageID, Observed: fmt.Sprintf("%d pending requests listed", seen)})
 	return nil
 }

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -34,15 +33,7 @@ func usage(format string, a ...any) error {
 	return &exitError{code: 2, err: fmt.Errorf(format, a...)}
 }
 
-// memoryLimit is meshclient's soft memory limit (unless GOMEMLIMIT says otherwise): an answer
-// of up to 16 MiB needs about 32 MiB at its peak, and the collector, told of the limit, runs
-// before garbage doubles that (issue 17: under 64 MiB for any answer).
-const memoryLimit = 48 << 20
-
 func main() {
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(memoryLimit)
-	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

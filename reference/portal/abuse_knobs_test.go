@@ -33,7 +33,7 @@ func init() {
 		}},
 		knob{name: "pending-flood-blocks", want: "429", probe: func(t *testing.T, e *env) string {
 			a := e.create("flood")
-			for range 32 {
+			for range 64 {
 				_, err := e.c.StartConnection(ctxb(), a.Name, newDevice(t), "")
 				require.NoError(t, err)
 			}

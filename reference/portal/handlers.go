@@ -942,7 +942,7 @@ const DefaultPendingLifetime = 6 * time.Hour
 // burst and then one a second, refused 429 beyond.
 const (
 	defaultConnectRate = 1
-	connectStartBurst  = 32
+	connectStartBurst  = 64
 )
 
 // expired reports whether an unanswered request has waited past the pending lifetime.

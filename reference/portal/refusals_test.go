@@ -334,18 +334,18 @@ func TestWaitingConnectionsAreBounded(t *testing.T) {
 	assert.True(t, seen[conns[256].MessageID], "the newest request is not listed")
 }
 
-// TestConnectStartRateLimit: one address gets a burst of 32 ConnectStarts for an account,
+// TestConnectStartRateLimit: one address gets a burst of 64 ConnectStarts for an account,
 // then 429 with Retry-After (not 5xx); another account is not affected.
 func TestConnectStartRateLimit(t *testing.T) {
 	var logs syncbuf.Buffer
 	e := start(t, portal.Config{ConnectRate: 0.001, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	alice, bob := e.create("alice"), e.create("bob")
-	for i := range 32 {
+	for i := range 64 {
 		_, err := e.c.StartConnection(ctxb(), alice.Name, newDevice(t), "")
 		require.NoError(t, err, "request %d of the burst", i)
 	}
 	_, err := e.c.StartConnection(ctxb(), alice.Name, newDevice(t), "")
-	assert.Equal(t, int32(429), statusOf(err), "the 33rd ConnectStart")
+	assert.Equal(t, int32(429), statusOf(err), "the 65th ConnectStart")
 	var se *client.StatusError
 	require.True(t, errors.As(err, &se), "a status error")
 	assert.NotEmpty(t, se.RetryAfter, "Retry-After of the 429")

@@ -73,7 +73,7 @@ type Config struct {
 	// (NOTE-PENDING-FLOOD; default 6 h).
 	PendingLifetime time.Duration
 	// ConnectRate is ConnectStart requests per second per client address and account, burst
-	// 32 (NOTE-PENDING-FLOOD; default 1; negative: no limit). Beyond it: 429 with Retry-After.
+	// 64 (NOTE-PENDING-FLOOD; default 1; negative: no limit). Beyond it: 429 with Retry-After.
 	ConnectRate float64
 }
 
