@@ -304,20 +304,7 @@ func (s *session) poll(conn *client.Connection, dev *client.Device) *client.Outc
 
 // pendingFor finds a request among the account's pending ones, verified.
 func (s *session) pendingFor(a *client.Account, messageID string) *client.PendingRequest {
-	prs, _, err := s.c.Pending(s.ctx, a, nil)
-	if err != nil {
-		s.failClient("ConnectPending", err)
-	}
-	for i := range prs {
-		if prs[i].Request != nil && prs[i].Request.MessageID == messageID {
-			if prs[i].Err != nil {
-				s.failClient("ConnectPending", prs[i].Err)
-			}
-			return &prs[i]
-		}
-	}
-	s.t.Fail(harness.Finding{Message: "the connection request is not among the pending ones", Expected: messageID, Observed: len(prs)})
-	return nil
+	return s.findPending(a, messageID, 0)
 }
 
 // completeWithForgedResult posts a forged result for a real pending request and expects a

@@ -25,6 +25,8 @@ type Env struct {
 	// Domain is the portal's DNS name: the Host header the target sends, the host that
 	// request authentication signs (NOTE-AUTH), and the domain of every test account.
 	Domain string
+	// Abuse bounds the abuse checks (abuse.go).
+	Abuse Abuse
 }
 
 // session is one check's conversation with the portal: a reference client whose every request

@@ -18,6 +18,7 @@ func All(env Env) []harness.Check {
 		securityChecks(env),
 		sessionChecks(env),
 		moreChecks(env),
+		abuseChecks(env),
 		reviewChecks(spec.MustLoad()),
 	} {
 		out = append(out, group...)

@@ -19,9 +19,10 @@ func TestLoadIsCachedAndComplete(t *testing.T) {
 	equal(t, "draft-hallambaker-mesh-security-00", a.Schema.Draft, "draft")
 	check(t, strings.Contains(a.DraftText, "Mathematical Mesh Part VII: Security Considerations"), "DraftText is not the draft")
 	check(t, MustLoad() == a, "MustLoad returns the shared Spec")
-	// Sizes the brief fixes: 33 notes, 50-90 catalog entries, 12 transactions, 5 primitives.
+	// Sizes the brief fixes: 33 notes, 50-90 catalog entries (raised to 120 for the controls of
+	// issue 17 and after), 12 transactions, 5 primitives.
 	check(t, len(a.Notes) >= 33, "only %d notes", len(a.Notes))
-	check(t, len(a.Requirements) >= 50 && len(a.Requirements) <= 90, "%d requirements", len(a.Requirements))
+	check(t, len(a.Requirements) >= 50 && len(a.Requirements) <= 120, "%d requirements", len(a.Requirements))
 	equal(t, 12, len(a.Schema.Transactions), "transactions")
 	equal(t, 5, len(a.Schema.Primitives), "primitives")
 }

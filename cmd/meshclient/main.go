@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -131,19 +132,25 @@ func (g *globals) store() (store, error) {
 	return store{dir: g.stateDir, open: g.bugs.WorldReadableKeys, alg: g.alg()}, nil
 }
 
+// maxIndented is the largest raw answer print indents.
+const maxIndented = 1 << 20
+
 // print writes v as indented JSON; raw JSON documents are indented as they are.
 func (g *globals) print(v any) error {
 	var data []byte
 	var err error
 	if raw, ok := v.([]byte); ok {
-		var x any
-		if err := json.Unmarshal(raw, &x); err != nil {
-			return fmt.Errorf("portal answered non-JSON: %w", err)
-		}
-		data, err = json.MarshalIndent(x, "", "  ")
-		if err != nil {
+		// Indented as it is, without building it again in memory; a large answer (already
+		// decoded under the client's limits) is printed as received.
+		if len(raw) > maxIndented {
+			_, err := fmt.Fprintln(g.out, string(raw))
 			return err
 		}
+		var buf bytes.Buffer
+		if err := json.Indent(&buf, raw, "", "  "); err != nil {
+			return fmt.Errorf("portal answered non-JSON: %w", err)
+		}
+		data = buf.Bytes()
 	} else if data, err = json.MarshalIndent(v, "", "  "); err != nil {
 		return err
 	}
@@ -151,9 +158,11 @@ func (g *globals) print(v any) error {
 	return err
 }
 
-// answer prints the raw response, then returns the call's error for the exit code.
+// answer prints the raw response, then returns the call's error for the exit code. An answer
+// the client refused to decode (ErrProtocol: malformed, too large) is not printed: reading it
+// again, without the decoder's limits, is what a hostile portal would want.
 func (g *globals) answer(ex *client.Exchange, err error) error {
-	if ex != nil && len(ex.Response) > 0 {
+	if ex != nil && len(ex.Response) > 0 && !errors.Is(err, client.ErrProtocol) {
 		if perr := g.print(ex.Response); perr != nil && err == nil {
 			return perr
 		}
@@ -366,14 +375,25 @@ func newRoot(stdout io.Writer) *cobra.Command {
 	gf.BoolVar(&gq.full, "full", false, "log records instead of entries")
 	root.AddCommand(get)
 
-	root.AddCommand(&cobra.Command{Use: "delete ACCOUNT", Short: "DeleteAccount (authenticated)", Args: exactArgs(1),
-		RunE: func(_ *cobra.Command, args []string) error {
-			c, _, a, err := g.account()
+	root.AddCommand(&cobra.Command{Use: "delete ACCOUNT",
+		Short: "DeleteAccount (authenticated); once the portal confirms, the state directory's private keys and account are removed",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, st, a, err := g.account()
 			if err != nil {
 				return err
 			}
 			_, ex, err := c.Delete(ctx, args[0], a.Auth())
-			return g.answer(ex, err)
+			if err != nil {
+				return g.answer(ex, err)
+			}
+			// The portal deleted the account these keys authenticate for (it refuses any
+			// other): keys of a deleted account only wait to be stolen.
+			if ferr := st.forget(); ferr != nil {
+				return fmt.Errorf("the account is deleted, but its keys are still in %s: %w", st.dir, ferr)
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "meshclient: removed the private keys and account of %s from %s\n", a.Name, st.dir)
+			return g.answer(ex, nil)
 		}})
 
 	var tq struct {

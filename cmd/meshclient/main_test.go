@@ -114,6 +114,11 @@ func TestCLI(t *testing.T) {
 		t.Fatalf("unknown op: exit %d", code)
 	}
 	c.ok(admin, "delete", "alice")
+	for _, f := range []string{"msk.key", "osk.key", "dsk.key", "dak.key", "dek.key", "state.json"} {
+		if _, err := os.Stat(filepath.Join(admin, f)); !os.IsNotExist(err) {
+			t.Errorf("%s is still in the state directory after delete (%v)", f, err)
+		}
+	}
 	if code, _ := c.run(admin, "get", "--account", "alice"); code != 1 {
 		t.Fatalf("get after delete: exit %d", code)
 	}

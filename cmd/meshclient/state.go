@@ -209,3 +209,20 @@ func (s store) saveSession(sess *auth.Session) error {
 	}
 	return writeFile(s.path(sessionFile), data)
 }
+
+// forget removes the account's private keys, the session key the sessions allowance kept and
+// the state that names it (after DeleteAccount). The files are unlinked, not overwritten: on
+// journaling and copy-on-write file systems an overwrite does not reach the old blocks either.
+func (s store) forget() error {
+	var errs []error
+	files := []string{sessionFile, "state.json"}
+	for _, name := range keyNames {
+		files = append(files, name+".key")
+	}
+	for _, file := range files {
+		if err := os.Remove(s.path(file)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -46,6 +46,7 @@ type runFlags struct {
 	expectFile                                     string
 	reportDir, reports                             string
 	bugs, allows                                   []string
+	abuse                                          conformance.Abuse
 }
 
 func (f *runFlags) register(cmd *cobra.Command) {
@@ -75,6 +76,9 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.expectFile, "expect", "", "expectations file (disabled checks, expected failures)")
 	fl.StringVar(&f.reportDir, "report-dir", "meshconform-report", "folder for the report files")
 	fl.StringVar(&f.reports, "report", "json", "report formats to write: "+strings.Join(render.Names(), ","))
+	fl.BoolVar(&f.abuse.Gentle, "gentle", false, "production portals: the abuse checks send smaller bodies and fewer requests (docs/checks.md)")
+	fl.IntVar(&f.abuse.FloodRequests, "flood-requests", 0, "connection requests abuse.pending-flood opens at most (0: 300, 40 with --gentle)")
+	fl.DurationVar(&f.abuse.SlowClientWait, "slow-client-wait", 0, "how long abuse.slow-client trickles headers before it calls the connection held (0: 12s)")
 	fl.StringArrayVar(&f.bugs, "bug", nil, "embedded portal only: turn on a misbehaviour knob (repeatable; see meshportal --list-bugs)")
 	fl.StringArrayVar(&f.allows, "allow", nil, "embedded portal only: turn on an allowance, a behaviour the documents permit (repeatable; see meshportal --list-allowances)")
 }
@@ -158,7 +162,7 @@ func runSuite(c *cobra.Command, f *runFlags) error {
 	progress := terminal.NewProgress(out, tty)
 	cfg.Progress = progress.Event
 
-	checks := conformance.All(conformance.Env{Domain: domain})
+	checks := conformance.All(conformance.Env{Domain: domain, Abuse: f.abuse})
 	run, err := harness.Run(ctx, checks, cfg)
 	if err != nil {
 		return usage("%v", err)

@@ -22,13 +22,21 @@ var (
 	ErrNotAdmin  = errors.New("this device holds no master keys")
 	ErrTransport = errors.New("transport failure")
 	ErrProtocol  = errors.New("response does not decode")
+	// ErrTooLarge is an answer beyond Client.MaxResponse or a StatusDescription beyond
+	// MaxDescription; it comes wrapped with ErrProtocol.
+	ErrTooLarge = errors.New("response too large")
 )
+
+// MaxDescription bounds the StatusDescription the client accepts: a sentence for a person,
+// which a hostile portal could otherwise make megabytes long for every log line it lands in.
+const MaxDescription = 16 << 10
 
 // StatusError is a response whose payload Status is not a success.
 type StatusError struct {
 	Tx          string
 	Status      int32
 	Description string
+	RetryAfter  string // the answer's Retry-After header, when it had one (a refusal for load)
 }
 
 func (e *StatusError) Error() string {
@@ -177,11 +185,26 @@ func (c *Client) exchange(ctx context.Context, tx string, body []byte, a *Auth) 
 		// The client's own clock, the one its sessions are judged live by.
 		a.accept(offer, hresp.Header.Get(auth.GrantHeader), c.host(), now())
 	}
-	if ex.Response, err = io.ReadAll(io.LimitReader(hresp.Body, limit)); err != nil {
+	// The naive client the unbounded-read and crash-on-malformed knobs stand for reads the
+	// whole answer, growing as it goes, and only then decodes.
+	naive := c.Bugs.UnboundedRead || c.Bugs.CrashOnMalformed
+	if naive {
+		ex.Response, err = io.ReadAll(io.LimitReader(hresp.Body, limit))
+	} else if hresp.ContentLength > limit {
+		return nil, ex, used, fmt.Errorf("client: %w: %w: the answer announces %d bytes, more than %d (HTTP %d)", ErrProtocol, ErrTooLarge, hresp.ContentLength, limit, ex.HTTPStatus)
+	} else {
+		// One byte beyond the limit tells an answer cut at the limit from one that ends there.
+		ex.Response, err = readBody(hresp, limit+1)
+	}
+	if err != nil {
 		if c.Bugs.CrashOnMalformed && errors.Is(err, io.ErrUnexpectedEOF) {
 			panic(fmt.Sprintf("crash-on-malformed: truncated body: %v", err))
 		}
 		return nil, ex, used, fmt.Errorf("client: %w: %w", ErrTransport, err)
+	}
+	if !naive && int64(len(ex.Response)) > limit {
+		ex.Response = ex.Response[:limit:limit]
+		return nil, ex, used, fmt.Errorf("client: %w: %w: the answer is longer than %d bytes (HTTP %d)", ErrProtocol, ErrTooLarge, limit, ex.HTTPStatus)
 	}
 	opts := &mesh.DecodeOptions{Limits: limitsFor(limit)}
 	resp, err := mesh.DecodeResponse(ex.Response, tx, opts)
@@ -194,6 +217,9 @@ func (c *Client) exchange(ctx context.Context, tx string, body []byte, a *Auth) 
 		}
 		return nil, ex, used, fmt.Errorf("client: %w (HTTP %d): %w", ErrProtocol, ex.HTTPStatus, err)
 	}
+	if d := resp.Description(); len(d) > MaxDescription {
+		return nil, ex, used, fmt.Errorf("client: %w: %w: StatusDescription of %d bytes, more than %d", ErrProtocol, ErrTooLarge, len(d), MaxDescription)
+	}
 	code, ok := resp.StatusCode()
 	if !ok {
 		code = 201
@@ -205,7 +231,7 @@ func (c *Client) exchange(ctx context.Context, tx string, body []byte, a *Auth) 
 		}
 	}
 	if code < 200 || code > 299 {
-		return resp, ex, used, &StatusError{Tx: tx, Status: code, Description: resp.Description()}
+		return resp, ex, used, &StatusError{Tx: tx, Status: code, Description: resp.Description(), RetryAfter: hresp.Header.Get("Retry-After")}
 	}
 	return resp, ex, used, nil
 }
@@ -290,4 +316,40 @@ func (c *Client) ConnectComplete(ctx context.Context, account string, result *me
 // Transfer calls Transfer.
 func (c *Client) Transfer(ctx context.Context, sc *mesh.SearchConstraints, a *Auth) (*mesh.TransferResponse, *Exchange, error) {
 	return call[*mesh.TransferResponse](ctx, c, &mesh.TransferRequest{SearchConstraints: sc}, a)
+}
+
+// readBody reads at most max bytes of an answer. With a Content-Length the buffer is sized
+// once; without, the body is read in chunks and joined once, so that an answer of n bytes
+// costs about 2n at the peak, not the 3n of a buffer doubling as it goes.
+func readBody(hresp *http.Response, max int64) ([]byte, error) {
+	r := io.LimitReader(hresp.Body, max)
+	if hresp.ContentLength >= 0 {
+		buf := bytes.NewBuffer(make([]byte, 0, min(hresp.ContentLength+1, max)+bytes.MinRead))
+		_, err := buf.ReadFrom(r)
+		return buf.Bytes(), err
+	}
+	const chunk = 256 << 10
+	var chunks [][]byte
+	total := 0
+	c := make([]byte, 0, chunk)
+	for {
+		n, err := r.Read(c[len(c):cap(c)])
+		c = c[:len(c)+n]
+		total += n
+		if len(c) == cap(c) || err != nil {
+			chunks = append(chunks, c)
+			c = make([]byte, 0, chunk)
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err // a transport error, io.ErrUnexpectedEOF among them, as it came
+		}
+	}
+	out := make([]byte, 0, total)
+	for _, c := range chunks {
+		out = append(out, c...)
+	}
+	return out, nil
 }

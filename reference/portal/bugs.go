@@ -140,6 +140,15 @@ type Bugs struct {
 	CheckpointFrozen bool `bug:"checkpoint-frozen" doc:"Status answers the first write's checkpoint whatever was written since (draft 7.1.7, NOTE-LOG)"`
 	// NoNamesIndex does not index profiles by their Names fingerprints (draft 2.6.1).
 	NoNamesIndex bool `bug:"no-names-index" doc:"Get by Names finds nothing (draft 2.6.1)"`
+	// PendingFloodBlocks keeps unanswered connection requests for ever, with no per-source
+	// rate and no eviction, and refuses a new device with 503 once 256 wait (NOTE-PENDING-FLOOD).
+	PendingFloodBlocks bool `bug:"pending-flood-blocks" doc:"a flood of connection requests blocks real devices with 503 (NOTE-PENDING-FLOOD)"`
+	// NoReadTimeout serves without header or request read timeouts, so a client trickling its
+	// headers holds its connection for ever (NOTE-SLOW-CLIENT).
+	NoReadTimeout bool `bug:"no-read-timeout" doc:"a client sending its headers a byte at a time keeps its connection for ever (NOTE-SLOW-CLIENT)"`
+	// QuadraticGetScope builds a Get's KeyValues scope by concatenation, quadratic in the
+	// body (issue 17; CTL-REQUEST-COST).
+	QuadraticGetScope bool `bug:"quadratic-get-scope" doc:"a Get's KeyValues cost grows with the square of the body (CTL-REQUEST-COST)"`
 }
 
 // BugInfo describes one knob.

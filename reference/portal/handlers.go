@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -46,7 +47,7 @@ func (p *Portal) dispatch(c *call, req mesh.MeshRequest) (mesh.MeshResponse, err
 	case *mesh.ConnectStartRequest:
 		return p.connectStart(c, r)
 	case *mesh.ConnectStatusRequest:
-		return p.connectStatus(r)
+		return p.connectStatus(c, r)
 	case *mesh.ConnectPendingRequest:
 		return p.connectPending(c, r)
 	case *mesh.ConnectCompleteRequest:
@@ -700,14 +701,26 @@ func (p *Portal) get(r *mesh.GetRequest) (mesh.MeshResponse, error) {
 			seqs = scanIndex(tx.Bucket(bIdent), n, false)
 			scope = "i\x00" + n
 		case len(r.KeyValues) > 0:
-			scope = "k"
+			// One builder for the scope: concatenating in the loop copied the scope once per pair,
+			// quadratic in the body (issue 17: 1.85 GB allocated for a 1 MB Get).
+			var sb strings.Builder
+			sb.WriteString("k")
 			for _, kv := range r.KeyValues {
-				scope += "\x00" + kv.Key + "\x00" + kv.Value
+				if p.cfg.Bugs.QuadraticGetScope {
+					s := sb.String() + "\x00" + kv.Key + "\x00" + kv.Value
+					sb.Reset()
+					sb.WriteString(s)
+				} else {
+					for _, part := range [...]string{"\x00", kv.Key, "\x00", kv.Value} {
+						sb.WriteString(part)
+					}
+				}
 				// Only Names is indexed; unknown keys match nothing (NOTE-GET-ENTRIES).
 				if kv.Key == "Names" && kv.Value != "" && !p.cfg.Bugs.NoNamesIndex {
 					seqs = append(seqs, scanIndex(tx.Bucket(bNames), normUDF(kv.Value), true)...)
 				}
 			}
+			scope = sb.String()
 		case p.cfg.Bugs.EmptyGetListsAccounts:
 			scope = "*"
 			tx.Bucket(bAccounts).ForEach(func(k, v []byte) error {
@@ -823,6 +836,11 @@ func (p *Portal) connectStart(c *call, r *mesh.ConnectStartRequest) (mesh.MeshRe
 	if !chk.Valid {
 		return nil, refuse(404, nil, "no such account")
 	}
+	// Before any signature is verified: a flood costs the portal as little as possible.
+	if p.connects != nil && !p.connects.allowKey(rateKey(clientIP(c.r))+"\x00"+chk.Account, time.Now()) {
+		c.retryAfter = retryAfterSeconds
+		return nil, refuse(429, nil, "too many connection requests for account %s from this address: try again later (NOTE-PENDING-FLOOD)", chk.Account)
+	}
 	mcr, err := openAs[*mesh.MessageConnectionRequest](r.SignedRequest, "SignedRequest")
 	if err != nil {
 		return nil, err
@@ -860,12 +878,8 @@ func (p *Portal) connectStart(c *call, r *mesh.ConnectStartRequest) (mesh.MeshRe
 		}
 		pendingKey := []byte(chk.Account + "\x00" + normUDF(devUDF))
 		if tx.Bucket(bPending).Get(pendingKey) == nil {
-			n, err := countWaiting(tx, chk.Account, maxWaitingPerAccount)
-			if err != nil {
+			if err := p.makeRoom(tx, chk.Account, c.now); err != nil {
 				return err
-			}
-			if n >= maxWaitingPerAccount {
-				return refuse(503, nil, "%d connection requests already wait for account %s: try again once they are answered", n, chk.Account)
 			}
 		}
 		malg, mpub, err := keys.FromMeshPublicKey(master.MasterSignatureKey)
@@ -902,7 +916,7 @@ func (p *Portal) connectStart(c *call, r *mesh.ConnectStartRequest) (mesh.MeshRe
 		}
 		// A new request from the same device replaces the earlier one.
 		return putJSON(tx.Bucket(bPending), pendingKey,
-			&pendingRec{Seq: seq, Account: chk.Account, DeviceUDF: devUDF, MessageID: mcr.MessageID, Request: reqb, Challenge: chb})
+			&pendingRec{Seq: seq, Account: chk.Account, DeviceUDF: devUDF, MessageID: mcr.MessageID, Request: reqb, Challenge: chb, Received: c.now})
 	})
 	if err != nil {
 		return nil, err
@@ -911,7 +925,7 @@ func (p *Portal) connectStart(c *call, r *mesh.ConnectStartRequest) (mesh.MeshRe
 }
 
 // connectStatus implements ConnectStatus: 202 while pending, 201 with the result after.
-func (p *Portal) connectStatus(r *mesh.ConnectStatusRequest) (mesh.MeshResponse, error) {
+func (p *Portal) connectStatus(c *call, r *mesh.ConnectStatusRequest) (mesh.MeshResponse, error) {
 	chk := p.name(r.AccountID, false)
 	if !chk.Valid || r.DeviceID == "" {
 		return nil, refuse(404, nil, "no such request")
@@ -926,6 +940,9 @@ func (p *Portal) connectStatus(r *mesh.ConnectStatusRequest) (mesh.MeshResponse,
 	})
 	if err != nil {
 		return nil, err
+	}
+	if p.expired(&pr, c.now) {
+		return nil, refuse(404, nil, "the connection request expired unanswered: start again")
 	}
 	resp := &mesh.ConnectStatusResponse{}
 	if !pr.Done {
@@ -947,22 +964,57 @@ func (p *Portal) connectStatus(r *mesh.ConnectStatusRequest) (mesh.MeshResponse,
 // always taken.
 const maxWaitingPerAccount = 256
 
-// countWaiting counts the account's connection requests not yet answered, up to limit.
-func countWaiting(tx *bolt.Tx, acct string, limit int) (int, error) {
-	n := 0
-	for _, v := range withPrefix(tx.Bucket(bPending), []byte(acct+"\x00"), nil) {
-		if n >= limit {
-			break
-		}
-		var pr struct{ Done bool }
+// DefaultPendingLifetime is Config.PendingLifetime's default: long enough for an administrator
+// to answer the same day, short enough that a flood's leftovers go by themselves.
+const DefaultPendingLifetime = 6 * time.Hour
+
+// defaultConnectRate and connectStartBurst limit ConnectStart per client address and account
+// (NOTE-PENDING-FLOOD): a device connects with one request, a flood from one address gets a
+// burst and then one a second, refused 429 beyond.
+const (
+	defaultConnectRate = 1
+	connectStartBurst  = 64
+)
+
+// expired reports whether an unanswered request has waited past the pending lifetime.
+func (p *Portal) expired(pr *pendingRec, now time.Time) bool {
+	return !pr.Done && !pr.Received.IsZero() && now.Sub(pr.Received) > p.cfg.PendingLifetime
+}
+
+// makeRoom applies NOTE-PENDING-FLOOD before a new device's request is stored: expired
+// unanswered requests go, and when maxWaitingPerAccount still wait, the oldest of them is
+// evicted, so that the newest request (a real device's, during a flood) is always taken.
+func (p *Portal) makeRoom(tx *bolt.Tx, acct string, now time.Time) error {
+	var waiting []pendingRec
+	var drop [][]byte
+	for k, v := range withPrefix(tx.Bucket(bPending), []byte(acct+"\x00"), nil) {
+		var pr pendingRec
 		if err := json.Unmarshal(v, &pr); err != nil {
-			return 0, refuse(500, err, "stored pending request")
+			return refuse(500, err, "stored pending request")
 		}
-		if !pr.Done {
-			n++
+		switch {
+		case pr.Done:
+		case p.expired(&pr, now):
+			drop = append(drop, bytes.Clone(k))
+		default:
+			waiting = append(waiting, pr)
 		}
 	}
-	return n, nil
+	if len(waiting) >= maxWaitingPerAccount {
+		if p.cfg.Bugs.PendingFloodBlocks {
+			return refuse(503, nil, "%d connection requests already wait for account %s: try again once they are answered", len(waiting), acct)
+		}
+		sort.Slice(waiting, func(i, j int) bool { return waiting[i].Seq < waiting[j].Seq })
+		for _, pr := range waiting[:len(waiting)-maxWaitingPerAccount+1] {
+			drop = append(drop, []byte(acct+"\x00"+normUDF(pr.DeviceUDF)))
+		}
+	}
+	for _, k := range drop {
+		if err := tx.Bucket(bPending).Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func listPending(tx *bolt.Tx, acct string) ([]pendingRec, error) {
@@ -998,7 +1050,7 @@ func (p *Portal) connectPending(c *call, r *mesh.ConnectPendingRequest) (mesh.Me
 	var items []item
 	byEnv := map[uint64]*mesh.ConnectionChallenge{}
 	for _, pr := range prs {
-		if pr.Done {
+		if pr.Done || p.expired(&pr, c.now) {
 			continue
 		}
 		ch := new(mesh.ConnectionChallenge)

@@ -2,17 +2,21 @@ package portal_test
 
 import (
 	"bytes"
+	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/meshconform/meshconform/internal/syncbuf"
 	"github.com/meshconform/meshconform/reference/auth"
 	"github.com/meshconform/meshconform/reference/client"
 	"github.com/meshconform/meshconform/reference/keys"
@@ -286,32 +290,89 @@ func TestRateLimit(t *testing.T) {
 	assert.Equal(t, []int32{201, 201, 503}, codes)
 }
 
-// TestWaitingConnectionsAreBounded: an account takes 256 waiting connection requests (anyone
-// can send one, with a fresh device key each time); the next new device is refused with 503,
-// while a device already waiting may ask again, and answering one frees a place.
+// TestWaitingConnectionsAreBounded: an account keeps 256 waiting connection requests (anyone
+// can send one, with a fresh device key each time); a new device beyond them evicts the oldest
+// and is taken (NOTE-PENDING-FLOOD), a device already waiting may ask again, and ConnectPending
+// pages through all of them.
 func TestWaitingConnectionsAreBounded(t *testing.T) {
-	e := start(t, portal.Config{RateLimit: -1})
+	e := start(t, portal.Config{RateLimit: -1, ConnectRate: -1})
 	alice := e.create("alice")
 	devs := make([]*client.Device, 257)
+	conns := make([]*client.Connection, len(devs))
 	for i := range devs {
 		devs[i] = newDevice(t)
 	}
-	for i := range 256 {
-		_, err := e.c.StartConnection(ctxb(), alice.Name, devs[i], "")
+	for i := range devs {
+		var err error
+		conns[i], err = e.c.StartConnection(ctxb(), alice.Name, devs[i], "")
 		require.NoError(t, err, "request", i)
 	}
-	_, err := e.c.StartConnection(ctxb(), alice.Name, devs[256], "")
-	assert.Equal(t, int32(503), statusOf(err), "the 257th waiting device")
+	_, err := e.c.PollConnection(ctxb(), conns[0], devs[0])
+	assert.Equal(t, int32(404), statusOf(err), "the oldest request, evicted by the 257th")
+	out, err := e.c.PollConnection(ctxb(), conns[1], devs[1])
+	require.NoError(t, err)
+	assert.True(t, out.Pending, "the second oldest still waits")
 	_, err = e.c.StartConnection(ctxb(), alice.Name, devs[3], "")
 	assert.NoError(t, err, "a device that already waits asks again")
 
-	prs, _, err := e.c.Pending(ctxb(), alice, &mesh.SearchConstraints{MaxEntries: mesh.Int(1)})
+	seen := map[string]bool{}
+	sc := &mesh.SearchConstraints{MaxEntries: mesh.Int(100)}
+	for pages := 0; ; pages++ {
+		require.True(t, pages < 4, "ConnectPending does not end")
+		prs, pk, err := e.c.Pending(ctxb(), alice, sc)
+		require.NoError(t, err)
+		for _, pr := range prs {
+			seen[pr.Request.MessageID] = true
+		}
+		if pk == "" {
+			break
+		}
+		sc = &mesh.SearchConstraints{MaxEntries: mesh.Int(100), PageKey: pk}
+	}
+	assert.Len(t, seen, 256, "pending requests listed over the pages")
+	assert.False(t, seen[conns[0].MessageID], "the evicted request is listed")
+	assert.True(t, seen[conns[256].MessageID], "the newest request is not listed")
+}
+
+// TestConnectStartRateLimit: one address gets a burst of 64 ConnectStarts for an account,
+// then 429 with Retry-After (not 5xx); another account is not affected.
+func TestConnectStartRateLimit(t *testing.T) {
+	var logs syncbuf.Buffer
+	e := start(t, portal.Config{ConnectRate: 0.001, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	alice, bob := e.create("alice"), e.create("bob")
+	for i := range 64 {
+		_, err := e.c.StartConnection(ctxb(), alice.Name, newDevice(t), "")
+		require.NoError(t, err, "request %d of the burst", i)
+	}
+	_, err := e.c.StartConnection(ctxb(), alice.Name, newDevice(t), "")
+	assert.Equal(t, int32(429), statusOf(err), "the 65th ConnectStart")
+	var se *client.StatusError
+	require.True(t, errors.As(err, &se), "a status error")
+	assert.NotEmpty(t, se.RetryAfter, "Retry-After of the 429")
+	_, err = e.c.StartConnection(ctxb(), bob.Name, newDevice(t), "")
+	assert.NoError(t, err, "another account from the same address")
+	assert.False(t, strings.Contains(logs.String(), "level=ERROR"), "a refused flood is logged as an error")
+}
+
+// TestPendingRequestsExpire: an unanswered request older than PendingLifetime is gone: its
+// device is told so (404) and the administrator no longer sees it.
+func TestPendingRequestsExpire(t *testing.T) {
+	var offset atomic.Int64
+	e := start(t, portal.Config{PendingLifetime: time.Minute,
+		Now: func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }})
+	alice := e.create("alice")
+	dev := newDevice(t)
+	conn, err := e.c.StartConnection(ctxb(), alice.Name, dev, "")
+	require.NoError(t, err)
+	prs, _, err := e.c.Pending(ctxb(), alice, nil)
 	require.NoError(t, err)
 	require.Len(t, prs, 1)
-	_, err = e.c.Approve(ctxb(), alice, &prs[0])
+	offset.Store(int64(2 * time.Minute)) // within the authentication window of NOTE-AUTH
+	_, err = e.c.PollConnection(ctxb(), conn, dev)
+	assert.Equal(t, int32(404), statusOf(err), "ConnectStatus of an expired request")
+	prs, _, err = e.c.Pending(ctxb(), alice, nil)
 	require.NoError(t, err)
-	_, err = e.c.StartConnection(ctxb(), alice.Name, devs[256], "")
-	assert.NoError(t, err, "once one is answered, a new device is taken")
+	assert.Len(t, prs, 0, "expired requests listed")
 }
 
 // TestTricklingBodyIsCut: a client that sends its body a byte at a time loses its connection

@@ -64,6 +64,22 @@ type Config struct {
 	// SessionLifetime and Rand: a host that must verify session requests itself (a test
 	// harness, portals sharing tickets) keeps the issuer it gave.
 	Issuer *auth.Issuer
+	// MaxInFlight bounds the requests served at once (default 32; negative: no bound). One
+	// beyond it is answered 503 with Retry-After before its body is read (NOTE-REQUEST-COST):
+	// with every request's allocations a bounded multiple of its body, this bounds the memory
+	// a crowd of large requests can take.
+	MaxInFlight int
+	// MaxLargeInFlight bounds the requests of more than 64 KiB (or of unknown length) served at
+	// once, within MaxInFlight (default 4; negative: no bound). More wait up to 10 s, their
+	// bodies unread, then are shed like the rest: a crowd of large requests neither holds more
+	// than a few bodies' worth of memory nor takes the CPU a Hello needs.
+	MaxLargeInFlight int
+	// PendingLifetime is how long an unanswered connection request waits before it expires
+	// (NOTE-PENDING-FLOOD; default 6 h).
+	PendingLifetime time.Duration
+	// ConnectRate is ConnectStart requests per second per client address and account, burst
+	// 64 (NOTE-PENDING-FLOOD; default 1; negative: no limit). Beyond it: 429 with Retry-After.
+	ConnectRate float64
 }
 
 // Portal is a running reference portal.
@@ -74,8 +90,12 @@ type Portal struct {
 	replay  *auth.ReplayCache
 	issuer  *auth.Issuer // nil when sessions are off
 	limiter *rateLimiter
-	secret  []byte
-	peers   []string
+	// connects limits ConnectStart per client and account (NOTE-PENDING-FLOOD).
+	connects *rateLimiter
+	slots    *gate // requests in flight (NOTE-REQUEST-COST); nil: no bound
+	large    *gate // large requests in flight, within slots
+	secret   []byte
+	peers    []string
 
 	mu           sync.Mutex
 	statusCalls  uint64
@@ -141,12 +161,29 @@ func New(cfg Config) (*Portal, error) {
 	case cfg.Allow.ShortSessions:
 		cfg.SessionLifetime = 2 * time.Minute
 	}
+	if cfg.PendingLifetime <= 0 {
+		cfg.PendingLifetime = DefaultPendingLifetime
+	}
+	if cfg.MaxInFlight == 0 {
+		cfg.MaxInFlight = DefaultMaxInFlight
+	}
 	st, err := openStore(cfg.DataDir)
 	if err != nil {
 		return nil, err
 	}
 	p := &Portal{cfg: cfg, st: st, log: cfg.Logger,
 		replay: auth.NewReplayCache(auth.MaxSkew, cfg.ReplayCacheSize)}
+	if cfg.ConnectRate == 0 {
+		cfg.ConnectRate = defaultConnectRate
+	}
+	if cfg.ConnectRate > 0 && !cfg.Bugs.PendingFloodBlocks {
+		p.connects = newRateLimiter(cfg.ConnectRate, connectStartBurst)
+	}
+	if cfg.MaxLargeInFlight == 0 {
+		cfg.MaxLargeInFlight = DefaultMaxLargeInFlight
+	}
+	p.slots = newGate(cfg.MaxInFlight, admitWait)
+	p.large = newGate(cfg.MaxLargeInFlight, admitWaitLarge)
 	if cfg.RateLimit > 0 {
 		p.limiter = newRateLimiter(cfg.RateLimit, cfg.RateBurst)
 	}
@@ -188,6 +225,9 @@ func (p *Portal) Server(addr string) *http.Server {
 	srv := &http.Server{Addr: addr, Handler: p, ReadHeaderTimeout: p.cfg.ReadHeaderTimeout,
 		ReadTimeout: p.cfg.ReadTimeout, WriteTimeout: p.cfg.WriteTimeout, IdleTimeout: p.cfg.IdleTimeout,
 		ErrorLog: slog.NewLogLogger(p.log.Handler(), slog.LevelWarn)}
+	if p.cfg.Bugs.NoReadTimeout {
+		srv.ReadHeaderTimeout, srv.ReadTimeout = 0, 0
+	}
 	if p.cfg.Bugs.HelloFirst {
 		srv.ConnContext = func(ctx context.Context, _ net.Conn) context.Context {
 			return context.WithValue(ctx, helloSeenKey{}, new(atomic.Bool))
@@ -264,6 +304,8 @@ type call struct {
 	tx    mesh.TransactionInfo
 	now   time.Time
 	grant string // the Mesh-Session response header, when the request was granted a session
+	// retryAfter is the Retry-After header of a refusal for load (seconds), when there is one.
+	retryAfter string
 }
 
 var tagRE = regexp.MustCompile(`^\s*\{\s*"([A-Za-z]{1,64})"`)
@@ -299,6 +341,18 @@ func (p *Portal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
+	release, ok := p.admit(r)
+	if !ok {
+		// The answer is tagged from the body's first bytes (NOTE-RESPONSE-TAG); the rest is
+		// never read.
+		head, _ := io.ReadAll(io.LimitReader(r.Body, 256))
+		c.tx, _ = sniff(head)
+		c.retryAfter = retryAfterSeconds
+		p.write(w, c, p.failure(c.tx, 503, "overloaded: too many requests in flight, try again"))
+		p.log.Warn("load shed", "reason", "requests in flight", "max", p.cfg.MaxInFlight, "client", clientIP(r))
+		return
+	}
+	defer release()
 	var err error
 	limits := p.cfg.Limits
 	if p.cfg.Bugs.NoBodyLimit {
@@ -383,7 +437,10 @@ func (p *Portal) serve(c *call, limits wire.Limits, readErr error) (resp mesh.Me
 			rf.Status = 403
 		}
 		rf.Status = p.cfg.Allow.refusal(rf.Status, rf.Err)
-		if rf.Status >= 500 {
+		switch {
+		case rf.Status == 503 || rf.Status == 429:
+			p.log.Warn("load shed", "tx", c.tx.Name, "reason", rf.Reason)
+		case rf.Status >= 500:
 			p.log.Error("internal error", "tx", c.tx.Name, "err", rf.Error())
 		}
 		return fail(rf.Status, rf.Reason)
@@ -466,6 +523,9 @@ func (p *Portal) write(w http.ResponseWriter, c *call, resp mesh.MeshResponse) {
 	}
 	if c.grant != "" {
 		h.Set(auth.GrantHeader, c.grant)
+	}
+	if c.retryAfter != "" {
+		h.Set("Retry-After", c.retryAfter)
 	}
 	httpCode := int(code)
 	switch {
@@ -561,9 +621,13 @@ func rateKey(host string) string {
 }
 
 func (l *rateLimiter) allow(client string, now time.Time) bool {
+	return l.allowKey(rateKey(client), now)
+}
+
+// allowKey is allow for a bucket key made by the caller (rateKey and more).
+func (l *rateLimiter) allowKey(key string, now time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	key := rateKey(client)
 	b, ok := l.buckets[key]
 	if !ok {
 		if len(l.buckets) >= l.max && now.Sub(l.sweep) > time.Second {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/meshconform/meshconform/reference/mesh"
 	"github.com/meshconform/meshconform/reference/udf"
@@ -41,6 +42,12 @@ var (
 
 // ErrStore wraps storage failures (answered 500).
 var ErrStore = errors.New("store failure")
+
+// ErrStoreInUse reports a data directory whose store another process holds open.
+var ErrStoreInUse = errors.New("data directory in use by another process")
+
+// storeLockTimeout is how long New waits for the store's file lock.
+const storeLockTimeout = 2 * time.Second
 
 type accountRec struct {
 	Name       string
@@ -75,7 +82,8 @@ type pendingRec struct {
 	Request   []byte // signed request envelope
 	Challenge []byte // tagged ConnectionChallenge
 	Done      bool
-	Result    []byte // signed result envelope
+	Result    []byte    // signed result envelope
+	Received  time.Time // when ConnectStart took it; zero in stores older than expiry (never expires)
 }
 
 // store is the bbolt database of one portal.
@@ -103,8 +111,13 @@ func openStore(dir string) (*store, error) {
 	// A short lock timeout: a second portal on the same directory fails fast instead of hanging.
 	// The freelist is rebuilt on open instead of written at every commit: commits stay small
 	// as the store grows (durability is unchanged: data pages are still fsynced).
-	db, err := bolt.Open(filepath.Join(dir, "portal.db"), 0o600, &bolt.Options{Timeout: 2 * time.Second,
+	path := filepath.Join(dir, "portal.db")
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: storeLockTimeout,
 		NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, fmt.Errorf("portal: %w: %s is locked by another process (another portal on the same data directory?): gave up after %s: %w",
+			ErrStoreInUse, path, storeLockTimeout, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("portal: %w: %w", ErrStore, err)
 	}

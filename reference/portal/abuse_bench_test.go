@@ -1,0 +1,135 @@
+package portal_test
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"runtime/metrics"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/meshconform/meshconform/internal/hostile"
+	"github.com/meshconform/meshconform/reference/portal"
+)
+
+// BenchmarkConcurrentHostileGets is issue 17's measurement: 16 concurrent unauthenticated 1 MB
+// Gets of each shape against a loopback portal, with Hellos sent one after another meanwhile.
+// It reports the slowest Get (get-max-ms), the median and slowest Hello during them
+// (hello-p50-ms, hello-max-ms) and the peak of the process's heap objects and of all its
+// memory classes (peak-heap-MiB, peak-total-MiB; client and portal share the process, so the
+// figures include the 16 MB of bodies the client holds). The bench-before variants run the
+// portal as it was before issue 17: quadratic-get-scope, no bound on requests in flight.
+func BenchmarkConcurrentHostileGets(b *testing.B) {
+	for _, before := range []bool{false, true} {
+		for _, shape := range hostile.Shapes() {
+			name := string(shape)
+			cfg := portal.Config{RateLimit: -1}
+			if before {
+				name += "/before"
+				cfg.Bugs.QuadraticGetScope = true
+				cfg.MaxInFlight, cfg.MaxLargeInFlight = -1, -1
+			}
+			b.Run(name, func(b *testing.B) {
+				body, err := hostile.Get(shape, 1_000_000, "nobody@localhost")
+				if err != nil {
+					b.Fatal(err)
+				}
+				e := start(b, cfg)
+				tr := &http.Transport{MaxIdleConnsPerHost: 32}
+				defer tr.CloseIdleConnections()
+				hc := &http.Client{Transport: tr, Timeout: 10 * time.Minute} // the before variants take minutes
+				post := func(body []byte) (time.Duration, int) {
+					t0 := time.Now()
+					resp, err := hc.Post(e.url, "application/json", bytes.NewReader(body))
+					if err != nil {
+						b.Fatal(err)
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					return time.Since(t0), resp.StatusCode
+				}
+				var getMax time.Duration
+				var hellos []time.Duration
+				peak := newPeakSampler()
+				for b.Loop() {
+					var wg sync.WaitGroup
+					var mu sync.Mutex
+					done := make(chan struct{})
+					go func() {
+						for {
+							select {
+							case <-done:
+								return
+							default:
+							}
+							d, _ := post([]byte(`{"Hello":{}}`))
+							mu.Lock()
+							hellos = append(hellos, d)
+							mu.Unlock()
+							time.Sleep(5 * time.Millisecond)
+						}
+					}()
+					for range 16 {
+						wg.Add(1)
+						go func() {
+							defer wg.Done()
+							d, code := post(body)
+							if code >= 500 && code != 503 {
+								b.Errorf("HTTP %d", code)
+							}
+							mu.Lock()
+							getMax = max(getMax, d)
+							mu.Unlock()
+						}()
+					}
+					wg.Wait()
+					close(done)
+				}
+				heap, total := peak.stop()
+				slices.Sort(hellos)
+				b.ReportMetric(float64(getMax.Milliseconds()), "get-max-ms")
+				if len(hellos) > 0 {
+					b.ReportMetric(float64(hellos[len(hellos)/2].Microseconds())/1000, "hello-p50-ms")
+					b.ReportMetric(float64(hellos[len(hellos)-1].Microseconds())/1000, "hello-max-ms")
+				}
+				b.ReportMetric(float64(heap)/(1<<20), "peak-heap-MiB")
+				b.ReportMetric(float64(total)/(1<<20), "peak-total-MiB")
+			})
+		}
+	}
+}
+
+// peakSampler samples the process's memory every millisecond until stopped.
+type peakSampler struct {
+	stopc chan struct{}
+	done  chan [2]uint64
+}
+
+func newPeakSampler() *peakSampler {
+	p := &peakSampler{stopc: make(chan struct{}), done: make(chan [2]uint64)}
+	go func() {
+		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/memory/classes/total:bytes"}}
+		var peak [2]uint64
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			metrics.Read(s)
+			peak[0], peak[1] = max(peak[0], s[0].Value.Uint64()), max(peak[1], s[1].Value.Uint64())
+			select {
+			case <-p.stopc:
+				p.done <- peak
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return p
+}
+
+func (p *peakSampler) stop() (heap, total uint64) {
+	close(p.stopc)
+	r := <-p.done
+	return r[0], r[1]
+}
