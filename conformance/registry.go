@@ -18,6 +18,10 @@ func All(env Env) []harness.Check {
 		securityChecks(env),
 		sessionChecks(env),
 		moreChecks(env),
+		refusalChecks(env),
+		{nonceBitsCheck(env)},
+		consistencyChecks(env),
+		logChainChecks(env),
 		reviewChecks(spec.MustLoad()),
 	} {
 		out = append(out, group...)

@@ -75,6 +75,16 @@ var knobBreaks = map[string][]string{
 	"session-mac-unchecked":                     {"auth.session.mac", "auth.session.portal-binding"},
 	"session-offer-unsigned":                    {"auth.session.offer-bound"},
 	"session-outlives-device":                   {"auth.session.device"},
+	// issue 16: behaviours no check exercised before.
+	"delete-missing-succeeds":      {"delete.missing"},
+	"stale-reads":                  {"consistency.get-after-publish", "consistency.get-after-delete", "consistency.status-after-complete"},
+	"publish-foreign-profile":      {"publish.foreign-profile"},
+	"publish-wipes-account":        {"publish.account-usable"},
+	"signature-bytes-unchecked":    {"create.signature-bytes"},
+	"crash-on-headerless-envelope": {"wire.odd-inputs"},
+	"unknown-account-400":          {"delete.missing", "txn.missing-account", "txn.deleted-account"},
+	"chain-unlinked":               {"transfer.chain-recomputed"},
+	"biased-server-nonce":          {"connect.server-nonce-bits"},
 }
 
 func TestEveryKnobIsCovered(t *testing.T) {

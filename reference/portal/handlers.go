@@ -35,6 +35,9 @@ func (p *Portal) dispatch(c *call, req mesh.MeshRequest) (mesh.MeshResponse, err
 	case *mesh.DeleteRequest:
 		return p.deleteAccount(c, r)
 	case *mesh.GetRequest:
+		if p.cfg.Bugs.StaleReads {
+			return p.staleRead(c, func() (mesh.MeshResponse, error) { return p.get(r) })
+		}
 		return p.get(r)
 	case *mesh.PublishRequest:
 		return p.publish(c, r)
@@ -43,6 +46,9 @@ func (p *Portal) dispatch(c *call, req mesh.MeshRequest) (mesh.MeshResponse, err
 	case *mesh.ConnectStartRequest:
 		return p.connectStart(c, r)
 	case *mesh.ConnectStatusRequest:
+		if p.cfg.Bugs.StaleReads {
+			return p.staleRead(c, func() (mesh.MeshResponse, error) { return p.connectStatus(r) })
+		}
 		return p.connectStatus(r)
 	case *mesh.ConnectPendingRequest:
 		return p.connectPending(c, r)
@@ -217,6 +223,9 @@ func (p *Portal) authenticate(c *call, target string, allowPeer bool) (_ princip
 	})
 	if err != nil {
 		return principal{}, err
+	}
+	if !exists && p.cfg.Bugs.UnknownAccount400 {
+		return principal{account: acct}, refuse(400, nil, "no such account")
 	}
 	if !exists {
 		return principal{account: acct}, refuse(404, nil, "no such account")
@@ -478,6 +487,9 @@ func (p *Portal) deleteAccount(c *call, r *mesh.DeleteRequest) (mesh.MeshRespons
 		return nil, refuse(404, nil, "no such account")
 	}
 	if _, err := p.authenticate(c, chk.Account, false); err != nil {
+		if p.cfg.Bugs.DeleteMissingSucceeds && asRefusal(err).Status == 404 {
+			return &mesh.DeleteResponse{}, nil
+		}
 		return nil, err
 	}
 	err := p.update(func(tx *bolt.Tx) error {
@@ -530,6 +542,9 @@ func (p *Portal) publish(c *call, r *mesh.PublishRequest) (mesh.MeshResponse, er
 	if r.Entry == nil {
 		return nil, refuse(400, nil, "Publish needs an Entry")
 	}
+	if r.Entry.Header == nil && p.cfg.Bugs.CrashOnHeaderlessEnvelope {
+		return nil, refuse(500, nil, "the entry has no header")
+	}
 	v, err := auth.Open(r.Entry)
 	if err != nil {
 		return nil, refuse(409, err, "the entry payload does not decode")
@@ -548,7 +563,7 @@ func (p *Portal) publish(c *call, r *mesh.PublishRequest) (mesh.MeshResponse, er
 		if err != nil {
 			return nil, err
 		}
-		if !noAccount && !udf.Compare(mfp, masterUDF) {
+		if !noAccount && !udf.Compare(mfp, masterUDF) && !p.cfg.Bugs.PublishForeignProfile {
 			return nil, refuse(409, nil, "the profile belongs to another master")
 		}
 		if pc := p.name(e.Account, false); pc.Account != who.account {
@@ -620,6 +635,9 @@ func (p *Portal) publish(c *call, r *mesh.PublishRequest) (mesh.MeshResponse, er
 		}
 		if noAccount {
 			return nil
+		}
+		if p.cfg.Bugs.PublishWipesAccount {
+			rec = &accountRec{Name: rec.Name, ProfileSeq: rec.ProfileSeq}
 		}
 		return putJSON(tx.Bucket(bAccounts), []byte(rec.Name), rec)
 	})
@@ -812,7 +830,14 @@ func (p *Portal) connectStart(c *call, r *mesh.ConnectStartRequest) (mesh.MeshRe
 		}
 	}
 	sn := make([]byte, witness.NonceSize)
-	if p.cfg.Bugs.WeakServerNonce {
+	if p.cfg.Bugs.BiasedServerNonce {
+		if _, err := p.cfg.Rand.Read(sn[:4]); err != nil {
+			return nil, refuse(500, err, "no randomness")
+		}
+		for i := 4; i < len(sn); i++ {
+			sn[i] = 0xA5 // four ones in eight: the pooled bits stay balanced
+		}
+	} else if p.cfg.Bugs.WeakServerNonce {
 		p.mu.Lock()
 		p.nonceCounter++
 		binary.BigEndian.PutUint64(sn[8:], p.nonceCounter)

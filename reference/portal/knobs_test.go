@@ -16,6 +16,7 @@ import (
 	"github.com/meshconform/meshconform/reference/auth"
 	"github.com/meshconform/meshconform/reference/client"
 	"github.com/meshconform/meshconform/reference/keys"
+	"github.com/meshconform/meshconform/reference/logchain"
 	"github.com/meshconform/meshconform/reference/mesh"
 	"github.com/meshconform/meshconform/reference/portal"
 	"github.com/meshconform/meshconform/reference/wire"
@@ -467,6 +468,95 @@ var knobs = []knob{
 			}
 			return strconv.Itoa(len(g.Entries))
 		}},
+	// issue 16
+	{name: "delete-missing-succeeds", want: "404", probe: func(t *testing.T, e *env) string {
+		a := newAccount(t, "ghost")
+		_, _, err := e.c.Delete(ctxb(), a.Name, a.Auth())
+		return s(statusOf(err))
+	}},
+	{name: "unknown-account-400", want: "404", probe: func(t *testing.T, e *env) string {
+		a := newAccount(t, "ghost4")
+		_, _, err := e.c.Delete(ctxb(), a.Name, a.Auth())
+		return s(statusOf(err))
+	}},
+	{name: "stale-reads", want: "404", probe: func(t *testing.T, e *env) string {
+		a := e.create("stale")
+		_, _, err := e.c.Get(ctxb(), &mesh.GetRequest{Account: a.Name})
+		require.NoError(t, err)
+		_, _, err = e.c.Delete(ctxb(), a.Name, a.Auth())
+		require.NoError(t, err)
+		_, _, err = e.c.Get(ctxb(), &mesh.GetRequest{Account: a.Name})
+		return s(statusOf(err))
+	}},
+	{name: "publish-foreign-profile", want: "409", probe: func(t *testing.T, e *env) string {
+		a := e.create("own")
+		theirs, err := newAccount(t, "thief").Master.ProfileMeshAt(a.Name, time.Now().Add(time.Second))
+		require.NoError(t, err)
+		_, _, err = e.c.Publish(ctxb(), theirs, a.Auth())
+		return s(statusOf(err))
+	}},
+	{name: "publish-wipes-account", want: "201", probe: func(t *testing.T, e *env) string {
+		a := e.create("wipe")
+		for i := 1; i <= 2; i++ {
+			pm, err := a.Master.ProfileMeshAt(a.Name, time.Now().Add(time.Duration(i)*time.Second))
+			require.NoError(t, err)
+			if _, _, err = e.c.Publish(ctxb(), pm, a.Auth()); err != nil {
+				return s(statusOf(err))
+			}
+		}
+		return "201"
+	}},
+	{name: "signature-bytes-unchecked", want: "409", probe: func(t *testing.T, e *env) string {
+		a := newAccount(t, "flip")
+		req, err := a.CreateRequest()
+		require.NoError(t, err)
+		v, err := auth.Open(req.Profile)
+		require.NoError(t, err)
+		pm := *v.(*mesh.ProfileMesh)
+		master, tr := *pm.MasterProfile, *pm.MasterProfile.Trailer
+		tr.Signatures = append([]mesh.DareSignature(nil), tr.Signatures...)
+		tr.Signatures[0].Signature = append([]byte(nil), tr.Signatures[0].Signature...)
+		tr.Signatures[0].Signature[3] ^= 1
+		master.Trailer, pm.MasterProfile = &tr, &master
+		req.Profile, err = auth.SignStructure(&pm, a.Master.OSK)
+		require.NoError(t, err)
+		_, _, err = e.c.Create(ctxb(), req)
+		return s(statusOf(err))
+	}},
+	{name: "crash-on-headerless-envelope", want: "409", probe: func(t *testing.T, e *env) string {
+		a := e.create("headerless")
+		dp, err := newDevice(t).ProfileDevice()
+		require.NoError(t, err)
+		body, err := mesh.EncodeRequest(&mesh.PublishRequest{Entry: &mesh.DareMessage{Payload: dp.Payload}})
+		require.NoError(t, err)
+		body = bytes.Replace(body, []byte(`"Entry":[{}`), []byte(`"Entry":[null`), 1)
+		hv, err := auth.Sign(a.Device.DAK, e.host(), a.Name, body, time.Now(), nil)
+		require.NoError(t, err)
+		_, st, _ := e.raw(body, func(r *http.Request) { r.Header.Set("Authorization", hv) })
+		return s(st)
+	}},
+	{name: "chain-unlinked", want: "<nil>", probe: func(t *testing.T, e *env) string {
+		a := e.create("chain")
+		dp, err := newDevice(t).ProfileDevice()
+		require.NoError(t, err)
+		_, _, err = e.c.Publish(ctxb(), dp, a.Auth())
+		require.NoError(t, err)
+		tr, _, err := e.c.Transfer(ctxb(), nil, a.Auth())
+		require.NoError(t, err)
+		require.Len(t, tr.DataItems, 2)
+		var chains []string
+		for _, item := range tr.DataItems {
+			v, err := auth.Open(&item)
+			require.NoError(t, err)
+			chains = append(chains, v.(*mesh.LogRecord).Chain)
+		}
+		return fmt.Sprint(logchain.Link(chains[0], tr.DataItems[1].Payload, chains[1]))
+	}},
+	{name: "biased-server-nonce", want: "false", probe: func(t *testing.T, e *env) string {
+		a := e.create("bias")
+		_, conn, _ := connectDevice(t, e, a)
+		return strconv.FormatBool(bytes.Equal(conn.Challenge.ServerNonce[4:], bytes.Repeat([]byte{0xA5}, 12)))
+	}},
 }
 
 type zeroReader struct{}

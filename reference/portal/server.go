@@ -76,6 +76,7 @@ type Portal struct {
 	statusCalls  uint64
 	validations  atomic.Int64 // ValidateAccount answers given (validate-not-idempotent knob)
 	nonceCounter uint64
+	stale        sync.Map // the stale-reads knob's cache
 }
 
 // ErrConfig reports an unusable configuration.

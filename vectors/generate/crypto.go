@@ -90,6 +90,12 @@ var cryptoNotes = map[string]vectors.Note{
 	"BelowQuorum":    {BugType: "MISSING_STEP", Description: "One share fewer than the threshold: recovery must fail or give another secret."},
 	"DuplicateShare": {BugType: "MALFORMED", Description: "The same share twice."},
 	"MixedSplits":    {BugType: "MALFORMED", Description: "Shares of two different splits."},
+	"LogChain":       {BugType: "BASIC", Description: "Consecutive records of the log's hash chain (NOTE-LOG)."},
+	"Rewritten":      {BugType: "MODIFIED_PARAMETER", Description: "A record's bytes changed after its Chain was computed.", Effect: "A verifier that trusts the served Chain without recomputing it accepts a rewritten history."},
+	"Dropped":        {BugType: "MISSING_STEP", Description: "A record of the log left out."},
+	"Reordered":      {BugType: "MODIFIED_PARAMETER", Description: "Records served out of Index order."},
+	"Unlinked":       {BugType: "MISSING_STEP", Description: "A Chain that does not include the previous one, so the log binds no history."},
+	"ChainNotLast":   {BugType: "MALFORMED", Description: "The Chain member is not the record's last, so the hashed bytes cannot be recovered from the served ones."},
 	"Witness":        {BugType: "BASIC", Description: "The connection witness over both keys and both nonces (NOTE-WITNESS)."},
 	"Session":        {BugType: "BASIC", Description: "A session of NOTE-AUTH-SESSION: the session key from the X448 agreement of the offer and the portal's key, and the digest and MAC of a request made in the session."},
 	"LowOrderPoint":  {BugType: "MISSING_STEP", Description: "The portal's key in the grant is an X448 point of low order, so the agreement is all zero bytes: the client must refuse the grant (NOTE-AUTH-SESSION).", Effect: "A client that skips the check derives its session key from public values only, a key anyone who sees the exchange can compute."},
@@ -119,7 +125,7 @@ func finish[T any](h *vectors.Header, groups []vectors.Group[T], flagsOf func(T)
 
 func cryptoFiles() ([]file, error) {
 	var out []file
-	for _, g := range []func() (file, error){udfDigestFile, udfAuthenticatorFile, udfParseFile, keyFingerprintFile, witnessFile, dareFile, shamirFile, authSessionFile} {
+	for _, g := range []func() (file, error){udfDigestFile, udfAuthenticatorFile, udfParseFile, keyFingerprintFile, witnessFile, dareFile, shamirFile, authSessionFile, logChainFile} {
 		f, err := g()
 		if err != nil {
 			return nil, err
