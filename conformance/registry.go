@@ -22,6 +22,7 @@ func All(env Env) []harness.Check {
 		{nonceBitsCheck(env)},
 		consistencyChecks(env),
 		logChainChecks(env),
+		boundsChecks(env),
 		reviewChecks(spec.MustLoad()),
 	} {
 		out = append(out, group...)

@@ -85,6 +85,13 @@ var knobBreaks = map[string][]string{
 	"unknown-account-400":          {"delete.missing", "txn.missing-account", "txn.deleted-account"},
 	"chain-unlinked":               {"transfer.chain-recomputed"},
 	"biased-server-nonce":          {"connect.server-nonce-bits"},
+	"refuse-one-char-names":        {"validate.minimum-length"},
+	"page-key-ignores-before":      {"get.time-window-pages"},
+	"page-key-any-query":           {"get.page-key-other-query"},
+	"refuse-session-offer":         {"auth.session.replay", "auth.session.mac"},
+	"omit-content-type":            {"wire.content-type"},
+	"pending-ignores-time-bounds":  {"connect.pending-time-window"},
+	"hello-encodings-without-json": {"wire.hello-claims"},
 }
 
 func TestEveryKnobIsCovered(t *testing.T) {

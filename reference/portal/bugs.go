@@ -164,6 +164,24 @@ type Bugs struct {
 	// BiasedServerNonce draws 32 random bits and 96 fixed bits, half of them ones, so the
 	// pooled bits look balanced (draft 7.1.3).
 	BiasedServerNonce bool `bug:"biased-server-nonce" doc:"ServerNonce of 32 random and 96 fixed balanced bits (draft 7.1.3)"`
+	// RefuseOneCharNames refuses a local part of one character, though the minimum is 1
+	// (NOTE-ACCOUNT-NAMES).
+	RefuseOneCharNames bool `bug:"refuse-one-char-names" doc:"a one-character local part is not Valid (NOTE-ACCOUNT-NAMES)"`
+	// PageKeyIgnoresBefore drops Before on the pages after the first (draft 3.4.2).
+	PageKeyIgnoresBefore bool `bug:"page-key-ignores-before" doc:"pages after the first ignore Before (draft 3.4.2)"`
+	// PageKeyAnyQuery MACs PageKeys without their query, so one query's key pages another
+	// (draft 3.4.2, NOTE-PAGE-KEY).
+	PageKeyAnyQuery bool `bug:"page-key-any-query" doc:"a PageKey is accepted for a query other than its own (NOTE-PAGE-KEY)"`
+	// RefuseSessionOffer refuses with 401 a validly signed request that offers a session, as a
+	// portal that ignores the offer line of the signed digest would (NOTE-AUTH-SESSION).
+	RefuseSessionOffer bool `bug:"refuse-session-offer" doc:"a signed request carrying a session offer is refused 401 (NOTE-AUTH-SESSION)"`
+	// OmitContentType sends responses without a Content-Type (WIRE.md 4, NOTE-HTTP-BINDING).
+	OmitContentType bool `bug:"omit-content-type" doc:"responses without Content-Type (WIRE.md 4)"`
+	// PendingIgnoresTimeBounds ignores NotBefore and Before in ConnectPending (draft 3.4.2, 3.14).
+	PendingIgnoresTimeBounds bool `bug:"pending-ignores-time-bounds" doc:"ConnectPending ignores NotBefore and Before (draft 3.4.2)"`
+	// HelloEncodingsWithoutJSON advertises an Encodings list without JSON while answering in
+	// JSON (NOTE-HELLO).
+	HelloEncodingsWithoutJSON bool `bug:"hello-encodings-without-json" doc:"Hello lists Encodings without application/json (NOTE-HELLO)"`
 }
 
 // BugInfo describes one knob.

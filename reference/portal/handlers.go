@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -21,7 +22,11 @@ import (
 )
 
 func (p *Portal) name(s string, caseSensitive bool) NameCheck {
-	return CheckName(s, p.cfg.Domain, caseSensitive)
+	chk := CheckName(s, p.cfg.Domain, caseSensitive)
+	if p.cfg.Bugs.RefuseOneCharNames && chk.Valid && strings.Index(chk.Account, "@") == 1 {
+		return NameCheck{Reason: "the local part is too short"}
+	}
+	return chk
 }
 
 func (p *Portal) dispatch(c *call, req mesh.MeshRequest) (mesh.MeshResponse, error) {
@@ -86,9 +91,13 @@ func (p *Portal) hello() mesh.MeshResponse {
 	if p.cfg.Bugs.HelloWithoutVersion {
 		return &mesh.HelloResponse{}
 	}
+	enc := "application/json"
+	if p.cfg.Bugs.HelloEncodingsWithoutJSON {
+		enc = "application/x-json-b"
+	}
 	// NOTE-HELLO: the 2019 portal answered version 0.7, JSON only.
 	return &mesh.HelloResponse{Version: &mesh.Version{Major: mesh.Int(0), Minor: mesh.Int(7),
-		Encodings: []mesh.Encoding{{ID: []string{"application/json"}}}}}
+		Encodings: []mesh.Encoding{{ID: []string{enc}}}}}
 }
 
 // validate answers ValidateAccount with the NOTE-ACCOUNT-NAMES rule; Valid does not promise
@@ -168,6 +177,9 @@ func (p *Portal) authenticate(c *call, target string, allowPeer bool) (_ princip
 			}
 			return principal{}, refuse(401, err, "replayed request")
 		}
+	}
+	if h.Offer != "" && !inSession && p.cfg.Bugs.RefuseSessionOffer {
+		return principal{}, refuse(401, nil, "Authorization signature does not verify")
 	}
 	if h.Offer != "" && p.issuer != nil {
 		defer func() {
@@ -1006,7 +1018,11 @@ func (p *Portal) connectPending(c *call, r *mesh.ConnectPendingRequest) (mesh.Me
 		byEnv[pr.Seq] = ch
 		items = append(items, storedItem(pr.Seq, t, pr.Request))
 	}
-	w, err := p.newWindow("p\x00"+who.account, r.SearchConstraints)
+	sc := r.SearchConstraints
+	if sc != nil && p.cfg.Bugs.PendingIgnoresTimeBounds {
+		sc = &mesh.SearchConstraints{MaxEntries: sc.MaxEntries, MaxBytes: sc.MaxBytes, PageKey: sc.PageKey}
+	}
+	w, err := p.newWindow("p\x00"+who.account, sc)
 	if err != nil {
 		return nil, err
 	}

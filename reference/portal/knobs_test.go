@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,6 +22,9 @@ import (
 	"github.com/meshconform/meshconform/reference/portal"
 	"github.com/meshconform/meshconform/reference/wire"
 )
+
+// pageKeyClockShift moves the clock of the page-key-ignores-before probe's portal.
+var pageKeyClockShift *atomic.Int64
 
 var statusRE = regexp.MustCompile(`"Status":\s*(-?\d+)`)
 
@@ -556,6 +560,87 @@ var knobs = []knob{
 		a := e.create("bias")
 		_, conn, _ := connectDevice(t, e, a)
 		return strconv.FormatBool(bytes.Equal(conn.Challenge.ServerNonce[4:], bytes.Repeat([]byte{0xA5}, 12)))
+	}},
+	{name: "refuse-one-char-names", want: "true", probe: func(t *testing.T, e *env) string {
+		v, _, err := e.c.Validate(ctxb(), "q")
+		require.NoError(t, err)
+		return strconv.FormatBool(v.Valid != nil && *v.Valid)
+	}},
+	{name: "page-key-ignores-before", want: "same", cfg: func(c *portal.Config) {
+		// A clock the probe moves two minutes on (within the 300 s of NOTE-AUTH), so that
+		// entries fall on both sides of Before without the test waiting.
+		var shift atomic.Int64
+		pageKeyClockShift = &shift
+		c.Now = func() time.Time { return time.Now().Add(time.Duration(shift.Load())) }
+	}, probe: func(t *testing.T, e *env) string {
+		a := e.create("pkb")
+		publish := func() {
+			dp, err := newDevice(t).ProfileDevice()
+			require.NoError(t, err)
+			_, _, err = e.c.Publish(ctxb(), dp, a.Auth())
+			require.NoError(t, err)
+		}
+		publish()
+		pageKeyClockShift.Store(int64(2 * time.Minute))
+		publish()
+		before := time.Now().Add(time.Minute)
+		get := func(sc *mesh.SearchConstraints) *mesh.GetResponse {
+			g, _, err := e.c.Get(ctxb(), &mesh.GetRequest{Account: a.Name, Multiple: mesh.Bool(true), SearchConstraints: sc})
+			require.NoError(t, err)
+			return g
+		}
+		want := len(get(&mesh.SearchConstraints{Before: &before}).Entries)
+		n := 0
+		sc := &mesh.SearchConstraints{Before: &before, MaxEntries: mesh.Int(1)}
+		for {
+			g := get(sc)
+			n += len(g.Entries)
+			if g.PageKey == "" {
+				break
+			}
+			sc.PageKey = g.PageKey
+		}
+		if n != want {
+			return fmt.Sprintf("%d paged, %d in one page", n, want)
+		}
+		return "same"
+	}},
+	{name: "page-key-any-query", want: "400", probe: func(t *testing.T, e *env) string {
+		a, b := e.create("pka"), e.create("pkb2")
+		g, _, err := e.c.Get(ctxb(), &mesh.GetRequest{Account: a.Name, Multiple: mesh.Bool(true), SearchConstraints: &mesh.SearchConstraints{MaxEntries: mesh.Int(1)}})
+		require.NoError(t, err)
+		_, _, err = e.c.Get(ctxb(), &mesh.GetRequest{Account: b.Name, Multiple: mesh.Bool(true), SearchConstraints: &mesh.SearchConstraints{MaxEntries: mesh.Int(1), PageKey: g.PageKey}})
+		return s(statusOf(err))
+	}},
+	{name: "refuse-session-offer", want: "201", probe: func(t *testing.T, e *env) string {
+		a := e.create("offer")
+		body, err := mesh.EncodeRequest(&mesh.ConnectPendingRequest{AccountID: a.Name})
+		require.NoError(t, err)
+		o, err := auth.NewOffer(nil)
+		require.NoError(t, err)
+		hv, err := auth.SignOffer(a.Device.DAK, e.host(), a.Name, body, time.Now(), nil, o)
+		require.NoError(t, err)
+		_, st, _ := e.raw(body, func(r *http.Request) { r.Header.Set("Authorization", hv) })
+		return s(st)
+	}},
+	{name: "omit-content-type", want: "application/json", probe: func(t *testing.T, e *env) string {
+		resp, err := http.Post(e.url, "application/json", strings.NewReader(`{"Hello":{}}`))
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.Header.Get("Content-Type")
+	}},
+	{name: "pending-ignores-time-bounds", want: "0", probe: func(t *testing.T, e *env) string {
+		a := e.create("pendt")
+		connectDevice(t, e, a)
+		future := time.Now().Add(time.Hour)
+		p, _, err := e.c.ConnectPending(ctxb(), a.Name, &mesh.SearchConstraints{NotBefore: &future}, a.Auth())
+		require.NoError(t, err)
+		return strconv.Itoa(len(p.Pending))
+	}},
+	{name: "hello-encodings-without-json", want: "application/json", probe: func(t *testing.T, e *env) string {
+		h, _, err := e.c.Hello(ctxb())
+		require.NoError(t, err)
+		return h.Version.Encodings[0].ID[0]
 	}},
 }
 

@@ -421,7 +421,11 @@ func (p *Portal) write(w http.ResponseWriter, c *call, resp mesh.MeshResponse) {
 		code, body = 500, []byte(`{"Status":500,"StatusDescription":"internal error"}`)
 	}
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
+	if p.cfg.Bugs.OmitContentType {
+		h["Content-Type"] = nil // nil, not absent: net/http would sniff one
+	} else {
+		h.Set("Content-Type", "application/json")
+	}
 	if !p.cfg.Bugs.CacheableResponses {
 		h.Set("Cache-Control", "no-store")
 	}
