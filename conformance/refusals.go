@@ -3,13 +3,17 @@ package conformance
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/meshconform/meshconform/harness"
+	"github.com/meshconform/meshconform/harness/target"
 	"github.com/meshconform/meshconform/reference/auth"
 	"github.com/meshconform/meshconform/reference/client"
 	"github.com/meshconform/meshconform/reference/mesh"
+	"github.com/meshconform/meshconform/reference/wire"
 )
 
 // refusalChecks walk the transactions for requests that must be refused because of what they
@@ -61,6 +65,30 @@ func refusalChecks(env Env) []harness.Check {
 				a := s.create("gone")
 				s.ok("DeleteAccount", s.do(&mesh.DeleteRequest{Account: a.Name}, a.Auth()), "deleting the account failed (precondition)")
 				s.refuseAll(a, "a deleted account")
+			},
+		},
+		{
+			ID: "auth.header-strict", Requirement: "REQ-AUTH-REFUSE", Category: harness.Control,
+			Title: "An Authorization with a short nonce or a repeated parameter is refused",
+			Doc: "NOTE-AUTH: nonce=\"<b64url 16 random bytes>\", each parameter once; \"Otherwise HTTP 401 and Status " +
+				"401\". Sends an authenticated ConnectPending whose signature verifies but whose nonce is 8 bytes, and " +
+				"one whose header repeats account= (another account first, the signed one last, as a parser where " +
+				"the last value wins would read it); expects 401 for both, after the same request with a proper " +
+				"header succeeded. Example failure: a short nonce accepted, so the replay window holds " +
+				"guessable nonces; a repeated parameter read one way by a proxy and another by the portal. Four requests.",
+			Run: func(ctx context.Context, t *harness.T) {
+				s := env.session(ctx, t)
+				a := s.create("hdr")
+				body := mustRequest(&mesh.ConnectPendingRequest{AccountID: a.Name})
+				s.expectAuth(body, s.signed(a, body, time.Now()), "a properly signed request (precondition)", true)
+				dup := s.signed(a, body, time.Now())
+				dup.Set("Authorization", strings.Replace(dup.Get("Authorization"), "Mesh ", `Mesh account="`+s.account("other")+`", `, 1))
+				s.expectAuth(body, dup, "a request whose Authorization repeats account=", false)
+				short := make([]byte, 8)
+				for i := range short {
+					short[i] = byte(t.Rand().Uint32())
+				}
+				s.expectAuth(body, s.signedWithNonce(a, body, wire.EncodeBase64(short)), "a request whose nonce is 8 bytes", false)
 			},
 		},
 		{
@@ -204,3 +232,27 @@ func garbageNoKid(sg *mesh.DareSignature) {
 
 // notBefore is a time window bound a little in the past, for requests that need one.
 func notBefore() *time.Time { t := time.Now().Add(-time.Hour).UTC().Truncate(time.Second); return &t }
+
+// signedWithNonce is an Authorization of a's device for body, dated now, whose nonce is the
+// given base64url string: a correct signature over whatever nonce the check needs.
+func (s *session) signedWithNonce(a *client.Account, body []byte, nonce string) http.Header {
+	tm := wire.FormatDateTime(time.Now())
+	sig, err := a.Device.DAK.Sign(auth.Digest(s.env.Domain, a.Name, tm, nonce, body))
+	if err != nil {
+		s.harnessFault("%v", err)
+	}
+	return http.Header{"Authorization": {fmt.Sprintf(`%s alg="%s", key="%s", account="%s", time="%s", nonce="%s", sig="%s"`,
+		auth.Scheme, a.Device.DAK.Algorithm(), wire.EncodeBase64(a.Device.DAK.PublicBytes()), a.Name, tm, nonce, wire.EncodeBase64(sig))}}
+}
+
+// expectAuth sends body with hdr and expects success (ok) or Status 401.
+func (s *session) expectAuth(body []byte, hdr http.Header, what string, ok bool) {
+	ex := s.raw(body, hdr)
+	p := payloadStatus(ex)
+	switch {
+	case ok && (p < 200 || p > 299):
+		s.t.Fail(harness.Finding{Message: what + " failed", Expected: "Status 2xx", Observed: p, Exchanges: []*target.Exchange{ex}})
+	case !ok && p != 401:
+		s.t.Fail(harness.Finding{Message: what + " was not refused", Expected: "Status 401", Observed: p, Exchanges: []*target.Exchange{ex}})
+	}
+}

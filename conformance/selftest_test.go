@@ -92,6 +92,9 @@ var knobBreaks = map[string][]string{
 	"omit-content-type":            {"wire.content-type"},
 	"pending-ignores-time-bounds":  {"connect.pending-time-window"},
 	"hello-encodings-without-json": {"wire.hello-claims"},
+	"lax-authorization":            {"auth.header-strict"},
+	"crash-on-transfer-window":     {"wire.odd-inputs"},
+	"crash-on-malformed-session":   {"wire.odd-inputs"},
 }
 
 func TestEveryKnobIsCovered(t *testing.T) {

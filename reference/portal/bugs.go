@@ -182,6 +182,13 @@ type Bugs struct {
 	// HelloEncodingsWithoutJSON advertises an Encodings list without JSON while answering in
 	// JSON (NOTE-HELLO).
 	HelloEncodingsWithoutJSON bool `bug:"hello-encodings-without-json" doc:"Hello lists Encodings without application/json (NOTE-HELLO)"`
+	// LaxAuthorization reads Authorization as a lenient parser would: a repeated parameter's
+	// last value wins, and a nonce of any length passes (NOTE-AUTH).
+	LaxAuthorization bool `bug:"lax-authorization" doc:"Authorization: repeated parameters, last wins; any nonce length (NOTE-AUTH)"`
+	// CrashOnTransferWindow answers 500 for a Transfer with NotBefore or Before (NOTE-LIMITS).
+	CrashOnTransferWindow bool `bug:"crash-on-transfer-window" doc:"500 for a Transfer with a time window (NOTE-LIMITS)"`
+	// CrashOnMalformedSession answers 500 for a malformed Mesh-Session Authorization (NOTE-LIMITS).
+	CrashOnMalformedSession bool `bug:"crash-on-malformed-session" doc:"500 for a malformed Mesh-Session Authorization (NOTE-LIMITS)"`
 }
 
 // BugInfo describes one knob.

@@ -250,7 +250,14 @@ func (p *Portal) authenticate(c *call, target string, allowPeer bool) (_ princip
 
 // verifySignature parses and verifies a signature-authenticated request (NOTE-AUTH).
 func (p *Portal) verifySignature(c *call, hv string) (*auth.Header, error) {
+	var laxNonce string
+	if p.cfg.Bugs.LaxAuthorization {
+		hv, laxNonce = laxAuthorization(hv)
+	}
 	h, err := auth.Parse(hv)
+	if err == nil && p.cfg.Bugs.LaxAuthorization {
+		h.Nonce = laxNonce
+	}
 	if err != nil {
 		return nil, refuse(401, err, "malformed Authorization")
 	}
@@ -273,6 +280,9 @@ func (p *Portal) openSession(c *call, hv string) (*auth.Header, error) {
 		return nil, refuse(401, nil, "this portal grants no sessions")
 	}
 	sh, err := auth.ParseSession(hv)
+	if err != nil && p.cfg.Bugs.CrashOnMalformedSession {
+		return nil, refuse(500, err, "internal error")
+	}
 	if err != nil {
 		return nil, refuse(401, err, "malformed Authorization")
 	}
@@ -1148,6 +1158,9 @@ func (p *Portal) transfer(c *call, r *mesh.TransferRequest) (mesh.MeshResponse, 
 		if who, err = p.authenticate(c, "", true); err != nil {
 			return nil, err
 		}
+	}
+	if sc := r.SearchConstraints; sc != nil && (sc.NotBefore != nil || sc.Before != nil) && p.cfg.Bugs.CrashOnTransferWindow {
+		return nil, refuse(500, nil, "internal error")
 	}
 	scope := "t\x00" + who.account
 	if who.peer {

@@ -637,6 +637,26 @@ var knobs = []knob{
 		require.NoError(t, err)
 		return strconv.Itoa(len(p.Pending))
 	}},
+	{name: "lax-authorization", want: "401", probe: func(t *testing.T, e *env) string {
+		a := e.create("lax")
+		body, err := mesh.EncodeRequest(&mesh.ConnectPendingRequest{AccountID: a.Name})
+		require.NoError(t, err)
+		hv, err := auth.Sign(a.Device.DAK, e.host(), a.Name, body, time.Now(), nil)
+		require.NoError(t, err)
+		hv = strings.Replace(hv, "Mesh ", `Mesh account="someone-else", `, 1)
+		_, st, _ := e.raw(body, func(r *http.Request) { r.Header.Set("Authorization", hv) })
+		return s(st)
+	}},
+	{name: "crash-on-transfer-window", want: "201", probe: func(t *testing.T, e *env) string {
+		a := e.create("xwin")
+		past, future := time.Now().Add(-time.Hour), time.Now().Add(time.Hour)
+		_, _, err := e.c.Transfer(ctxb(), &mesh.SearchConstraints{NotBefore: &past, Before: &future}, a.Auth())
+		return s(statusOf(err))
+	}},
+	{name: "crash-on-malformed-session", want: "401", probe: func(t *testing.T, e *env) string {
+		_, st, _ := e.raw([]byte(`{"ConnectPending":{}}`), func(r *http.Request) { r.Header.Set("Authorization", `Mesh-Session ticket="%%%", mac=,,`) })
+		return s(st)
+	}},
 	{name: "hello-encodings-without-json", want: "application/json", probe: func(t *testing.T, e *env) string {
 		h, _, err := e.c.Hello(ctxb())
 		require.NoError(t, err)

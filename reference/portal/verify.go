@@ -3,6 +3,7 @@ package portal
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/meshconform/meshconform/reference/auth"
 	"github.com/meshconform/meshconform/reference/keys"
@@ -200,4 +201,28 @@ func (p *Portal) staleRead(c *call, read func() (mesh.MeshResponse, error)) (mes
 	resp, err := read()
 	p.stale.Store(key, answer{resp, err})
 	return resp, err
+}
+
+// laxAuthorization is the lax-authorization knob's parser: of a repeated parameter the last
+// value wins, and the nonce, whatever its length, is swapped for one auth.Parse accepts (the
+// original, returned beside the header, is restored before the signature is checked).
+func laxAuthorization(hv string) (header, nonce string) {
+	scheme, rest, _ := strings.Cut(strings.TrimSpace(hv), " ")
+	var order []string
+	vals := map[string]string{}
+	for _, part := range strings.Split(rest, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+		k = strings.ToLower(strings.TrimSpace(k))
+		if _, seen := vals[k]; !seen {
+			order = append(order, k)
+		}
+		vals[k] = v
+	}
+	nonce = strings.Trim(vals["nonce"], `"`)
+	vals["nonce"] = `"AAAAAAAAAAAAAAAAAAAAAA"`
+	parts := make([]string, 0, len(order))
+	for _, k := range order {
+		parts = append(parts, k+"="+vals[k])
+	}
+	return scheme + " " + strings.Join(parts, ", "), nonce
 }
