@@ -397,23 +397,29 @@ func OpenStructure(env *mesh.DareMessage, trusted ...keys.PublicKey) (mesh.Struc
 
 // unwrapStrings removes the raw line breaks, and the indentation after them, that the 2019
 // writer put inside long base64 strings. A raw CR or LF is illegal inside a JSON string, so
-// this changes only input that would otherwise be rejected, and only in strings that hold
-// nothing but base64url characters and that whitespace: any other string with a raw line break
-// is left for the codec to refuse. Whitespace inside base64 values is the codec's own business.
+// this changes only input that would otherwise be rejected, and only where the 2019 writer
+// wrapped (testdata/external): the envelope's payload (the array element after the header),
+// the elements of Annotations, and the values of wrappedMembers, when they hold nothing but
+// base64url characters and that whitespace. Any other string with a raw line break (a content
+// type, an account name, a member name) is left for the codec to refuse, even when its
+// characters look like base64.
 func unwrapStrings(data []byte) []byte {
 	if !bytes.ContainsAny(data, "\r\n") {
 		return data
 	}
+	var w wrapScanner
 	out := make([]byte, 0, len(data))
 	for i := 0; i < len(data); {
 		if data[i] != '"' {
+			w.byte(data[i])
 			out = append(out, data[i])
 			i++
 			continue
 		}
 		end := stringEnd(data, i+1)
 		s := data[i:end]
-		if bytes.ContainsAny(s, "\r\n") && wrappedBase64(s[1:]) {
+		base64 := w.str(s)
+		if base64 && bytes.ContainsAny(s, "\r\n") && wrappedBase64(s[1:]) {
 			out = append(out, '"')
 			for _, c := range s[1:] {
 				if c != '\r' && c != '\n' && c != ' ' && c != '\t' {
@@ -426,6 +432,92 @@ func unwrapStrings(data []byte) []byte {
 		i = end
 	}
 	return out
+}
+
+// wrappedMembers are the DARE members whose values are base64 and which the 2019 writer
+// wrapped: signature and witness of a signature, PayloadDigest of the trailer, Salt of the
+// header, wmk of a recipient.
+var wrappedMembers = map[string]bool{"signature": true, "witness": true, "PayloadDigest": true, "Salt": true, "wmk": true}
+
+// wrapScanner follows the JSON structure around the strings unwrapStrings meets, enough to
+// tell where a string sits: a member name, a member's value, or an array element.
+type wrapScanner struct {
+	stack []wrapLevel
+	name  string // the member name just read, owner of the value that follows
+}
+
+type wrapLevel struct {
+	array   bool
+	owner   string // for an array: the member it is the value of
+	key     bool   // for an object: the next string is a member name
+	member  string // for an object: the member whose value comes next
+	index   int    // for an array: the element being read
+	first   byte   // for an array: how element 0 began ('{', 'n', '"', ...)
+	started bool   // for an array: the current element has begun
+}
+
+func (w *wrapScanner) top() *wrapLevel {
+	if len(w.stack) == 0 {
+		return nil
+	}
+	return &w.stack[len(w.stack)-1]
+}
+
+// element notes that an array element begins with c.
+func (w *wrapScanner) element(c byte) {
+	if t := w.top(); t != nil && t.array && !t.started {
+		t.started = true
+		if t.index == 0 {
+			t.first = c
+		}
+	}
+}
+
+func (w *wrapScanner) byte(c byte) {
+	t := w.top()
+	switch c {
+	case '{', '[':
+		w.element(c)
+		owner := ""
+		if t != nil && !t.array {
+			owner = t.member
+		}
+		w.stack = append(w.stack, wrapLevel{array: c == '[', owner: owner, key: c == '{'})
+	case '}', ']':
+		if len(w.stack) > 0 {
+			w.stack = w.stack[:len(w.stack)-1]
+		}
+	case ',':
+		if t != nil && t.array {
+			t.index++
+			t.started = false
+		} else if t != nil {
+			t.key, t.member = true, ""
+		}
+	case ':':
+		if t != nil && !t.array {
+			t.key, t.member = false, w.name
+		}
+	case ' ', '\t', '\r', '\n':
+	default:
+		w.element(c)
+	}
+}
+
+// str notes a string and reports whether it sits where wrapped base64 may.
+func (w *wrapScanner) str(s []byte) bool {
+	t := w.top()
+	switch {
+	case t == nil:
+		return false
+	case !t.array && t.key:
+		w.name = string(bytes.TrimSuffix(s[1:], []byte{'"'}))
+		return false
+	case !t.array:
+		return wrappedMembers[t.member]
+	}
+	w.element('"')
+	return t.owner == "Annotations" || (t.index == 1 && (t.first == '{' || t.first == 'n'))
 }
 
 // stringEnd returns the index just past the closing quote of the string whose contents start

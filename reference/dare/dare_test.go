@@ -411,8 +411,8 @@ func TestWithoutSignaturesAndResign(t *testing.T) {
 }
 
 // TestParseUnwrapsOnlyBase64 checks the leniency for the 2019 writer's line-wrapped base64: a
-// raw line break is taken out of a string of base64 characters, and nowhere else, so any other
-// string with a raw line break stays invalid JSON.
+// raw line break is taken out of the payload and the base64 members it wrapped, and nowhere
+// else, so any other string with a raw line break stays invalid JSON, base64-looking or not.
 func TestParseUnwrapsOnlyBase64(t *testing.T) {
 	cases := []struct {
 		name string
@@ -423,6 +423,10 @@ func TestParseUnwrapsOnlyBase64(t *testing.T) {
 		{"wrapped payload with padding", "[{\"dig\":\"S512\"},\"eyJIZWxsbyI6\n  MX0=\"]", true},
 		{"raw break in a header string", "[{\"dig\":\"S5\n12\",\"cty\":\"text/\nplain\"},\"eyJIZWxsbyI6MX0\"]", false},
 		{"raw break in a string with an escape", "[{\"dig\":\"S512\",\"cty\":\"a\\\"\nb\"},\"eyJIZWxsbyI6MX0\"]", false},
+		{"raw break in a base64-looking header string", "[{\"dig\":\"S512\",\"cty\":\"text\nplain\"},\"eyJIZWxsbyI6MX0\"]", false},
+		{"raw break in a base64-looking member name", "[{\"dig\":\"S512\",\"ct\ny\":\"x\"},\"eyJIZWxsbyI6MX0\"]", false},
+		{"wrapped payload after a null header", "[null,\"eyJIZWxs\n  byI6MX0\"]", true},
+		{"wrapped trailer signature and digest", "[{\"dig\":\"S512\"},\"eyJIZWxsbyI6MX0\",{\"Signatures\":[{\"signature\":\"AAAA\n  AAAA\"}],\"PayloadDigest\":\"AAAA\n AAAA\"}]", true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
