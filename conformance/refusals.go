@@ -92,6 +92,46 @@ func refusalChecks(env Env) []harness.Check {
 			},
 		},
 		{
+			ID: "create.legacy-signatures", Requirement: "REQ-WIRE-DARE-SIGNATURE", Category: harness.Deviation,
+			Title: "Signatures as the 2019 reference wrote them are accepted",
+			Doc: "WIRE.md 5: DARE signatures may sit in the header as well as the trailer, and the 2019 reference " +
+				"wrote them with only a signature member (no kid, no alg): the verifier tries the key it knows from " +
+				"context (a ProfileMaster's own MasterSignatureKey, the master's OnlineSignatureKeys for the " +
+				"ProfileMesh and the device entry). Sends two CreateAccount requests, one whose ProfileMaster, " +
+				"ProfileMesh and device entry signatures carry no kid and no alg, one whose ProfileMaster signature " +
+				"sits in the header, and expects both created. Example failure: kid \"\" is not trusted. Four requests.",
+			Run: func(ctx context.Context, t *harness.T) {
+				s := env.session(ctx, t)
+				for i, c := range []struct {
+					what  string
+					spoil func(a *client.Account, req *mesh.CreateRequest)
+				}{
+					{"signatures without kid or alg", func(a *client.Account, req *mesh.CreateRequest) {
+						s.spoilMaster(a, req, stripKid)
+						req.Profile = tamperSignature(req.Profile, stripKid)
+						req.Device = tamperSignature(req.Device, stripKid)
+					}},
+					{"the ProfileMaster's signature in the DARE header", func(a *client.Account, req *mesh.CreateRequest) {
+						v, err := auth.Open(req.Profile)
+						if err != nil {
+							s.harnessFault("%v", err)
+						}
+						pm := *v.(*mesh.ProfileMesh)
+						pm.MasterProfile = signaturesInHeader(pm.MasterProfile)
+						if req.Profile, err = auth.SignStructure(&pm, a.Master.OSK); err != nil {
+							s.harnessFault("%v", err)
+						}
+					}},
+				} {
+					a := s.newAccount(fmt.Sprintf("legacy%d", i))
+					req := s.createRequest(a)
+					c.spoil(a, req)
+					s.ok("CreateAccount", s.do(req, nil), "an account whose profile carries "+c.what+" was refused")
+					s.ok("Get", s.getAccount(a.Name), "the account created with "+c.what+" is not found")
+				}
+			},
+		},
+		{
 			ID: "create.signature-bytes", Requirement: "REQ-WIRE-DARE-SIGNATURE", Category: harness.Control,
 			Title: "A signature naming the right key with wrong bytes is refused",
 			Doc: "WIRE.md: \"each signature is pure Ed448 or Ed25519 ... over that 64-byte digest\"; the kid only " +
@@ -255,4 +295,20 @@ func (s *session) expectAuth(body []byte, hdr http.Header, what string, ok bool)
 	case !ok && p != 401:
 		s.t.Fail(harness.Finding{Message: what + " was not refused", Expected: "Status 401", Observed: p, Exchanges: []*target.Exchange{ex}})
 	}
+}
+
+// stripKid drops a signature's kid and alg, as the 2019 reference wrote signatures.
+func stripKid(sg *mesh.DareSignature) { sg.Kid, sg.Alg = "", "" }
+
+// signaturesInHeader returns a copy of env with its trailer signatures moved to the header.
+func signaturesInHeader(env *mesh.DareMessage) *mesh.DareMessage {
+	cp := *env
+	h, tr := mesh.DareHeader{}, *env.Trailer
+	if env.Header != nil {
+		h = *env.Header
+	}
+	h.Signatures = append(slices.Clone(h.Signatures), tr.Signatures...)
+	tr.Signatures = nil
+	cp.Header, cp.Trailer = &h, &tr
+	return &cp
 }

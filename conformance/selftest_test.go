@@ -95,6 +95,8 @@ var knobBreaks = map[string][]string{
 	"lax-authorization":            {"auth.header-strict"},
 	"crash-on-transfer-window":     {"wire.odd-inputs"},
 	"crash-on-malformed-session":   {"wire.odd-inputs"},
+	"refuse-kidless-signatures":    {"create.legacy-signatures"},
+	"refuse-header-signatures":     {"create.legacy-signatures"},
 }
 
 func TestEveryKnobIsCovered(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	josecipher "github.com/go-jose/go-jose/v4/cipher"
 
@@ -234,8 +235,11 @@ func checkDigest(env *mesh.DareMessage) error {
 }
 
 // Verify checks an envelope's PayloadDigest and every signature against the trusted keys.
-// Each signature's kid must name a trusted key, and each must verify: a verifier that
-// accepted unknown signers would let anyone add a signature next to a valid one.
+// Each signature must verify under a trusted key: a verifier that accepted unknown signers
+// would let anyone add a signature next to a valid one. A kid names the key; a signature
+// without one, as the 2019 reference wrote them, is tried with every trusted signature key
+// (the keys the caller knows from context: one given key, a profile's own key), and one
+// without alg is of the algorithm of the key it verifies under (WIRE.md 5).
 func Verify(env *mesh.DareMessage, trusted ...keys.PublicKey) error {
 	if err := checkStructure(env); err != nil {
 		return err
@@ -254,20 +258,51 @@ func Verify(env *mesh.DareMessage, trusted ...keys.PublicKey) error {
 	}
 	// Resolve every kid before checking any signature, so that a key error is never
 	// reported as a signature error.
-	signers := make([]keys.PublicKey, len(env.Trailer.Signatures))
+	signers := make([][]keys.PublicKey, len(env.Trailer.Signatures))
 	for i, s := range env.Trailer.Signatures {
-		k, ok := findKey(s.Kid, trusted)
-		if !ok {
+		signers[i] = candidates(s, trusted)
+		if len(signers[i]) == 0 {
 			return fmt.Errorf("dare: signature %d: %w: kid %q is not trusted", i, ErrKey, s.Kid)
 		}
-		signers[i] = k
 	}
 	for i, s := range env.Trailer.Signatures {
-		if err := keys.Verify(signers[i].Algorithm, signers[i].Bytes, env.Trailer.PayloadDigest, s.Signature); err != nil {
+		var err error
+		for _, k := range signers[i] {
+			if err = keys.Verify(k.Algorithm, k.Bytes, env.Trailer.PayloadDigest, s.Signature); err == nil {
+				break
+			}
+		}
+		if err != nil {
 			return fmt.Errorf("dare: signature %d (%s): %w: %w", i, s.Kid, ErrSignature, err)
 		}
 	}
 	return nil
+}
+
+// signatureAlg reports whether alg names a signature algorithm. The 2019 writer put the
+// digest name (SHA2) in alg: such an alg, or none, says nothing of the key's curve.
+func signatureAlg(alg string) bool {
+	a, err := keys.ParseAlgorithm(alg)
+	return err == nil && a.CanSign()
+}
+
+// candidates returns the trusted keys a signature may be by: the one its kid names, or,
+// without a kid, every trusted signature key of its alg (of any, when alg names no
+// signature algorithm).
+func candidates(s mesh.DareSignature, trusted []keys.PublicKey) []keys.PublicKey {
+	if s.Kid != "" {
+		if k, ok := findKey(s.Kid, trusted); ok {
+			return []keys.PublicKey{k}
+		}
+		return nil
+	}
+	var out []keys.PublicKey
+	for _, k := range trusted {
+		if k.Algorithm.CanSign() && (!signatureAlg(s.Alg) || strings.EqualFold(s.Alg, k.Algorithm.String())) {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // findKey returns the trusted signature key a kid names. An empty kid names nothing.

@@ -446,3 +446,43 @@ func TestParseUnwrapsOnlyBase64(t *testing.T) {
 		})
 	}
 }
+
+// TestKidlessSignatures: the 2019 reference wrote signatures with only a signature member (or
+// with alg naming the digest). A verifier tries them with the keys it trusts; the bytes decide.
+func TestKidlessSignatures(t *testing.T) {
+	a, b := key(t, keys.Ed448, "kidless-a"), key(t, keys.Ed25519, "kidless-b")
+	env, err := Seal([]byte("2019"), Options{Signers: []keys.Signer{a}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	strip := func(alg string, spoil bool) *mesh.DareMessage {
+		cp := *env
+		tr := *env.Trailer
+		tr.Signatures = []mesh.DareSignature{{Alg: alg, Signature: bytes.Clone(env.Trailer.Signatures[0].Signature)}}
+		if spoil {
+			tr.Signatures[0].Signature[5] ^= 1
+		}
+		cp.Trailer = &tr
+		return &cp
+	}
+	cases := []struct {
+		name    string
+		env     *mesh.DareMessage
+		trusted []keys.PublicKey
+		want    error
+	}{
+		{"no kid, no alg, the one key", strip("", false), []keys.PublicKey{a.Public()}, nil},
+		{"no kid, alg the digest name", strip("SHA2", false), []keys.PublicKey{a.Public()}, nil},
+		{"no kid, among other keys", strip("", false), []keys.PublicKey{b.Public(), a.Public()}, nil},
+		{"no kid, alg of another curve", strip("Ed25519", false), []keys.PublicKey{a.Public()}, ErrKey},
+		{"no kid, a byte flipped", strip("", true), []keys.PublicKey{a.Public()}, ErrSignature},
+		{"no kid, another key", strip("", false), []keys.PublicKey{b.Public()}, ErrSignature},
+		{"no kid, no key", strip("", false), nil, ErrKey},
+	}
+	for _, c := range cases {
+		err := Verify(c.env, c.trusted...)
+		if c.want == nil && err != nil || c.want != nil && !errors.Is(err, c.want) {
+			t.Errorf("%s: Verify = %v, want %v", c.name, err, c.want)
+		}
+	}
+}

@@ -189,6 +189,12 @@ type Bugs struct {
 	CrashOnTransferWindow bool `bug:"crash-on-transfer-window" doc:"500 for a Transfer with a time window (NOTE-LIMITS)"`
 	// CrashOnMalformedSession answers 500 for a malformed Mesh-Session Authorization (NOTE-LIMITS).
 	CrashOnMalformedSession bool `bug:"crash-on-malformed-session" doc:"500 for a malformed Mesh-Session Authorization (NOTE-LIMITS)"`
+	// RefuseKidlessSignatures refuses a ProfileMaster signature without kid, as the 2019
+	// reference wrote them (WIRE.md 5).
+	RefuseKidlessSignatures bool `bug:"refuse-kidless-signatures" doc:"a ProfileMaster signature without kid is refused (WIRE.md 5)"`
+	// RefuseHeaderSignatures refuses a ProfileMaster signed in the DARE header rather than the
+	// trailer (WIRE.md 5 allows both).
+	RefuseHeaderSignatures bool `bug:"refuse-header-signatures" doc:"a ProfileMaster signature in the DARE header is refused (WIRE.md 5)"`
 }
 
 // BugInfo describes one knob.

@@ -657,6 +657,12 @@ var knobs = []knob{
 		_, st, _ := e.raw([]byte(`{"ConnectPending":{}}`), func(r *http.Request) { r.Header.Set("Authorization", `Mesh-Session ticket="%%%", mac=,,`) })
 		return s(st)
 	}},
+	{name: "refuse-kidless-signatures", want: "201", probe: func(t *testing.T, e *env) string {
+		return s(statusOf(createWithMaster(t, e, "kidless", func(tr *mesh.DareTrailer) { tr.Signatures[0].Kid, tr.Signatures[0].Alg = "", "" })))
+	}},
+	{name: "refuse-header-signatures", want: "201", probe: func(t *testing.T, e *env) string {
+		return s(statusOf(createWithMaster(t, e, "inheader", nil)))
+	}},
 	{name: "hello-encodings-without-json", want: "application/json", probe: func(t *testing.T, e *env) string {
 		h, _, err := e.c.Hello(ctxb())
 		require.NoError(t, err)
@@ -707,4 +713,29 @@ func TestEveryKnobHasAProbe(t *testing.T) {
 	assert.True(t, errors.As(bugs.Set("no-such-bug"), &ub))
 	require.NoError(t, bugs.Set("omit-status"))
 	assert.Equal(t, []string{"omit-status"}, bugs.Enabled())
+}
+
+// createWithMaster creates an account whose ProfileMaster's trailer signatures are changed by
+// change, or, with change nil, moved to the DARE header; the ProfileMesh is signed again.
+func createWithMaster(t *testing.T, e *env, name string, change func(*mesh.DareTrailer)) error {
+	a := newAccount(t, name)
+	req, err := a.CreateRequest()
+	require.NoError(t, err)
+	v, err := auth.Open(req.Profile)
+	require.NoError(t, err)
+	pm := *v.(*mesh.ProfileMesh)
+	master, tr := *pm.MasterProfile, *pm.MasterProfile.Trailer
+	tr.Signatures = append([]mesh.DareSignature(nil), tr.Signatures...)
+	if change != nil {
+		change(&tr)
+	} else {
+		h := *master.Header
+		h.Signatures, tr.Signatures = tr.Signatures, nil
+		master.Header = &h
+	}
+	master.Trailer, pm.MasterProfile = &tr, &master
+	req.Profile, err = auth.SignStructure(&pm, a.Master.OSK)
+	require.NoError(t, err)
+	_, _, err = e.c.Create(ctxb(), req)
+	return err
 }

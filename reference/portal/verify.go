@@ -66,6 +66,12 @@ func (p *Portal) verifyMaster(env *mesh.DareMessage) (*mesh.ProfileMaster, strin
 	if err != nil {
 		return nil, "", refuse(409, err, "MasterSignatureKey is not a usable key")
 	}
+	if p.cfg.Bugs.RefuseHeaderSignatures && env.Header != nil && len(env.Header.Signatures) > 0 {
+		return nil, "", refuse(409, nil, "signatures belong in the trailer")
+	}
+	if p.cfg.Bugs.RefuseKidlessSignatures && !kidNamed(env) {
+		return nil, "", refuse(409, nil, "a signature names no key")
+	}
 	if err := auth.VerifyBy(env, alg, pub); err != nil && !p.cfg.Bugs.AcceptUnsignedProfile &&
 		!(p.cfg.Bugs.SignatureBytesUnchecked && kidOnly(env, keys.Fingerprint(alg, pub))) {
 		return nil, "", refuse(409, err, "ProfileMaster is not signed by its MasterSignatureKey")
@@ -225,4 +231,14 @@ func laxAuthorization(hv string) (header, nonce string) {
 		parts = append(parts, k+"="+vals[k])
 	}
 	return scheme + " " + strings.Join(parts, ", "), nonce
+}
+
+// kidNamed is the refuse-kidless-signatures knob's test: every signature has a kid.
+func kidNamed(env *mesh.DareMessage) bool {
+	for _, s := range auth.Signatures(env) {
+		if s.Kid == "" {
+			return false
+		}
+	}
+	return true
 }
