@@ -102,33 +102,19 @@ func refusalChecks(env Env) []harness.Check {
 				"sits in the header, and expects both created. Example failure: kid \"\" is not trusted. Four requests.",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
-				for i, c := range []struct {
-					what  string
-					spoil func(a *client.Account, req *mesh.CreateRequest)
-				}{
+				s.createVariants("legacy", []createVariant{
 					{"signatures without kid or alg", func(a *client.Account, req *mesh.CreateRequest) {
 						s.spoilMaster(a, req, stripKid)
 						req.Profile = tamperSignature(req.Profile, stripKid)
 						req.Device = tamperSignature(req.Device, stripKid)
 					}},
 					{"the ProfileMaster's signature in the DARE header", func(a *client.Account, req *mesh.CreateRequest) {
-						v, err := auth.Open(req.Profile)
-						if err != nil {
-							s.harnessFault("%v", err)
-						}
-						pm := *v.(*mesh.ProfileMesh)
-						pm.MasterProfile = signaturesInHeader(pm.MasterProfile)
-						if req.Profile, err = auth.SignStructure(&pm, a.Master.OSK); err != nil {
-							s.harnessFault("%v", err)
-						}
+						s.rebuildMaster(a, req, signaturesInHeader)
 					}},
-				} {
-					a := s.newAccount(fmt.Sprintf("legacy%d", i))
-					req := s.createRequest(a)
-					c.spoil(a, req)
-					s.ok("CreateAccount", s.do(req, nil), "an account whose profile carries "+c.what+" was refused")
-					s.ok("Get", s.getAccount(a.Name), "the account created with "+c.what+" is not found")
-				}
+				}, func(what string, a *client.Account, r reply) {
+					s.ok("CreateAccount", r, "an account whose profile carries "+what+" was refused")
+					s.ok("Get", s.getAccount(a.Name), "the account created with "+what+" is not found")
+				})
 			},
 		},
 		{
@@ -142,10 +128,7 @@ func refusalChecks(env Env) []harness.Check {
 				"failure: a portal that matches the kid and skips the verification. Eight requests.",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
-				for _, c := range []struct {
-					what  string
-					spoil func(a *client.Account, req *mesh.CreateRequest)
-				}{
+				s.createVariants("sigbytes", []createVariant{
 					{"the ProfileMaster's signature with one byte flipped", func(a *client.Account, req *mesh.CreateRequest) {
 						s.spoilMaster(a, req, flipByte)
 					}},
@@ -158,15 +141,29 @@ func refusalChecks(env Env) []harness.Check {
 					{"the device profile's signature with one byte flipped", func(a *client.Account, req *mesh.CreateRequest) {
 						s.spoilDeviceProfile(a, req)
 					}},
-				} {
-					a := s.newAccount("sigbytes")
-					req := s.createRequest(a)
-					c.spoil(a, req)
-					s.refused("CreateAccount", s.do(req, nil), "an account was created with "+c.what)
-					s.expect("Get", s.getAccount(a.Name), "an account refused for "+c.what+" exists", 404)
-				}
+				}, func(what string, a *client.Account, r reply) {
+					s.refused("CreateAccount", r, "an account was created with "+what)
+					s.expect("Get", s.getAccount(a.Name), "an account refused for "+what+" exists", 404)
+				})
 			},
 		},
+	}
+}
+
+// createVariant is a CreateAccount spoiled one way: what describes it, spoil makes it.
+type createVariant struct {
+	what  string
+	spoil func(a *client.Account, req *mesh.CreateRequest)
+}
+
+// createVariants sends one CreateAccount per variant, each for fresh material, and hands the
+// answer to judge.
+func (s *session) createVariants(suffix string, vs []createVariant, judge func(what string, a *client.Account, r reply)) {
+	for i, v := range vs {
+		a := s.newAccount(fmt.Sprintf("%s%d", suffix, i))
+		req := s.createRequest(a)
+		v.spoil(a, req)
+		judge(v.what, a, s.do(req, nil))
 	}
 }
 
@@ -203,12 +200,18 @@ func (s *session) refuseAll(a *client.Account, what string) {
 // spoilMaster rebuilds the request's ProfileMesh around a ProfileMaster whose signature is
 // spoiled, signing the ProfileMesh itself correctly, so that only the master's signature is wrong.
 func (s *session) spoilMaster(a *client.Account, req *mesh.CreateRequest, spoil func(*mesh.DareSignature)) {
+	s.rebuildMaster(a, req, func(env *mesh.DareMessage) *mesh.DareMessage { return tamperSignature(env, spoil) })
+}
+
+// rebuildMaster replaces the ProfileMaster envelope of the request's ProfileMesh by change's
+// version of it and signs the ProfileMesh again with the master's OnlineSignatureKey.
+func (s *session) rebuildMaster(a *client.Account, req *mesh.CreateRequest, change func(*mesh.DareMessage) *mesh.DareMessage) {
 	v, err := auth.Open(req.Profile)
 	if err != nil {
 		s.harnessFault("%v", err)
 	}
 	pm := *v.(*mesh.ProfileMesh)
-	pm.MasterProfile = tamperSignature(pm.MasterProfile, spoil)
+	pm.MasterProfile = change(pm.MasterProfile)
 	if req.Profile, err = auth.SignStructure(&pm, a.Master.OSK); err != nil {
 		s.harnessFault("%v", err)
 	}

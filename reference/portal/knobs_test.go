@@ -511,21 +511,10 @@ var knobs = []knob{
 		return "201"
 	}},
 	{name: "signature-bytes-unchecked", want: "409", probe: func(t *testing.T, e *env) string {
-		a := newAccount(t, "flip")
-		req, err := a.CreateRequest()
-		require.NoError(t, err)
-		v, err := auth.Open(req.Profile)
-		require.NoError(t, err)
-		pm := *v.(*mesh.ProfileMesh)
-		master, tr := *pm.MasterProfile, *pm.MasterProfile.Trailer
-		tr.Signatures = append([]mesh.DareSignature(nil), tr.Signatures...)
-		tr.Signatures[0].Signature = append([]byte(nil), tr.Signatures[0].Signature...)
-		tr.Signatures[0].Signature[3] ^= 1
-		master.Trailer, pm.MasterProfile = &tr, &master
-		req.Profile, err = auth.SignStructure(&pm, a.Master.OSK)
-		require.NoError(t, err)
-		_, _, err = e.c.Create(ctxb(), req)
-		return s(statusOf(err))
+		return s(statusOf(createWithMaster(t, e, "flip", func(tr *mesh.DareTrailer) {
+			tr.Signatures[0].Signature = append([]byte(nil), tr.Signatures[0].Signature...)
+			tr.Signatures[0].Signature[3] ^= 1
+		})))
 	}},
 	{name: "crash-on-headerless-envelope", want: "409", probe: func(t *testing.T, e *env) string {
 		a := e.create("headerless")
