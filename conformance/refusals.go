@@ -46,11 +46,17 @@ func refusalChecks(env Env) []harness.Check {
 				"ConnectComplete and Transfer requests naming an account that was never created (the authenticated " +
 				"ones signed by a device key of that name) and expects Get and ConnectStart to answer 404 and the " +
 				"others 404 or 401 (ConnectComplete 409 too; Transfer 501 when the portal has none). Example failure: " +
-				"400, which says the request is malformed when only the account is missing. Six requests.",
+				"400, which says the request is malformed when only the account is missing. Then Get and ConnectStart " +
+				"naming a name no account can have, refused 404 or 400. Eight requests.",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				ghost := s.newAccount("ghost")
 				s.refuseAll(ghost, "an account that was never created")
+				// A name no account can have is unknown too; 400 (a malformed request) is allowed.
+				bad := s.newAccount("bad")
+				bad.Name = s.t.Name("x") + " {bad}@" + env.Domain
+				s.refused("Get", s.getAccount(bad.Name), "a Get naming an invalid account name was not refused as unknown", 404, 400)
+				s.refused("ConnectStart", s.do(s.connectRequest(bad, s.newDevice()), nil), "a ConnectStart naming an invalid account name was not refused as unknown", 404, 400)
 			},
 		},
 		{
