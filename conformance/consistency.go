@@ -9,6 +9,7 @@ import (
 
 	"github.com/meshconform/meshconform/harness"
 	"github.com/meshconform/meshconform/harness/target"
+	"github.com/meshconform/meshconform/reference/auth"
 	"github.com/meshconform/meshconform/reference/client"
 	"github.com/meshconform/meshconform/reference/mesh"
 )
@@ -157,7 +158,8 @@ func consistencyChecks(env Env) []harness.Check {
 			Doc: "NOTE-LIMITS and NOTE-STATUS-CODES: bad input is a clear error, never a crash. Sends a Publish whose " +
 				"Entry's header is null, a Publish whose Authorization is a " +
 				"malformed Mesh-Session header, and a Transfer with a NotBefore/Before time window; each must get a " +
-				"decodable answer with a Status below 500 (a portal without Transfer may answer 501). Four requests.",
+				"decodable answer with a Status below 500 (a portal without Transfer may answer 501); then a ConnectComplete " +
+				"whose result is a MessageConfirmationResponse without Accept, for a pending request. Six requests.",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				a := s.create("odd")
@@ -174,6 +176,12 @@ func consistencyChecks(env Env) []harness.Check {
 				if r.status != 501 {
 					s.below500("Transfer with a time window", r)
 				}
+				conn := s.start(a, s.newDevice())
+				noAccept, err := auth.SignStructure(&mesh.MessageConfirmationResponse{ResponseID: conn.MessageID}, a.Master.OSK)
+				if err != nil {
+					s.harnessFault("%v", err)
+				}
+				s.below500("ConnectComplete with a MessageConfirmationResponse without Accept", s.do(&mesh.ConnectCompleteRequest{AccountID: a.Name, Result: noAccept}, a.Auth()))
 			},
 		},
 	}

@@ -195,6 +195,9 @@ type Bugs struct {
 	// RefuseHeaderSignatures refuses a ProfileMaster signed in the DARE header rather than the
 	// trailer (WIRE.md 5 allows both).
 	RefuseHeaderSignatures bool `bug:"refuse-header-signatures" doc:"a ProfileMaster signature in the DARE header is refused (WIRE.md 5)"`
+	// CrashOnConfirmationWithoutAccept answers 500 for a connection result that is a
+	// MessageConfirmationResponse without Accept (NOTE-LIMITS).
+	CrashOnConfirmationWithoutAccept bool `bug:"crash-on-confirmation-without-accept" doc:"500 for a MessageConfirmationResponse result without Accept (NOTE-LIMITS)"`
 }
 
 // BugInfo describes one knob.

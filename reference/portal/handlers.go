@@ -1104,6 +1104,9 @@ func (p *Portal) connectComplete(c *call, r *mesh.ConnectCompleteRequest) (mesh.
 				}
 			}
 		case *mesh.MessageConfirmationResponse:
+			if e.Accept == nil && p.cfg.Bugs.CrashOnConfirmationWithoutAccept {
+				return refuse(500, nil, "internal error")
+			}
 			if e.Accept != nil && *e.Accept {
 				return refuse(409, nil, "an acceptance is a CatalogEntryDevice, not a MessageConfirmationResponse")
 			}

@@ -652,6 +652,14 @@ var knobs = []knob{
 	{name: "refuse-header-signatures", want: "201", probe: func(t *testing.T, e *env) string {
 		return s(statusOf(createWithMaster(t, e, "inheader", nil)))
 	}},
+	{name: "crash-on-confirmation-without-accept", want: "false", probe: func(t *testing.T, e *env) string {
+		a := e.create("noaccept")
+		_, conn, _ := connectDevice(t, e, a)
+		res, err := auth.SignStructure(&mesh.MessageConfirmationResponse{ResponseID: conn.MessageID}, a.Master.OSK)
+		require.NoError(t, err)
+		_, _, err = e.c.Do(ctxb(), &mesh.ConnectCompleteRequest{AccountID: a.Name, Result: res}, a.Auth())
+		return strconv.FormatBool(statusOf(err) >= 500)
+	}},
 	{name: "hello-encodings-without-json", want: "application/json", probe: func(t *testing.T, e *env) string {
 		h, _, err := e.c.Hello(ctxb())
 		require.NoError(t, err)
