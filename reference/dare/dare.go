@@ -478,8 +478,13 @@ var wrappedMembers = map[string]bool{"signature": true, "witness": true, "Payloa
 // tell where a string sits: a member name, a member's value, or an array element.
 type wrapScanner struct {
 	stack []wrapLevel
+	deep  int    // levels opened beyond maxWrapDepth, not tracked: bounded memory on any input
 	name  string // the member name just read, owner of the value that follows
 }
+
+// maxWrapDepth bounds the levels wrapScanner tracks; an envelope nests a few levels, and the
+// codec refuses deeper input anyway.
+const maxWrapDepth = 64
 
 type wrapLevel struct {
 	array   bool
@@ -513,12 +518,20 @@ func (w *wrapScanner) byte(c byte) {
 	switch c {
 	case '{', '[':
 		w.element(c)
+		if len(w.stack) >= maxWrapDepth {
+			w.deep++
+			return
+		}
 		owner := ""
 		if t != nil && !t.array {
 			owner = t.member
 		}
 		w.stack = append(w.stack, wrapLevel{array: c == '[', owner: owner, key: c == '{'})
 	case '}', ']':
+		if w.deep > 0 {
+			w.deep--
+			return
+		}
 		if len(w.stack) > 0 {
 			w.stack = w.stack[:len(w.stack)-1]
 		}
@@ -543,7 +556,7 @@ func (w *wrapScanner) byte(c byte) {
 func (w *wrapScanner) str(s []byte) bool {
 	t := w.top()
 	switch {
-	case t == nil:
+	case t == nil || w.deep > 0:
 		return false
 	case !t.array && t.key:
 		w.name = string(bytes.TrimSuffix(s[1:], []byte{'"'}))

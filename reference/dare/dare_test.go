@@ -425,6 +425,7 @@ func TestParseUnwrapsOnlyBase64(t *testing.T) {
 		{"raw break in a string with an escape", "[{\"dig\":\"S512\",\"cty\":\"a\\\"\nb\"},\"eyJIZWxsbyI6MX0\"]", false},
 		{"raw break in a base64-looking header string", "[{\"dig\":\"S512\",\"cty\":\"text\nplain\"},\"eyJIZWxsbyI6MX0\"]", false},
 		{"raw break in a base64-looking member name", "[{\"dig\":\"S512\",\"ct\ny\":\"x\"},\"eyJIZWxsbyI6MX0\"]", false},
+		{"wrapped base64 below the tracked depth", strings.Repeat("[", 70) + "{\"dig\":\"S512\"},\"eyJI\nZWxs\"" + strings.Repeat("]", 70), false},
 		{"wrapped payload after a null header", "[null,\"eyJIZWxs\n  byI6MX0\"]", true},
 		{"wrapped trailer signature and digest", "[{\"dig\":\"S512\"},\"eyJIZWxsbyI6MX0\",{\"Signatures\":[{\"signature\":\"AAAA\n  AAAA\"}],\"PayloadDigest\":\"AAAA\n AAAA\"}]", true},
 	}
