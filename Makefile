@@ -8,7 +8,7 @@ STATICCHECK_VERSION ?= v0.8.2
 BENCHSTAT_VERSION ?= v0.0.0-20260908200009-22c9c6c9d4da
 COUNT     ?= 6
 
-.PHONY: all build test conform model vectors fuzz lint bench bench-portal generate tidy-check help
+.PHONY: all build test conform model vectors fuzz lint bench bench-portal generate tidy-check help mutate
 
 all: build test
 
@@ -17,6 +17,7 @@ help:
 	@echo "make test                  run every unit, property and integration test"
 	@echo "make model [PORTAL=URL]    property-based transaction sequences (SEQUENCES=100)"
 	@echo "make vectors               regenerate vectors/ from fixed seeds"
+	@echo "make mutate MUTANTS=20 SEED=1  mutation score of the suite (slow; not in CI)"
 	@echo "make fuzz FUZZTIME=30s     run every fuzz target in turn"
 	@echo "make lint                  gofmt, go vet, staticcheck"
 	@echo "make bench                 run the benchmarks"
@@ -83,3 +84,10 @@ tidy-check:
 	if ! cmp -s go.mod /tmp/meshconform.go.mod.bak || ! cmp -s go.sum /tmp/meshconform.go.sum.bak; then \
 		echo "go mod tidy changes go.mod/go.sum: run it and commit"; \
 		cp /tmp/meshconform.go.mod.bak go.mod; cp /tmp/meshconform.go.sum.bak go.sum; exit 1; fi
+
+# Mutation score: MUTANTS sampled source mutants of reference/portal and reference/auth, each
+# built and judged by the whole suite (internal/cmd/mutate). Slow: a build and a run per mutant.
+MUTANTS ?= 20
+SEED ?= 1
+mutate:
+	$(GO) run ./internal/cmd/mutate -n $(MUTANTS) -seed $(SEED)

@@ -24,9 +24,9 @@ func sessionChecks(env Env) []harness.Check {
 			ID: "auth.session.grant", Requirement: "REQ-AUTH-SESSION-GRANT", Category: harness.Probe,
 			Title: "Whether the portal grants sessions, and whether a granted one works",
 			Doc: "NOTE-AUTH-SESSION: \"A portal MAY grant sessions.\" Sends a signed ConnectPending with a session " +
-				"offer; reports whether a Mesh-Session grant came back, and when one did, whether a request in the " +
-				"session succeeds (auth.session.replay fails when it does not). Up to three requests.",
-			Accepts: "Either answer: no grant, or a grant whose session request gets payload Status 2xx (NOTE-AUTH-SESSION: \"A portal MAY grant sessions\"); information.",
+				"offer, which must succeed whether or not a session is granted; reports whether a Mesh-Session " +
+				"grant came back, and when one did, whether a request in the session succeeds (auth.session.replay fails when it does not). Up to three requests.",
+			Accepts: "Either answer to the session: no grant, or a grant whose session request gets payload Status 2xx (NOTE-AUTH-SESSION: \"A portal MAY grant sessions\"); the signed request carrying the offer itself gets payload Status 2xx in both cases; information.",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				a := s.create("sgrant")
@@ -200,6 +200,11 @@ func (s *session) askSession(a *client.Account) (*auth.Session, *target.Exchange
 		ex = s.raw(body, http.Header{"Authorization": {hv}})
 		return grantOf(ex), nil
 	})
+	// NOTE-AUTH-SESSION: a portal that grants no sessions still answers the signed request.
+	if p := payloadStatus(ex); p < 200 || p > 299 {
+		s.t.Fail(harness.Finding{Message: "a validly signed ConnectPending carrying a session offer was refused",
+			Expected: "Status 2xx, with or without a Mesh-Session grant", Observed: p, Exchanges: []*target.Exchange{ex}})
+	}
 	if err != nil {
 		s.t.Fail(harness.Finding{Message: "the portal's Mesh-Session grant cannot be used: " + err.Error(),
 			Expected: `Mesh-Session: key="<X448 key>", ticket="...", expires="<DateTime>"`, Observed: grantOf(ex), Exchanges: []*target.Exchange{ex}})

@@ -18,10 +18,12 @@ import (
 // connection results are refused as replays for ever, and published entries stay (DeleteAccount
 // removes the account, not its profiles), so a Get by identifier finds the first run's too.
 var rememberedForever = map[string]string{
-	"connect.accept":          "the connection result of the first run is a replay",
-	"connect.pin":             "the connection result of the first run is a replay",
-	"connect.replayed-result": "the connection result of the first run is a replay",
-	"get.max-entries":         "the entries of the first run are found by the same identifiers",
+	"connect.accept":                    "the connection result of the first run is a replay",
+	"connect.pin":                       "the connection result of the first run is a replay",
+	"connect.replayed-result":           "the connection result of the first run is a replay",
+	"get.max-entries":                   "the entries of the first run are found by the same identifiers",
+	"consistency.get-after-publish":     "the device profile of the first run is found before it is published",
+	"consistency.status-after-complete": "the connection result of the first run is a replay",
 }
 
 // TestRunLeavesNoAccounts runs the suite against a portal with a persistent store: every

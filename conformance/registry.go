@@ -19,6 +19,11 @@ func All(env Env) []harness.Check {
 		sessionChecks(env),
 		moreChecks(env),
 		abuseChecks(env),
+		refusalChecks(env),
+		{nonceBitsCheck(env)},
+		consistencyChecks(env),
+		logChainChecks(env),
+		boundsChecks(env),
 		reviewChecks(spec.MustLoad()),
 	} {
 		out = append(out, group...)

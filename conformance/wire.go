@@ -136,7 +136,7 @@ func wireChecks(env Env) []harness.Check {
 			},
 		},
 		{
-			ID: "wire.content-type", Requirement: "REQ-WIRE-ENDPOINT", Level: harness.SHOULD, Category: harness.Deviation,
+			ID: "wire.content-type", Requirement: "REQ-WIRE-ENDPOINT", Category: harness.Deviation, // MUST, as the binding (issue 16)
 			Title: "Responses are application/json and not cacheable",
 			Doc: "WIRE.md 4: the binding is POST /.well-known/mmm/ with Content-Type application/json and " +
 				"Cache-Control no-store. Checks both headers on a Hello response; a cached Mesh answer could serve a " +

@@ -191,3 +191,16 @@ type Step struct {
 	MinEntries         int  `json:"minEntries,omitempty"`
 	MaxEntriesReturned *int `json:"maxEntriesReturned,omitempty"`
 }
+
+// LogChainTest: Records are served LogRecord payloads (Transfer DataItems, NOTE-LOG) following
+// PrevChain ("" before the first record). Valid: each record's Index is the previous one's plus
+// one, it ends with its Chain member, and its Chain recomputes from the previous Chain and its
+// bytes without that member. Invalid: one of these fails, the first failure being ErrorClass
+// ("index", "encoding" or "link").
+type LogChainTest struct {
+	Test
+	PrevChain  string   `json:"prevChain"`
+	PrevIndex  int      `json:"prevIndex"`
+	Records    []string `json:"records"`
+	ErrorClass string   `json:"errorClass,omitempty"`
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -168,6 +169,14 @@ func TestDareCommands(t *testing.T) {
 	if code, _ := runCLI(t, "", "dare", "verify", "--public", pubB64, signedFile); code != 0 {
 		t.Fatalf("verify file: %d", code)
 	}
+	// A 2019 signature: only the signature member. With the one key given, it verifies.
+	kidless := regexp.MustCompile(`"alg":"[^"]*",\s*"kid":"[^"]*",\s*`).ReplaceAllString(signed, "")
+	if kidless == signed {
+		t.Fatalf("no alg and kid to strip in %s", signed)
+	}
+	if code, out := runCLI(t, kidless, "dare", "verify", "--public", pubB64); code != 0 {
+		t.Fatalf("verify of a kid-less signature with its one key: %d %q", code, out)
+	}
 	tampered := strings.Replace(signed, `"PayloadDigest":"`, `"PayloadDigest":"A`, 1)
 	tampered = strings.Replace(tampered, `"PayloadDigest":"AA`, `"PayloadDigest":"BA`, 1)
 	otherKF, _ := os.ReadFile(other)
@@ -181,6 +190,7 @@ func TestDareCommands(t *testing.T) {
 	}{
 		{"tampered digest", tampered, []string{"dare", "verify", "--public", pubB64}, 1},
 		{"untrusted signer", signed, []string{"dare", "verify", "--public", otherB64}, 1},
+		{"kid-less, another key", kidless, []string{"dare", "verify", "--public", otherB64}, 1},
 		{"not an envelope", "{", []string{"dare", "verify", "--public", pubB64}, 2},
 		{"missing file", "", []string{"dare", "verify", "--public", pubB64, filepath.Join(dir, "none")}, 2},
 		{"sign without key", payload, []string{"dare", "sign"}, 2},

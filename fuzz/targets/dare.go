@@ -151,8 +151,14 @@ func untrustedKid(env *mesh.DareMessage, trusted []keys.PublicKey) bool {
 	for _, s := range env.Trailer.Signatures {
 		found := false
 		for _, k := range trusted {
-			if s.Kid != "" && matchesKid(s.Kid, k) {
+			switch {
+			case s.Kid != "" && matchesKid(s.Kid, k):
 				found = true
+			case s.Kid == "" && k.Algorithm.CanSign():
+				// WIRE.md 5: a kid-less signature is tried with every trusted key of its alg,
+				// of any when alg names no signature algorithm (the 2019 digest name).
+				a, err := keys.ParseAlgorithm(s.Alg)
+				found = found || err != nil || !a.CanSign() || a == k.Algorithm
 			}
 		}
 		if !found {

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	josecipher "github.com/go-jose/go-jose/v4/cipher"
 
@@ -234,8 +235,11 @@ func checkDigest(env *mesh.DareMessage) error {
 }
 
 // Verify checks an envelope's PayloadDigest and every signature against the trusted keys.
-// Each signature's kid must name a trusted key, and each must verify: a verifier that
-// accepted unknown signers would let anyone add a signature next to a valid one.
+// Each signature must verify under a trusted key: a verifier that accepted unknown signers
+// would let anyone add a signature next to a valid one. A kid names the key; a signature
+// without one, as the 2019 reference wrote them, is tried with every trusted signature key
+// (the keys the caller knows from context: one given key, a profile's own key), and one
+// without alg is of the algorithm of the key it verifies under (WIRE.md 5).
 func Verify(env *mesh.DareMessage, trusted ...keys.PublicKey) error {
 	if err := checkStructure(env); err != nil {
 		return err
@@ -254,20 +258,51 @@ func Verify(env *mesh.DareMessage, trusted ...keys.PublicKey) error {
 	}
 	// Resolve every kid before checking any signature, so that a key error is never
 	// reported as a signature error.
-	signers := make([]keys.PublicKey, len(env.Trailer.Signatures))
+	signers := make([][]keys.PublicKey, len(env.Trailer.Signatures))
 	for i, s := range env.Trailer.Signatures {
-		k, ok := findKey(s.Kid, trusted)
-		if !ok {
+		signers[i] = candidates(s, trusted)
+		if len(signers[i]) == 0 {
 			return fmt.Errorf("dare: signature %d: %w: kid %q is not trusted", i, ErrKey, s.Kid)
 		}
-		signers[i] = k
 	}
 	for i, s := range env.Trailer.Signatures {
-		if err := keys.Verify(signers[i].Algorithm, signers[i].Bytes, env.Trailer.PayloadDigest, s.Signature); err != nil {
+		var err error
+		for _, k := range signers[i] {
+			if err = keys.Verify(k.Algorithm, k.Bytes, env.Trailer.PayloadDigest, s.Signature); err == nil {
+				break
+			}
+		}
+		if err != nil {
 			return fmt.Errorf("dare: signature %d (%s): %w: %w", i, s.Kid, ErrSignature, err)
 		}
 	}
 	return nil
+}
+
+// signatureAlg reports whether alg names a signature algorithm. The 2019 writer put the
+// digest name (SHA2) in alg: such an alg, or none, says nothing of the key's curve.
+func signatureAlg(alg string) bool {
+	a, err := keys.ParseAlgorithm(alg)
+	return err == nil && a.CanSign()
+}
+
+// candidates returns the trusted keys a signature may be by: the one its kid names, or,
+// without a kid, every trusted signature key of its alg (of any, when alg names no
+// signature algorithm).
+func candidates(s mesh.DareSignature, trusted []keys.PublicKey) []keys.PublicKey {
+	if s.Kid != "" {
+		if k, ok := findKey(s.Kid, trusted); ok {
+			return []keys.PublicKey{k}
+		}
+		return nil
+	}
+	var out []keys.PublicKey
+	for _, k := range trusted {
+		if k.Algorithm.CanSign() && (!signatureAlg(s.Alg) || strings.EqualFold(s.Alg, k.Algorithm.String())) {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // findKey returns the trusted signature key a kid names. An empty kid names nothing.
@@ -397,23 +432,29 @@ func OpenStructure(env *mesh.DareMessage, trusted ...keys.PublicKey) (mesh.Struc
 
 // unwrapStrings removes the raw line breaks, and the indentation after them, that the 2019
 // writer put inside long base64 strings. A raw CR or LF is illegal inside a JSON string, so
-// this changes only input that would otherwise be rejected, and only in strings that hold
-// nothing but base64url characters and that whitespace: any other string with a raw line break
-// is left for the codec to refuse. Whitespace inside base64 values is the codec's own business.
+// this changes only input that would otherwise be rejected, and only where the 2019 writer
+// wrapped (testdata/external): the envelope's payload (the array element after the header),
+// the elements of Annotations, and the values of wrappedMembers, when they hold nothing but
+// base64url characters and that whitespace. Any other string with a raw line break (a content
+// type, an account name, a member name) is left for the codec to refuse, even when its
+// characters look like base64.
 func unwrapStrings(data []byte) []byte {
 	if !bytes.ContainsAny(data, "\r\n") {
 		return data
 	}
+	var w wrapScanner
 	out := make([]byte, 0, len(data))
 	for i := 0; i < len(data); {
 		if data[i] != '"' {
+			w.byte(data[i])
 			out = append(out, data[i])
 			i++
 			continue
 		}
 		end := stringEnd(data, i+1)
 		s := data[i:end]
-		if bytes.ContainsAny(s, "\r\n") && wrappedBase64(s[1:]) {
+		base64 := w.str(s)
+		if base64 && bytes.ContainsAny(s, "\r\n") && wrappedBase64(s[1:]) {
 			out = append(out, '"')
 			for _, c := range s[1:] {
 				if c != '\r' && c != '\n' && c != ' ' && c != '\t' {
@@ -426,6 +467,105 @@ func unwrapStrings(data []byte) []byte {
 		i = end
 	}
 	return out
+}
+
+// wrappedMembers are the DARE members whose values are base64 and which the 2019 writer
+// wrapped: signature and witness of a signature, PayloadDigest of the trailer, Salt of the
+// header, wmk of a recipient.
+var wrappedMembers = map[string]bool{"signature": true, "witness": true, "PayloadDigest": true, "Salt": true, "wmk": true}
+
+// wrapScanner follows the JSON structure around the strings unwrapStrings meets, enough to
+// tell where a string sits: a member name, a member's value, or an array element.
+type wrapScanner struct {
+	stack []wrapLevel
+	deep  int    // levels opened beyond maxWrapDepth, not tracked: bounded memory on any input
+	name  string // the member name just read, owner of the value that follows
+}
+
+// maxWrapDepth bounds the levels wrapScanner tracks; an envelope nests a few levels, and the
+// codec refuses deeper input anyway.
+const maxWrapDepth = 64
+
+type wrapLevel struct {
+	array   bool
+	owner   string // for an array: the member it is the value of
+	key     bool   // for an object: the next string is a member name
+	member  string // for an object: the member whose value comes next
+	index   int    // for an array: the element being read
+	first   byte   // for an array: how element 0 began ('{', 'n', '"', ...)
+	started bool   // for an array: the current element has begun
+}
+
+func (w *wrapScanner) top() *wrapLevel {
+	if len(w.stack) == 0 {
+		return nil
+	}
+	return &w.stack[len(w.stack)-1]
+}
+
+// element notes that an array element begins with c.
+func (w *wrapScanner) element(c byte) {
+	if t := w.top(); t != nil && t.array && !t.started {
+		t.started = true
+		if t.index == 0 {
+			t.first = c
+		}
+	}
+}
+
+func (w *wrapScanner) byte(c byte) {
+	t := w.top()
+	switch c {
+	case '{', '[':
+		w.element(c)
+		if len(w.stack) >= maxWrapDepth {
+			w.deep++
+			return
+		}
+		owner := ""
+		if t != nil && !t.array {
+			owner = t.member
+		}
+		w.stack = append(w.stack, wrapLevel{array: c == '[', owner: owner, key: c == '{'})
+	case '}', ']':
+		if w.deep > 0 {
+			w.deep--
+			return
+		}
+		if len(w.stack) > 0 {
+			w.stack = w.stack[:len(w.stack)-1]
+		}
+	case ',':
+		if t != nil && t.array {
+			t.index++
+			t.started = false
+		} else if t != nil {
+			t.key, t.member = true, ""
+		}
+	case ':':
+		if t != nil && !t.array {
+			t.key, t.member = false, w.name
+		}
+	case ' ', '\t', '\r', '\n':
+	default:
+		w.element(c)
+	}
+}
+
+// str notes a string and reports whether it sits where wrapped base64 may.
+func (w *wrapScanner) str(s []byte) bool {
+	t := w.top()
+	switch {
+	case t == nil || w.deep > 0:
+		return false
+	case !t.array && t.key:
+		w.name = string(bytes.TrimSuffix(s[1:], []byte{'"'}))
+		return false
+	case !t.array:
+		return wrappedMembers[t.member]
+	}
+	w.element('"')
+	return t.owner == "Annotations" || (t.index == 1 && (t.first == '{' || t.first == 'n'))
 }
 
 // stringEnd returns the index just past the closing quote of the string whose contents start

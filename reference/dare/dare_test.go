@@ -411,8 +411,8 @@ func TestWithoutSignaturesAndResign(t *testing.T) {
 }
 
 // TestParseUnwrapsOnlyBase64 checks the leniency for the 2019 writer's line-wrapped base64: a
-// raw line break is taken out of a string of base64 characters, and nowhere else, so any other
-// string with a raw line break stays invalid JSON.
+// raw line break is taken out of the payload and the base64 members it wrapped, and nowhere
+// else, so any other string with a raw line break stays invalid JSON, base64-looking or not.
 func TestParseUnwrapsOnlyBase64(t *testing.T) {
 	cases := []struct {
 		name string
@@ -423,6 +423,11 @@ func TestParseUnwrapsOnlyBase64(t *testing.T) {
 		{"wrapped payload with padding", "[{\"dig\":\"S512\"},\"eyJIZWxsbyI6\n  MX0=\"]", true},
 		{"raw break in a header string", "[{\"dig\":\"S5\n12\",\"cty\":\"text/\nplain\"},\"eyJIZWxsbyI6MX0\"]", false},
 		{"raw break in a string with an escape", "[{\"dig\":\"S512\",\"cty\":\"a\\\"\nb\"},\"eyJIZWxsbyI6MX0\"]", false},
+		{"raw break in a base64-looking header string", "[{\"dig\":\"S512\",\"cty\":\"text\nplain\"},\"eyJIZWxsbyI6MX0\"]", false},
+		{"raw break in a base64-looking member name", "[{\"dig\":\"S512\",\"ct\ny\":\"x\"},\"eyJIZWxsbyI6MX0\"]", false},
+		{"wrapped base64 below the tracked depth", strings.Repeat("[", 70) + "{\"dig\":\"S512\"},\"eyJI\nZWxs\"" + strings.Repeat("]", 70), false},
+		{"wrapped payload after a null header", "[null,\"eyJIZWxs\n  byI6MX0\"]", true},
+		{"wrapped trailer signature and digest", "[{\"dig\":\"S512\"},\"eyJIZWxsbyI6MX0\",{\"Signatures\":[{\"signature\":\"AAAA\n  AAAA\"}],\"PayloadDigest\":\"AAAA\n AAAA\"}]", true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -440,5 +445,45 @@ func TestParseUnwrapsOnlyBase64(t *testing.T) {
 				t.Fatalf("err = %v, want ErrParse", err)
 			}
 		})
+	}
+}
+
+// TestKidlessSignatures: the 2019 reference wrote signatures with only a signature member (or
+// with alg naming the digest). A verifier tries them with the keys it trusts; the bytes decide.
+func TestKidlessSignatures(t *testing.T) {
+	a, b := key(t, keys.Ed448, "kidless-a"), key(t, keys.Ed25519, "kidless-b")
+	env, err := Seal([]byte("2019"), Options{Signers: []keys.Signer{a}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	strip := func(alg string, spoil bool) *mesh.DareMessage {
+		cp := *env
+		tr := *env.Trailer
+		tr.Signatures = []mesh.DareSignature{{Alg: alg, Signature: bytes.Clone(env.Trailer.Signatures[0].Signature)}}
+		if spoil {
+			tr.Signatures[0].Signature[5] ^= 1
+		}
+		cp.Trailer = &tr
+		return &cp
+	}
+	cases := []struct {
+		name    string
+		env     *mesh.DareMessage
+		trusted []keys.PublicKey
+		want    error
+	}{
+		{"no kid, no alg, the one key", strip("", false), []keys.PublicKey{a.Public()}, nil},
+		{"no kid, alg the digest name", strip("SHA2", false), []keys.PublicKey{a.Public()}, nil},
+		{"no kid, among other keys", strip("", false), []keys.PublicKey{b.Public(), a.Public()}, nil},
+		{"no kid, alg of another curve", strip("Ed25519", false), []keys.PublicKey{a.Public()}, ErrKey},
+		{"no kid, a byte flipped", strip("", true), []keys.PublicKey{a.Public()}, ErrSignature},
+		{"no kid, another key", strip("", false), []keys.PublicKey{b.Public()}, ErrSignature},
+		{"no kid, no key", strip("", false), nil, ErrKey},
+	}
+	for _, c := range cases {
+		err := Verify(c.env, c.trusted...)
+		if c.want == nil && err != nil || c.want != nil && !errors.Is(err, c.want) {
+			t.Errorf("%s: Verify = %v, want %v", c.name, err, c.want)
+		}
 	}
 }

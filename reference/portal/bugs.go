@@ -149,6 +149,66 @@ type Bugs struct {
 	// QuadraticGetScope builds a Get's KeyValues scope by concatenation, quadratic in the
 	// body (issue 17; CTL-REQUEST-COST).
 	QuadraticGetScope bool `bug:"quadratic-get-scope" doc:"a Get's KeyValues cost grows with the square of the body (CTL-REQUEST-COST)"`
+	// DeleteMissingSucceeds answers DeleteAccount of an account that does not exist (never
+	// created, or already deleted) with success (draft 3.8, NOTE-ENUMERATION).
+	DeleteMissingSucceeds bool `bug:"delete-missing-succeeds" doc:"DeleteAccount of a missing account succeeds (draft 3.8)"`
+	// StaleReads serves Get and ConnectStatus from a cache keyed by the request body, never
+	// invalidated by writes (NOTE-IDEMPOTENT: a read after a write must see it).
+	StaleReads bool `bug:"stale-reads" doc:"Get and ConnectStatus answered from a cache writes never invalidate (NOTE-IDEMPOTENT)"`
+	// PublishForeignProfile accepts a Publish of another master's ProfileMesh as the account's
+	// profile (draft 3.10, NOTE-PUBLISH-ENTRY).
+	PublishForeignProfile bool `bug:"publish-foreign-profile" doc:"Publish of another master's ProfileMesh becomes the account's profile (draft 3.10)"`
+	// PublishWipesAccount saves the account record after a Publish without its master and
+	// devices, so the account is unusable afterwards (draft 3.10).
+	PublishWipesAccount bool `bug:"publish-wipes-account" doc:"Publish saves the account record without its master and devices (draft 3.10)"`
+	// SignatureBytesUnchecked accepts a ProfileMaster whose signature names the right key,
+	// whatever its signature bytes (draft 2.6.5, WIRE.md).
+	SignatureBytesUnchecked bool `bug:"signature-bytes-unchecked" doc:"a ProfileMaster signature is judged by its kid, not its bytes (draft 2.6.5)"`
+	// CrashOnHeaderlessEnvelope answers 500 for a DareMessage without a Header (NOTE-LIMITS).
+	CrashOnHeaderlessEnvelope bool `bug:"crash-on-headerless-envelope" doc:"500 for a DareMessage without a Header (NOTE-LIMITS)"`
+	// UnknownAccount400 refuses a request naming an unknown account with 400, not 404
+	// (NOTE-ENUMERATION).
+	UnknownAccount400 bool `bug:"unknown-account-400" doc:"an unknown account is refused 400, not 404 (NOTE-ENUMERATION)"`
+	// ChainUnlinked computes each log record's Chain without the previous one, so the log
+	// binds no history (NOTE-LOG).
+	ChainUnlinked bool `bug:"chain-unlinked" doc:"each log Chain ignores the previous record's (draft 7.1.7, NOTE-LOG)"`
+	// BiasedServerNonce draws 32 random bits and 96 fixed bits, half of them ones, so the
+	// pooled bits look balanced (draft 7.1.3).
+	BiasedServerNonce bool `bug:"biased-server-nonce" doc:"ServerNonce of 32 random and 96 fixed balanced bits (draft 7.1.3)"`
+	// RefuseOneCharNames refuses a local part of one character, though the minimum is 1
+	// (NOTE-ACCOUNT-NAMES).
+	RefuseOneCharNames bool `bug:"refuse-one-char-names" doc:"a one-character local part is not Valid (NOTE-ACCOUNT-NAMES)"`
+	// PageKeyIgnoresBefore drops Before on the pages after the first (draft 3.4.2).
+	PageKeyIgnoresBefore bool `bug:"page-key-ignores-before" doc:"pages after the first ignore Before (draft 3.4.2)"`
+	// PageKeyAnyQuery MACs PageKeys without their query, so one query's key pages another
+	// (draft 3.4.2, NOTE-PAGE-KEY).
+	PageKeyAnyQuery bool `bug:"page-key-any-query" doc:"a PageKey is accepted for a query other than its own (NOTE-PAGE-KEY)"`
+	// RefuseSessionOffer refuses with 401 a validly signed request that offers a session, as a
+	// portal that ignores the offer line of the signed digest would (NOTE-AUTH-SESSION).
+	RefuseSessionOffer bool `bug:"refuse-session-offer" doc:"a signed request carrying a session offer is refused 401 (NOTE-AUTH-SESSION)"`
+	// OmitContentType sends responses without a Content-Type (WIRE.md 4, NOTE-HTTP-BINDING).
+	OmitContentType bool `bug:"omit-content-type" doc:"responses without Content-Type (WIRE.md 4)"`
+	// PendingIgnoresTimeBounds ignores NotBefore and Before in ConnectPending (draft 3.4.2, 3.14).
+	PendingIgnoresTimeBounds bool `bug:"pending-ignores-time-bounds" doc:"ConnectPending ignores NotBefore and Before (draft 3.4.2)"`
+	// HelloEncodingsWithoutJSON advertises an Encodings list without JSON while answering in
+	// JSON (NOTE-HELLO).
+	HelloEncodingsWithoutJSON bool `bug:"hello-encodings-without-json" doc:"Hello lists Encodings without application/json (NOTE-HELLO)"`
+	// LaxAuthorization reads Authorization as a lenient parser would: a repeated parameter's
+	// last value wins, and a nonce of any length passes (NOTE-AUTH).
+	LaxAuthorization bool `bug:"lax-authorization" doc:"Authorization: repeated parameters, last wins; any nonce length (NOTE-AUTH)"`
+	// CrashOnTransferWindow answers 500 for a Transfer with NotBefore or Before (NOTE-LIMITS).
+	CrashOnTransferWindow bool `bug:"crash-on-transfer-window" doc:"500 for a Transfer with a time window (NOTE-LIMITS)"`
+	// CrashOnMalformedSession answers 500 for a malformed Mesh-Session Authorization (NOTE-LIMITS).
+	CrashOnMalformedSession bool `bug:"crash-on-malformed-session" doc:"500 for a malformed Mesh-Session Authorization (NOTE-LIMITS)"`
+	// RefuseKidlessSignatures refuses a ProfileMaster signature without kid, as the 2019
+	// reference wrote them (WIRE.md 5).
+	RefuseKidlessSignatures bool `bug:"refuse-kidless-signatures" doc:"a ProfileMaster signature without kid is refused (WIRE.md 5)"`
+	// RefuseHeaderSignatures refuses a ProfileMaster signed in the DARE header rather than the
+	// trailer (WIRE.md 5 allows both).
+	RefuseHeaderSignatures bool `bug:"refuse-header-signatures" doc:"a ProfileMaster signature in the DARE header is refused (WIRE.md 5)"`
+	// CrashOnConfirmationWithoutAccept answers 500 for a connection result that is a
+	// MessageConfirmationResponse without Accept (NOTE-LIMITS).
+	CrashOnConfirmationWithoutAccept bool `bug:"crash-on-confirmation-without-accept" doc:"500 for a MessageConfirmationResponse result without Accept (NOTE-LIMITS)"`
 }
 
 // BugInfo describes one knob.

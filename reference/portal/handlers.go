@@ -22,7 +22,11 @@ import (
 )
 
 func (p *Portal) name(s string, caseSensitive bool) NameCheck {
-	return CheckName(s, p.cfg.Domain, caseSensitive)
+	chk := CheckName(s, p.cfg.Domain, caseSensitive)
+	if p.cfg.Bugs.RefuseOneCharNames && chk.Valid && strings.Index(chk.Account, "@") == 1 {
+		return NameCheck{Reason: "the local part is too short"}
+	}
+	return chk
 }
 
 func (p *Portal) dispatch(c *call, req mesh.MeshRequest) (mesh.MeshResponse, error) {
@@ -36,6 +40,9 @@ func (p *Portal) dispatch(c *call, req mesh.MeshRequest) (mesh.MeshResponse, err
 	case *mesh.DeleteRequest:
 		return p.deleteAccount(c, r)
 	case *mesh.GetRequest:
+		if p.cfg.Bugs.StaleReads {
+			return p.staleRead(c, func() (mesh.MeshResponse, error) { return p.get(r) })
+		}
 		return p.get(r)
 	case *mesh.PublishRequest:
 		return p.publish(c, r)
@@ -47,6 +54,9 @@ func (p *Portal) dispatch(c *call, req mesh.MeshRequest) (mesh.MeshResponse, err
 	case *mesh.ConnectStartRequest:
 		return p.connectStart(c, r)
 	case *mesh.ConnectStatusRequest:
+		if p.cfg.Bugs.StaleReads {
+			return p.staleRead(c, func() (mesh.MeshResponse, error) { return p.connectStatus(c, r) })
+		}
 		return p.connectStatus(c, r)
 	case *mesh.ConnectPendingRequest:
 		return p.connectPending(c, r)
@@ -87,6 +97,10 @@ func (p *Portal) hello() mesh.MeshResponse {
 	if p.cfg.Bugs.HelloWithoutVersion {
 		return &mesh.HelloResponse{}
 	}
+	enc := "application/json"
+	if p.cfg.Bugs.HelloEncodingsWithoutJSON {
+		enc = "application/x-json-b"
+	}
 	if p.cfg.Allow.HelloVersion {
 		json := []mesh.Encoding{{ID: []string{"application/json"}}}
 		return &mesh.HelloResponse{Version: &mesh.Version{Major: mesh.Int(1), Minor: mesh.Int(0), Encodings: json,
@@ -95,7 +109,7 @@ func (p *Portal) hello() mesh.MeshResponse {
 	}
 	// NOTE-HELLO: the 2019 portal answered version 0.7, JSON only.
 	return &mesh.HelloResponse{Version: &mesh.Version{Major: mesh.Int(0), Minor: mesh.Int(7),
-		Encodings: []mesh.Encoding{{ID: []string{"application/json"}}}}}
+		Encodings: []mesh.Encoding{{ID: []string{enc}}}}}
 }
 
 // validate answers ValidateAccount with the NOTE-ACCOUNT-NAMES rule; Valid does not promise
@@ -189,6 +203,9 @@ func (p *Portal) authenticate(c *call, target string, allowPeer bool) (_ princip
 			return principal{}, refuse(401, err, "replayed request")
 		}
 	}
+	if h.Offer != "" && !inSession && p.cfg.Bugs.RefuseSessionOffer {
+		return principal{}, refuse(401, nil, "Authorization signature does not verify")
+	}
 	if h.Offer != "" && p.issuer != nil {
 		defer func() {
 			if err == nil {
@@ -244,6 +261,9 @@ func (p *Portal) authenticate(c *call, target string, allowPeer bool) (_ princip
 	if err != nil {
 		return principal{}, err
 	}
+	if !exists && p.cfg.Bugs.UnknownAccount400 {
+		return principal{account: acct}, refuse(400, nil, "no such account")
+	}
 	if !exists {
 		return principal{account: acct}, refuse(404, nil, "no such account")
 	}
@@ -255,7 +275,14 @@ func (p *Portal) authenticate(c *call, target string, allowPeer bool) (_ princip
 
 // verifySignature parses and verifies a signature-authenticated request (NOTE-AUTH).
 func (p *Portal) verifySignature(c *call, hv string) (*auth.Header, error) {
+	var laxNonce string
+	if p.cfg.Bugs.LaxAuthorization {
+		hv, laxNonce = laxAuthorization(hv)
+	}
 	h, err := auth.Parse(hv)
+	if err == nil && p.cfg.Bugs.LaxAuthorization {
+		h.Nonce = laxNonce
+	}
 	if err != nil {
 		return nil, refuse(401, err, "malformed Authorization")
 	}
@@ -278,6 +305,9 @@ func (p *Portal) openSession(c *call, hv string) (*auth.Header, error) {
 		return nil, refuse(401, nil, "this portal grants no sessions")
 	}
 	sh, err := auth.ParseSession(hv)
+	if err != nil && p.cfg.Bugs.CrashOnMalformedSession {
+		return nil, refuse(500, err, "internal error")
+	}
 	if err != nil {
 		return nil, refuse(401, err, "malformed Authorization")
 	}
@@ -504,6 +534,9 @@ func (p *Portal) deleteAccount(c *call, r *mesh.DeleteRequest) (mesh.MeshRespons
 		return nil, refuse(404, nil, "no such account")
 	}
 	if _, err := p.authenticate(c, chk.Account, false); err != nil {
+		if p.cfg.Bugs.DeleteMissingSucceeds && asRefusal(err).Status == 404 {
+			return &mesh.DeleteResponse{}, nil
+		}
 		return nil, err
 	}
 	err := p.update(func(tx *bolt.Tx) error {
@@ -556,6 +589,9 @@ func (p *Portal) publish(c *call, r *mesh.PublishRequest) (mesh.MeshResponse, er
 	if r.Entry == nil {
 		return nil, refuse(400, nil, "Publish needs an Entry")
 	}
+	if r.Entry.Header == nil && p.cfg.Bugs.CrashOnHeaderlessEnvelope {
+		return nil, refuse(500, nil, "the entry has no header")
+	}
 	v, err := auth.Open(r.Entry)
 	if err != nil {
 		return nil, refuse(409, err, "the entry payload does not decode")
@@ -574,7 +610,7 @@ func (p *Portal) publish(c *call, r *mesh.PublishRequest) (mesh.MeshResponse, er
 		if err != nil {
 			return nil, err
 		}
-		if !noAccount && !udf.Compare(mfp, masterUDF) {
+		if !noAccount && !udf.Compare(mfp, masterUDF) && !p.cfg.Bugs.PublishForeignProfile {
 			return nil, refuse(409, nil, "the profile belongs to another master")
 		}
 		if pc := p.name(e.Account, false); pc.Account != who.account {
@@ -646,6 +682,9 @@ func (p *Portal) publish(c *call, r *mesh.PublishRequest) (mesh.MeshResponse, er
 		}
 		if noAccount {
 			return nil
+		}
+		if p.cfg.Bugs.PublishWipesAccount {
+			rec = &accountRec{Name: rec.Name, ProfileSeq: rec.ProfileSeq}
 		}
 		return putJSON(tx.Bucket(bAccounts), []byte(rec.Name), rec)
 	})
@@ -861,7 +900,14 @@ func (p *Portal) connectStart(c *call, r *mesh.ConnectStartRequest) (mesh.MeshRe
 		}
 	}
 	sn := make([]byte, witness.NonceSize)
-	if p.cfg.Bugs.WeakServerNonce {
+	if p.cfg.Bugs.BiasedServerNonce {
+		if _, err := p.cfg.Rand.Read(sn[:4]); err != nil {
+			return nil, refuse(500, err, "no randomness")
+		}
+		for i := 4; i < len(sn); i++ {
+			sn[i] = 0xA5 // four ones in eight: the pooled bits stay balanced
+		}
+	} else if p.cfg.Bugs.WeakServerNonce {
 		p.mu.Lock()
 		p.nonceCounter++
 		binary.BigEndian.PutUint64(sn[8:], p.nonceCounter)
@@ -1064,7 +1110,11 @@ func (p *Portal) connectPending(c *call, r *mesh.ConnectPendingRequest) (mesh.Me
 		byEnv[pr.Seq] = ch
 		items = append(items, storedItem(pr.Seq, t, pr.Request))
 	}
-	w, err := p.newWindow("p\x00"+who.account, r.SearchConstraints)
+	sc := r.SearchConstraints
+	if sc != nil && p.cfg.Bugs.PendingIgnoresTimeBounds {
+		sc = &mesh.SearchConstraints{MaxEntries: sc.MaxEntries, MaxBytes: sc.MaxBytes, PageKey: sc.PageKey}
+	}
+	w, err := p.newWindow("p\x00"+who.account, sc)
 	if err != nil {
 		return nil, err
 	}
@@ -1136,6 +1186,9 @@ func (p *Portal) connectComplete(c *call, r *mesh.ConnectCompleteRequest) (mesh.
 				}
 			}
 		case *mesh.MessageConfirmationResponse:
+			if e.Accept == nil && p.cfg.Bugs.CrashOnConfirmationWithoutAccept {
+				return refuse(500, nil, "internal error")
+			}
 			if e.Accept != nil && *e.Accept {
 				return refuse(409, nil, "an acceptance is a CatalogEntryDevice, not a MessageConfirmationResponse")
 			}
@@ -1190,6 +1243,9 @@ func (p *Portal) transfer(c *call, r *mesh.TransferRequest) (mesh.MeshResponse, 
 		if who, err = p.authenticate(c, "", true); err != nil {
 			return nil, err
 		}
+	}
+	if sc := r.SearchConstraints; sc != nil && (sc.NotBefore != nil || sc.Before != nil) && p.cfg.Bugs.CrashOnTransferWindow {
+		return nil, refuse(500, nil, "internal error")
 	}
 	scope := "t\x00" + who.account
 	if who.peer {

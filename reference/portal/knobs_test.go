@@ -10,16 +10,21 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/meshconform/meshconform/reference/auth"
 	"github.com/meshconform/meshconform/reference/client"
 	"github.com/meshconform/meshconform/reference/keys"
+	"github.com/meshconform/meshconform/reference/logchain"
 	"github.com/meshconform/meshconform/reference/mesh"
 	"github.com/meshconform/meshconform/reference/portal"
 	"github.com/meshconform/meshconform/reference/wire"
 )
+
+// pageKeyClockShift moves the clock of the page-key-ignores-before probe's portal.
+var pageKeyClockShift *atomic.Int64
 
 var statusRE = regexp.MustCompile(`"Status":\s*(-?\d+)`)
 
@@ -474,6 +479,199 @@ var knobs = []knob{
 			}
 			return strconv.Itoa(len(g.Entries))
 		}},
+	// issue 16
+	{name: "delete-missing-succeeds", want: "404", probe: func(t *testing.T, e *env) string {
+		a := newAccount(t, "ghost")
+		_, _, err := e.c.Delete(ctxb(), a.Name, a.Auth())
+		return s(statusOf(err))
+	}},
+	{name: "unknown-account-400", want: "404", probe: func(t *testing.T, e *env) string {
+		a := newAccount(t, "ghost4")
+		_, _, err := e.c.Delete(ctxb(), a.Name, a.Auth())
+		return s(statusOf(err))
+	}},
+	{name: "stale-reads", want: "404", probe: func(t *testing.T, e *env) string {
+		a := e.create("stale")
+		_, _, err := e.c.Get(ctxb(), &mesh.GetRequest{Account: a.Name})
+		require.NoError(t, err)
+		_, _, err = e.c.Delete(ctxb(), a.Name, a.Auth())
+		require.NoError(t, err)
+		_, _, err = e.c.Get(ctxb(), &mesh.GetRequest{Account: a.Name})
+		return s(statusOf(err))
+	}},
+	{name: "publish-foreign-profile", want: "409", probe: func(t *testing.T, e *env) string {
+		a := e.create("own")
+		theirs, err := newAccount(t, "thief").Master.ProfileMeshAt(a.Name, time.Now().Add(time.Second))
+		require.NoError(t, err)
+		_, _, err = e.c.Publish(ctxb(), theirs, a.Auth())
+		return s(statusOf(err))
+	}},
+	{name: "publish-wipes-account", want: "201", probe: func(t *testing.T, e *env) string {
+		a := e.create("wipe")
+		for i := 1; i <= 2; i++ {
+			pm, err := a.Master.ProfileMeshAt(a.Name, time.Now().Add(time.Duration(i)*time.Second))
+			require.NoError(t, err)
+			if _, _, err = e.c.Publish(ctxb(), pm, a.Auth()); err != nil {
+				return s(statusOf(err))
+			}
+		}
+		return "201"
+	}},
+	{name: "signature-bytes-unchecked", want: "409", probe: func(t *testing.T, e *env) string {
+		return s(statusOf(createWithMaster(t, e, "flip", func(tr *mesh.DareTrailer) {
+			tr.Signatures[0].Signature = append([]byte(nil), tr.Signatures[0].Signature...)
+			tr.Signatures[0].Signature[3] ^= 1
+		})))
+	}},
+	{name: "crash-on-headerless-envelope", want: "409", probe: func(t *testing.T, e *env) string {
+		a := e.create("headerless")
+		dp, err := newDevice(t).ProfileDevice()
+		require.NoError(t, err)
+		body, err := mesh.EncodeRequest(&mesh.PublishRequest{Entry: &mesh.DareMessage{Payload: dp.Payload}})
+		require.NoError(t, err)
+		body = bytes.Replace(body, []byte(`"Entry":[{}`), []byte(`"Entry":[null`), 1)
+		hv, err := auth.Sign(a.Device.DAK, e.host(), a.Name, body, time.Now(), nil)
+		require.NoError(t, err)
+		_, st, _ := e.raw(body, func(r *http.Request) { r.Header.Set("Authorization", hv) })
+		return s(st)
+	}},
+	{name: "chain-unlinked", want: "<nil>", probe: func(t *testing.T, e *env) string {
+		a := e.create("chain")
+		dp, err := newDevice(t).ProfileDevice()
+		require.NoError(t, err)
+		_, _, err = e.c.Publish(ctxb(), dp, a.Auth())
+		require.NoError(t, err)
+		tr, _, err := e.c.Transfer(ctxb(), nil, a.Auth())
+		require.NoError(t, err)
+		require.Len(t, tr.DataItems, 2)
+		var chains []string
+		for _, item := range tr.DataItems {
+			v, err := auth.Open(&item)
+			require.NoError(t, err)
+			chains = append(chains, v.(*mesh.LogRecord).Chain)
+		}
+		return fmt.Sprint(logchain.Link(chains[0], tr.DataItems[1].Payload, chains[1]))
+	}},
+	{name: "biased-server-nonce", want: "false", probe: func(t *testing.T, e *env) string {
+		a := e.create("bias")
+		_, conn, _ := connectDevice(t, e, a)
+		return strconv.FormatBool(bytes.Equal(conn.Challenge.ServerNonce[4:], bytes.Repeat([]byte{0xA5}, 12)))
+	}},
+	{name: "refuse-one-char-names", want: "true", probe: func(t *testing.T, e *env) string {
+		v, _, err := e.c.Validate(ctxb(), "q")
+		require.NoError(t, err)
+		return strconv.FormatBool(v.Valid != nil && *v.Valid)
+	}},
+	{name: "page-key-ignores-before", want: "same", cfg: func(c *portal.Config) {
+		// A clock the probe moves two minutes on (within the 300 s of NOTE-AUTH), so that
+		// entries fall on both sides of Before without the test waiting.
+		var shift atomic.Int64
+		pageKeyClockShift = &shift
+		c.Now = func() time.Time { return time.Now().Add(time.Duration(shift.Load())) }
+	}, probe: func(t *testing.T, e *env) string {
+		a := e.create("pkb")
+		publish := func() {
+			dp, err := newDevice(t).ProfileDevice()
+			require.NoError(t, err)
+			_, _, err = e.c.Publish(ctxb(), dp, a.Auth())
+			require.NoError(t, err)
+		}
+		publish()
+		pageKeyClockShift.Store(int64(2 * time.Minute))
+		publish()
+		before := time.Now().Add(time.Minute)
+		get := func(sc *mesh.SearchConstraints) *mesh.GetResponse {
+			g, _, err := e.c.Get(ctxb(), &mesh.GetRequest{Account: a.Name, Multiple: mesh.Bool(true), SearchConstraints: sc})
+			require.NoError(t, err)
+			return g
+		}
+		want := len(get(&mesh.SearchConstraints{Before: &before}).Entries)
+		n := 0
+		sc := &mesh.SearchConstraints{Before: &before, MaxEntries: mesh.Int(1)}
+		for {
+			g := get(sc)
+			n += len(g.Entries)
+			if g.PageKey == "" {
+				break
+			}
+			sc.PageKey = g.PageKey
+		}
+		if n != want {
+			return fmt.Sprintf("%d paged, %d in one page", n, want)
+		}
+		return "same"
+	}},
+	{name: "page-key-any-query", want: "400", probe: func(t *testing.T, e *env) string {
+		a, b := e.create("pka"), e.create("pkb2")
+		g, _, err := e.c.Get(ctxb(), &mesh.GetRequest{Account: a.Name, Multiple: mesh.Bool(true), SearchConstraints: &mesh.SearchConstraints{MaxEntries: mesh.Int(1)}})
+		require.NoError(t, err)
+		_, _, err = e.c.Get(ctxb(), &mesh.GetRequest{Account: b.Name, Multiple: mesh.Bool(true), SearchConstraints: &mesh.SearchConstraints{MaxEntries: mesh.Int(1), PageKey: g.PageKey}})
+		return s(statusOf(err))
+	}},
+	{name: "refuse-session-offer", want: "201", probe: func(t *testing.T, e *env) string {
+		a := e.create("offer")
+		body, err := mesh.EncodeRequest(&mesh.ConnectPendingRequest{AccountID: a.Name})
+		require.NoError(t, err)
+		o, err := auth.NewOffer(nil)
+		require.NoError(t, err)
+		hv, err := auth.SignOffer(a.Device.DAK, e.host(), a.Name, body, time.Now(), nil, o)
+		require.NoError(t, err)
+		_, st, _ := e.raw(body, func(r *http.Request) { r.Header.Set("Authorization", hv) })
+		return s(st)
+	}},
+	{name: "omit-content-type", want: "application/json", probe: func(t *testing.T, e *env) string {
+		resp, err := http.Post(e.url, "application/json", strings.NewReader(`{"Hello":{}}`))
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.Header.Get("Content-Type")
+	}},
+	{name: "pending-ignores-time-bounds", want: "0", probe: func(t *testing.T, e *env) string {
+		a := e.create("pendt")
+		connectDevice(t, e, a)
+		future := time.Now().Add(time.Hour)
+		p, _, err := e.c.ConnectPending(ctxb(), a.Name, &mesh.SearchConstraints{NotBefore: &future}, a.Auth())
+		require.NoError(t, err)
+		return strconv.Itoa(len(p.Pending))
+	}},
+	{name: "lax-authorization", want: "401", probe: func(t *testing.T, e *env) string {
+		a := e.create("lax")
+		body, err := mesh.EncodeRequest(&mesh.ConnectPendingRequest{AccountID: a.Name})
+		require.NoError(t, err)
+		hv, err := auth.Sign(a.Device.DAK, e.host(), a.Name, body, time.Now(), nil)
+		require.NoError(t, err)
+		hv = strings.Replace(hv, "Mesh ", `Mesh account="someone-else", `, 1)
+		_, st, _ := e.raw(body, func(r *http.Request) { r.Header.Set("Authorization", hv) })
+		return s(st)
+	}},
+	{name: "crash-on-transfer-window", want: "201", probe: func(t *testing.T, e *env) string {
+		a := e.create("xwin")
+		past, future := time.Now().Add(-time.Hour), time.Now().Add(time.Hour)
+		_, _, err := e.c.Transfer(ctxb(), &mesh.SearchConstraints{NotBefore: &past, Before: &future}, a.Auth())
+		return s(statusOf(err))
+	}},
+	{name: "crash-on-malformed-session", want: "401", probe: func(t *testing.T, e *env) string {
+		_, st, _ := e.raw([]byte(`{"ConnectPending":{}}`), func(r *http.Request) { r.Header.Set("Authorization", `Mesh-Session ticket="%%%", mac=,,`) })
+		return s(st)
+	}},
+	{name: "refuse-kidless-signatures", want: "201", probe: func(t *testing.T, e *env) string {
+		return s(statusOf(createWithMaster(t, e, "kidless", func(tr *mesh.DareTrailer) { tr.Signatures[0].Kid, tr.Signatures[0].Alg = "", "" })))
+	}},
+	{name: "refuse-header-signatures", want: "201", probe: func(t *testing.T, e *env) string {
+		return s(statusOf(createWithMaster(t, e, "inheader", nil)))
+	}},
+	{name: "crash-on-confirmation-without-accept", want: "false", probe: func(t *testing.T, e *env) string {
+		a := e.create("noaccept")
+		_, conn, _ := connectDevice(t, e, a)
+		res, err := auth.SignStructure(&mesh.MessageConfirmationResponse{ResponseID: conn.MessageID}, a.Master.OSK)
+		require.NoError(t, err)
+		_, _, err = e.c.Do(ctxb(), &mesh.ConnectCompleteRequest{AccountID: a.Name, Result: res}, a.Auth())
+		return strconv.FormatBool(statusOf(err) >= 500)
+	}},
+	{name: "hello-encodings-without-json", want: "application/json", probe: func(t *testing.T, e *env) string {
+		h, _, err := e.c.Hello(ctxb())
+		require.NoError(t, err)
+		return h.Version.Encodings[0].ID[0]
+	}},
 }
 
 type zeroReader struct{}
@@ -519,4 +717,29 @@ func TestEveryKnobHasAProbe(t *testing.T) {
 	assert.True(t, errors.As(bugs.Set("no-such-bug"), &ub))
 	require.NoError(t, bugs.Set("omit-status"))
 	assert.Equal(t, []string{"omit-status"}, bugs.Enabled())
+}
+
+// createWithMaster creates an account whose ProfileMaster's trailer signatures are changed by
+// change, or, with change nil, moved to the DARE header; the ProfileMesh is signed again.
+func createWithMaster(t *testing.T, e *env, name string, change func(*mesh.DareTrailer)) error {
+	a := newAccount(t, name)
+	req, err := a.CreateRequest()
+	require.NoError(t, err)
+	v, err := auth.Open(req.Profile)
+	require.NoError(t, err)
+	pm := *v.(*mesh.ProfileMesh)
+	master, tr := *pm.MasterProfile, *pm.MasterProfile.Trailer
+	tr.Signatures = append([]mesh.DareSignature(nil), tr.Signatures...)
+	if change != nil {
+		change(&tr)
+	} else {
+		h := *master.Header
+		h.Signatures, tr.Signatures = tr.Signatures, nil
+		master.Header = &h
+	}
+	master.Trailer, pm.MasterProfile = &tr, &master
+	req.Profile, err = auth.SignStructure(&pm, a.Master.OSK)
+	require.NoError(t, err)
+	_, _, err = e.c.Create(ctxb(), req)
+	return err
 }

@@ -88,6 +88,9 @@ func (p *Portal) pageKey(w window, next uint64) string {
 }
 
 func (p *Portal) mac(scope string, b []byte) []byte {
+	if p.cfg.Bugs.PageKeyAnyQuery {
+		scope = ""
+	}
 	m := hmac.New(sha256.New, p.secret)
 	m.Write([]byte(scope))
 	m.Write([]byte{0})
@@ -157,7 +160,7 @@ func (p *Portal) requestWindow(scope string, sc *mesh.SearchConstraints) (window
 		t := time.Unix(int64(v), 0).UTC()
 		w.notBefore = &t
 	}
-	if v := binary.BigEndian.Uint64(raw[17:]); v != 0 {
+	if v := binary.BigEndian.Uint64(raw[17:]); v != 0 && !p.cfg.Bugs.PageKeyIgnoresBefore {
 		t := time.Unix(int64(v), 0).UTC()
 		w.before = &t
 	}

@@ -102,6 +102,7 @@ type Portal struct {
 	validations  atomic.Int64 // ValidateAccount answers given (validate-not-idempotent knob)
 	answers      atomic.Int64 // answers written (the reverse-members allowance reverses every second)
 	nonceCounter uint64
+	stale        sync.Map // the stale-reads knob's cache
 }
 
 // ErrConfig reports an unusable configuration.
@@ -508,9 +509,13 @@ func (p *Portal) write(w http.ResponseWriter, c *call, resp mesh.MeshResponse) {
 	}
 	body = p.cfg.Allow.rewriteAnswer(body, p.answers.Add(1))
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	if p.cfg.Allow.Charset {
+	switch {
+	case p.cfg.Bugs.OmitContentType:
+		h["Content-Type"] = nil // nil, not absent: net/http would sniff one
+	case p.cfg.Allow.Charset:
 		h.Set("Content-Type", "application/json; charset=utf-8")
+	default:
+		h.Set("Content-Type", "application/json")
 	}
 	if p.cfg.Allow.ConnectionClose {
 		h.Set("Connection", "close")

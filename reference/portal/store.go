@@ -18,8 +18,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 
+	"github.com/meshconform/meshconform/reference/logchain"
 	"github.com/meshconform/meshconform/reference/mesh"
-	"github.com/meshconform/meshconform/reference/udf"
 )
 
 // Bucket names. Every write of a transaction and its log record go in one bbolt transaction,
@@ -241,15 +241,15 @@ func (p *Portal) appendLog(tx *bolt.Tx, now time.Time, transaction, account stri
 	if err != nil {
 		return 0, err
 	}
-	inner := sha512.Sum512(canon)
-	h := sha512.New()
-	h.Write([]byte(head.Chain))
-	h.Write(inner[:])
-	chain, err := udf.Present(append([]byte{udf.TypeDigestSHA2}, h.Sum(nil)...), udf.DefaultBits)
+	prev := head.Chain
+	if p.cfg.Bugs.ChainUnlinked {
+		prev = ""
+	}
+	chain, err := logchain.Next(prev, canon)
 	if err != nil {
 		return 0, err
 	}
-	if err := tx.Bucket(bLog).Put(u64(idx), withChain(canon, chain)); err != nil {
+	if err := tx.Bucket(bLog).Put(u64(idx), logchain.Serve(canon, chain)); err != nil {
 		return 0, err
 	}
 	if account != "" {
@@ -268,18 +268,6 @@ func (p *Portal) appendLog(tx *bolt.Tx, now time.Time, transaction, account stri
 		return 0, err
 	}
 	return idx, nil
-}
-
-// withChain returns the encoding of a LogRecord with its Chain, given canon, its encoding
-// without one. Chain is the record's last member, so it goes before the two closing braces
-// rather than encoding the whole record, entry and all, a second time. A chain is a UDF
-// presentation (base32 letters, digits and dashes), which JSON quotes as it is.
-func withChain(canon []byte, chain string) []byte {
-	out := make([]byte, 0, len(canon)+len(chain)+12)
-	out = append(out, canon[:len(canon)-2]...)
-	out = append(out, `,"Chain":"`...)
-	out = append(out, chain...)
-	return append(out, `"}}`...)
 }
 
 // addEntry stores an envelope and indexes it by identifier, names and account.

@@ -9,6 +9,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/meshconform/meshconform/reference/logchain"
 	"github.com/meshconform/meshconform/reference/mesh"
 )
 
@@ -31,8 +32,8 @@ func TestWithChainIsTheFullEncoding(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := withChain(canon, chain); !bytes.Equal(got, want) {
-			t.Errorf("withChain:\n got %s\nwant %s", got, want)
+		if got := logchain.Serve(canon, chain); !bytes.Equal(got, want) {
+			t.Errorf("logchain.Serve:\n got %s\nwant %s", got, want)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package portal
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/meshconform/meshconform/reference/auth"
 	"github.com/meshconform/meshconform/reference/keys"
@@ -65,7 +66,14 @@ func (p *Portal) verifyMaster(env *mesh.DareMessage) (*mesh.ProfileMaster, strin
 	if err != nil {
 		return nil, "", refuse(409, err, "MasterSignatureKey is not a usable key")
 	}
-	if err := auth.VerifyBy(env, alg, pub); err != nil && !p.cfg.Bugs.AcceptUnsignedProfile {
+	if p.cfg.Bugs.RefuseHeaderSignatures && env.Header != nil && len(env.Header.Signatures) > 0 {
+		return nil, "", refuse(409, nil, "signatures belong in the trailer")
+	}
+	if p.cfg.Bugs.RefuseKidlessSignatures && !kidNamed(env) {
+		return nil, "", refuse(409, nil, "a signature names no key")
+	}
+	if err := auth.VerifyBy(env, alg, pub); err != nil && !p.cfg.Bugs.AcceptUnsignedProfile &&
+		!(p.cfg.Bugs.SignatureBytesUnchecked && kidOnly(env, keys.Fingerprint(alg, pub))) {
 		return nil, "", refuse(409, err, "ProfileMaster is not signed by its MasterSignatureKey")
 	}
 	if len(pm.OnlineSignatureKeys) == 0 {
@@ -171,4 +179,66 @@ func (p *Portal) verifyDeviceEntry(e *mesh.CatalogEntryDevice, account string, a
 		}
 	}
 	return &checkedDevice{entry: e, profile: pd, profEnv: pub.DeviceProfile, deviceUDF: dfp, authUDF: afp}, nil
+}
+
+// kidOnly is the signature-bytes-unchecked knob's test: some signature names the key, or
+// names none.
+func kidOnly(env *mesh.DareMessage, fp string) bool {
+	for _, s := range auth.Signatures(env) {
+		if s.Kid == "" || udf.Compare(s.Kid, fp) {
+			return true
+		}
+	}
+	return false
+}
+
+// staleRead is the stale-reads knob: a response cache keyed by transaction and request body
+// that no write invalidates.
+func (p *Portal) staleRead(c *call, read func() (mesh.MeshResponse, error)) (mesh.MeshResponse, error) {
+	type answer struct {
+		resp mesh.MeshResponse
+		err  error
+	}
+	key := c.tx.Name + "\x00" + string(c.body)
+	if v, ok := p.stale.Load(key); ok {
+		a := v.(answer)
+		return a.resp, a.err
+	}
+	resp, err := read()
+	p.stale.Store(key, answer{resp, err})
+	return resp, err
+}
+
+// laxAuthorization is the lax-authorization knob's parser: of a repeated parameter the last
+// value wins, and the nonce, whatever its length, is swapped for one auth.Parse accepts (the
+// original, returned beside the header, is restored before the signature is checked).
+func laxAuthorization(hv string) (header, nonce string) {
+	scheme, rest, _ := strings.Cut(strings.TrimSpace(hv), " ")
+	var order []string
+	vals := map[string]string{}
+	for _, part := range strings.Split(rest, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+		k = strings.ToLower(strings.TrimSpace(k))
+		if _, seen := vals[k]; !seen {
+			order = append(order, k)
+		}
+		vals[k] = v
+	}
+	nonce = strings.Trim(vals["nonce"], `"`)
+	vals["nonce"] = `"AAAAAAAAAAAAAAAAAAAAAA"`
+	parts := make([]string, 0, len(order))
+	for _, k := range order {
+		parts = append(parts, k+"="+vals[k])
+	}
+	return scheme + " " + strings.Join(parts, ", "), nonce
+}
+
+// kidNamed is the refuse-kidless-signatures knob's test: every signature has a kid.
+func kidNamed(env *mesh.DareMessage) bool {
+	for _, s := range auth.Signatures(env) {
+		if s.Kid == "" {
+			return false
+		}
+	}
+	return true
 }

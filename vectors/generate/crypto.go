@@ -90,6 +90,13 @@ var cryptoNotes = map[string]vectors.Note{
 	"BelowQuorum":    {BugType: "MISSING_STEP", Description: "One share fewer than the threshold: recovery must fail or give another secret."},
 	"DuplicateShare": {BugType: "MALFORMED", Description: "The same share twice."},
 	"MixedSplits":    {BugType: "MALFORMED", Description: "Shares of two different splits."},
+	"NoKid":          {BugType: "LEGACY", Description: "A signature with only a signature member (no kid; no alg, or the digest name in it), as the 2019 reference wrote them: the verifier tries the keys it knows from context, and the key's curve is the algorithm (WIRE.md 5)."},
+	"LogChain":       {BugType: "BASIC", Description: "Consecutive records of the log's hash chain (NOTE-LOG)."},
+	"Rewritten":      {BugType: "MODIFIED_PARAMETER", Description: "A record's bytes changed after its Chain was computed.", Effect: "A verifier that trusts the served Chain without recomputing it accepts a rewritten history."},
+	"Dropped":        {BugType: "MISSING_STEP", Description: "A record of the log left out."},
+	"Reordered":      {BugType: "MODIFIED_PARAMETER", Description: "Records served out of Index order."},
+	"Unlinked":       {BugType: "MISSING_STEP", Description: "A Chain that does not include the previous one, so the log binds no history."},
+	"ChainNotLast":   {BugType: "MALFORMED", Description: "The Chain member is not the record's last, so the hashed bytes cannot be recovered from the served ones."},
 	"Witness":        {BugType: "BASIC", Description: "The connection witness over both keys and both nonces (NOTE-WITNESS)."},
 	"Session":        {BugType: "BASIC", Description: "A session of NOTE-AUTH-SESSION: the session key from the X448 agreement of the offer and the portal's key, and the digest and MAC of a request made in the session."},
 	"LowOrderPoint":  {BugType: "MISSING_STEP", Description: "The portal's key in the grant is an X448 point of low order, so the agreement is all zero bytes: the client must refuse the grant (NOTE-AUTH-SESSION).", Effect: "A client that skips the check derives its session key from public values only, a key anyone who sees the exchange can compute."},
@@ -119,7 +126,7 @@ func finish[T any](h *vectors.Header, groups []vectors.Group[T], flagsOf func(T)
 
 func cryptoFiles() ([]file, error) {
 	var out []file
-	for _, g := range []func() (file, error){udfDigestFile, udfAuthenticatorFile, udfParseFile, keyFingerprintFile, witnessFile, dareFile, shamirFile, authSessionFile} {
+	for _, g := range []func() (file, error){udfDigestFile, udfAuthenticatorFile, udfParseFile, keyFingerprintFile, witnessFile, dareFile, shamirFile, authSessionFile, logChainFile} {
 		f, err := g()
 		if err != nil {
 			return nil, err
@@ -401,11 +408,25 @@ func dareFile() (file, error) {
 	add("tamper-signature", "one signature byte flipped", vectors.Invalid, tamper(signedEnv, func(e *mesh.DareMessage) { e.Trailer.Signatures[0].Signature[10] ^= 1 }), []*keys.PrivateKey{alice}, nil, nil, "signature", "TamperSig")
 	add("tamper-kid", "the signature names mallory's key", vectors.Invalid, tamper(signedEnv, func(e *mesh.DareMessage) { e.Trailer.Signatures[0].Kid = mallory.Fingerprint() }), []*keys.PrivateKey{alice}, nil, nil, "key", "TamperKid")
 	add("untrusted-signer", "signed by a key the verifier does not trust", vectors.Invalid, signed, []*keys.PrivateKey{mallory}, nil, nil, "key", "WrongKey")
+	// Signatures as the 2019 reference wrote them: no kid, and no alg or the digest name in it.
+	kidless := func(alg string, spoil bool) []byte {
+		return tamper(signedEnv, func(e *mesh.DareMessage) {
+			e.Trailer.Signatures[0].Kid, e.Trailer.Signatures[0].Alg = "", alg
+			if spoil {
+				e.Trailer.Signatures[0].Signature[10] ^= 1
+			}
+		})
+	}
+	add("kidless", "a signature with neither kid nor alg, verified with the one key the verifier trusts", vectors.Valid, kidless("", false), []*keys.PrivateKey{alice}, nil, payload, "", "Signed", "NoKid")
+	add("kidless-alg-sha2", "a signature without kid whose alg is the digest name SHA2, as the 2019 writer put it", vectors.Valid, kidless("SHA2", false), []*keys.PrivateKey{bob, alice}, nil, payload, "", "Signed", "NoKid")
+	add("kidless-tamper", "a signature without kid or alg, one byte flipped", vectors.Invalid, kidless("", true), []*keys.PrivateKey{alice}, nil, nil, "signature", "NoKid", "TamperSig")
+	add("kidless-other-key", "a signature without kid or alg, the verifier trusting another key", vectors.Invalid, kidless("", false), []*keys.PrivateKey{mallory}, nil, nil, "signature", "NoKid", "WrongKey")
 	add("tamper-ciphertext", "one ciphertext byte flipped under a valid-looking signature", vectors.Invalid, tamper(bothEnv, func(e *mesh.DareMessage) { e.Payload[0] ^= 1 }), []*keys.PrivateKey{alice}, carol, nil, "digest", "TamperPayload")
 	add("tamper-header-salt", "the header's Salt changed: the derived key and IV no longer decrypt", vectors.Invalid, tamper(bothEnv, func(e *mesh.DareMessage) { e.Header.Salt[0] ^= 1 }), nil, carol, nil, "decrypt", "TamperHeader")
 	f := vectors.File[vectors.Group[vectors.DareTest]]{Header: header("dare_schema.json", "dare",
 		"DARE envelopes (WIRE.md 5): verify every signature against the trusted keys (pure Ed448/Ed25519 over the SHA-512 PayloadDigest), decrypt with the decryption key when given.",
-		"Error classes: parse, digest (PayloadDigest does not match), key (no trusted key or no matching recipient), signature, decrypt.")}
+		"Error classes: parse, digest (PayloadDigest does not match), key (no trusted key or no matching recipient), signature, decrypt.",
+		"A signature without kid is tried with every trusted key; without alg (or with the digest name in it) its algorithm is the curve of the key it verifies under.")}
 	f.TestGroups = []vectors.Group[vectors.DareTest]{g}
 	finish(&f.Header, f.TestGroups, func(t vectors.DareTest) []string { return t.Flags })
 	return file{"dare.json", f}, nil

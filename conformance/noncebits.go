@@ -1,0 +1,77 @@
+package conformance
+
+import (
+	"context"
+	"fmt"
+	"math/big"
+
+	"github.com/meshconform/meshconform/harness"
+	"github.com/meshconform/meshconform/reference/wire"
+)
+
+// The per-bit ServerNonce test: nonceSamples nonces, and a bit position fails when it is one in
+// at most nonceTail of them or in at least nonceSamples-nonceTail. A fixed bit is one in none or
+// all; a fair bit lands in a tail with the probability nonceFalseAlarm computes.
+const (
+	nonceSamples = 64
+	nonceTail    = 8
+	nonceBits    = 128
+)
+
+// nonceFalseAlarm is the chance that a portal drawing every bit fairly fails the test: at most
+// positions times the two-tailed probability that a Binomial(n, 1/2) count is <= tail or
+// >= n-tail (a union bound, so an upper bound), computed exactly.
+func nonceFalseAlarm(n, tail, positions int) float64 {
+	sum := new(big.Int)
+	for k := 0; k <= tail; k++ {
+		sum.Add(sum, new(big.Int).Binomial(int64(n), int64(k)))
+	}
+	p := new(big.Rat).SetFrac(new(big.Int).Mul(sum, big.NewInt(int64(2*positions))), new(big.Int).Lsh(big.NewInt(1), uint(n)))
+	f, _ := p.Float64()
+	return f
+}
+
+func nonceBitsCheck(env Env) harness.Check {
+	return harness.Check{
+		ID: "connect.server-nonce-bits", Requirement: "CTL-KEYGEN-STRONG", Level: harness.MUST, Category: harness.Control,
+		Title: "Every bit position of the ServerNonce varies, and no nonce repeats",
+		Doc: fmt.Sprintf("7.1.3: strong nonce generation. A pooled count of ones misses a nonce of 32 random and 96 "+
+			"fixed bits that happen to balance, so this check starts %d connections and counts, for each of the %d "+
+			"bit positions, the nonces with that bit set: a count of at most %d or at least %d fails (a fixed bit "+
+			"gives 0 or %d). A portal drawing every bit at random fails with probability at most %.1e (union bound "+
+			"over the positions of the exact binomial tails). Every nonce must also be 16 bytes and unique. "+
+			"About %d requests.", nonceSamples, nonceBits, nonceTail, nonceSamples-nonceTail, nonceSamples,
+			nonceFalseAlarm(nonceSamples, nonceTail, nonceBits), nonceSamples+1),
+		Run: func(ctx context.Context, t *harness.T) {
+			s := env.session(ctx, t)
+			a := s.create("noncebits")
+			var ones [nonceBits]int
+			seen := map[string]bool{}
+			for range nonceSamples {
+				n := s.start(a, s.newDevice()).Challenge.ServerNonce
+				if len(n) != nonceBits/8 {
+					t.Fail(harness.Finding{Message: "a ServerNonce is not 128 bits", Expected: nonceBits / 8, Observed: len(n)})
+				}
+				if seen[string(n)] {
+					t.Fail(harness.Finding{Message: "a ServerNonce repeated", Observed: wire.EncodeBase64(n)})
+				}
+				seen[string(n)] = true
+				for i := range nonceBits {
+					if n[i/8]>>(7-i%8)&1 == 1 {
+						ones[i]++
+					}
+				}
+			}
+			var stuck []string
+			for i, k := range ones {
+				if k <= nonceTail || k >= nonceSamples-nonceTail {
+					stuck = append(stuck, fmt.Sprintf("bit %d: %d/%d", i, k, nonceSamples))
+				}
+			}
+			if len(stuck) > 0 {
+				t.Fail(harness.Finding{Message: fmt.Sprintf("%d ServerNonce bit positions barely vary", len(stuck)),
+					Expected: fmt.Sprintf("each bit set in %d to %d of %d nonces", nonceTail+1, nonceSamples-nonceTail-1, nonceSamples), Observed: stuck})
+			}
+		},
+	}
+}

@@ -1,0 +1,130 @@
+package mutate
+
+import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"math/rand/v2"
+	"sort"
+	"strconv"
+)
+
+// Kind is a class of mutation.
+type Kind string
+
+// The kinds of mutation.
+const (
+	SwapOperator Kind = "operator" // == != < <= > >= && || + -
+	Negate       Kind = "negate"   // if c → if !(c)
+	RemoveGuard  Kind = "guard"    // if c { return ... } → if false { ... }
+	Constant     Kind = "constant" // an integer literal n → n+1: a status code, a limit
+	DropCall     Kind = "call"     // a call statement removed
+)
+
+// Mutant is one change to one file: the bytes [Start, End) replaced by With.
+type Mutant struct {
+	File       string
+	Line       int
+	Kind       Kind
+	Start, End int
+	With       string
+	Was        string
+}
+
+func (m Mutant) String() string {
+	return fmt.Sprintf("%s:%d %s: %q -> %q", m.File, m.Line, m.Kind, m.Was, m.With)
+}
+
+// Apply returns src with the mutant's change.
+func (m Mutant) Apply(src []byte) []byte {
+	out := make([]byte, 0, len(src)+len(m.With))
+	out = append(out, src[:m.Start]...)
+	out = append(out, m.With...)
+	return append(out, src[m.End:]...)
+}
+
+var swaps = map[token.Token]string{
+	token.EQL: "!=", token.NEQ: "==", token.LSS: "<=", token.LEQ: "<", token.GTR: ">=", token.GEQ: ">",
+	token.LAND: "||", token.LOR: "&&", token.ADD: "-", token.SUB: "+",
+}
+
+// Sites lists every mutant of one file's source, in source order.
+func Sites(name string, src []byte) ([]Mutant, error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, name, src, parser.SkipObjectResolution)
+	if err != nil {
+		return nil, fmt.Errorf("mutate: %w", err)
+	}
+	var out []Mutant
+	add := func(kind Kind, from, to token.Pos, with string) {
+		s, e := fset.Position(from).Offset, fset.Position(to).Offset
+		out = append(out, Mutant{File: name, Line: fset.Position(from).Line, Kind: kind, Start: s, End: e, With: with, Was: string(src[s:e])})
+	}
+	arrayLen := map[*ast.BasicLit]bool{} // array sizes: a changed one is a type error, not a bug
+	ast.Inspect(f, func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.GenDecl:
+			if x.Tok == token.IMPORT {
+				return false
+			}
+		case *ast.ArrayType:
+			if l, ok := x.Len.(*ast.BasicLit); ok {
+				arrayLen[l] = true
+			}
+		case *ast.BinaryExpr:
+			if with, ok := swaps[x.Op]; ok && !isString(x) {
+				add(SwapOperator, x.OpPos, x.OpPos+token.Pos(len(x.Op.String())), with)
+			}
+		case *ast.IfStmt:
+			add(Negate, x.Cond.Pos(), x.Cond.End(), "!("+string(src[fset.Position(x.Cond.Pos()).Offset:fset.Position(x.Cond.End()).Offset])+")")
+			if returns(x.Body) {
+				add(RemoveGuard, x.Cond.Pos(), x.Cond.End(), "false")
+			}
+		case *ast.BasicLit:
+			if x.Kind == token.INT && !arrayLen[x] {
+				if v, err := strconv.ParseInt(x.Value, 0, 64); err == nil {
+					add(Constant, x.Pos(), x.End(), strconv.FormatInt(v+1, 10))
+				}
+			}
+		case *ast.ExprStmt:
+			if _, ok := x.X.(*ast.CallExpr); ok {
+				add(DropCall, x.Pos(), x.End(), "")
+			}
+		}
+		return true
+	})
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Start < out[j].Start })
+	return out, nil
+}
+
+// isString guesses string concatenation (a literal string operand), which - cannot replace.
+func isString(b *ast.BinaryExpr) bool {
+	for _, e := range []ast.Expr{b.X, b.Y} {
+		if l, ok := e.(*ast.BasicLit); ok && l.Kind == token.STRING {
+			return true
+		}
+	}
+	return false
+}
+
+// returns reports whether a block ends in a return: the shape of a guard.
+func returns(b *ast.BlockStmt) bool {
+	if b == nil || len(b.List) == 0 {
+		return false
+	}
+	_, ok := b.List[len(b.List)-1].(*ast.ReturnStmt)
+	return ok
+}
+
+// Sample picks n of the mutants with a generator seeded by seed: the same seed, the same
+// mutants. n <= 0 or n >= len(all) keeps them all.
+func Sample(all []Mutant, n int, seed uint64) []Mutant {
+	out := append([]Mutant(nil), all...)
+	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	r.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	if n > 0 && n < len(out) {
+		out = out[:n]
+	}
+	return out
+}
