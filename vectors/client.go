@@ -1,5 +1,7 @@
 package vectors
 
+import "fmt"
+
 // ClientResponseGroup holds the client-response vectors of one account: the portal holds the
 // account with the master and device keys derived from the seeds (reference/client NewMaster,
 // NewDevice), and each test answers one transaction of a client operation.
@@ -40,4 +42,19 @@ type ClientResponseTest struct {
 	Fault string `json:"fault,omitempty"`
 	// Errors are the error identifiers a refusal may name (invalid tests).
 	Errors []string `json:"errors,omitempty"`
+}
+
+// ClientResponsesFile is the embedded file of client-response vectors.
+const ClientResponsesFile = "client-responses.json"
+
+// ClientResponses returns the groups of the embedded client-response vectors.
+func ClientResponses() ([]ClientResponseGroup, error) {
+	f, err := Load[ClientResponseGroup](ClientResponsesFile)
+	if err != nil {
+		return nil, err
+	}
+	if len(f.TestGroups) == 0 {
+		return nil, fmt.Errorf("vectors: %s holds no test group", ClientResponsesFile)
+	}
+	return f.TestGroups, nil
 }

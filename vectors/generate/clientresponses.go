@@ -154,7 +154,7 @@ func clientResponseFiles() ([]file, error) {
 			b, err := mesh.MarshalBare(&mesh.ValidateResponse{Status: mesh.Int(201), StatusDescription: "Operation completed successfully", Valid: mesh.Bool(true)})
 			return string(b), err
 		}},
-		{vectors.ClientResponseTest{Test: tc("Client/ValidateAccount/unknown-member", "a member the schema does not define next to Valid", vectors.Acceptable, "3.2", "", "NOTE-UNKNOWN-MEMBERS", "UnknownMember"),
+		{vectors.ClientResponseTest{Test: tc("Client/ValidateAccount/unknown-member", "a member the schema does not define next to Valid", vectors.Acceptable, "3.2", "REQ-WIRE-LIMITS", "NOTE-UNKNOWN-MEMBERS", "UnknownMember"),
 			Op: someone, Tx: "ValidateAccount", Errors: []string{"protocol"}}, func() (string, error) {
 			return `{"ValidateResponse":{"Status":201,"StatusDescription":"Operation completed successfully","Valid":true,"MeshconformExtension":{"Depth":1}}}`, nil
 		}},
