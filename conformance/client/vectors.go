@@ -47,7 +47,8 @@ func vectorCheck(env Env, g vectors.ClientResponseGroup, v vectors.ClientRespons
 		Title: fmt.Sprintf("Vector %s (%s): %s", v.TcID, v.Result, v.Comment),
 		Doc: fmt.Sprintf("The client runs `%s` and the test portal answers %s with %s (vectors/testvectors/%s, %s); the client must %s, never crash or hang.",
 			strings.Join(v.Op, " "), v.Tx, served, vectors.ClientResponsesFile, v.TcID, want),
-		Run: func(ctx context.Context, t *harness.T) { runVector(ctx, t, env, g, v) },
+		Accepts: "What the vector's result admits (vectors/testvectors/" + vectors.ClientResponsesFile + ", README: valid, invalid, acceptable) with the exit codes and error identifiers of docs/SHIM.md: " + want + ".",
+		Run:     func(ctx context.Context, t *harness.T) { runVector(ctx, t, env, g, v) },
 	}
 }
 

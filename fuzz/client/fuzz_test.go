@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	clientfuzz "github.com/meshconform/meshconform/fuzz/client"
+	"github.com/meshconform/meshconform/fuzz/live"
 	"github.com/meshconform/meshconform/harness/shim"
 )
 
@@ -98,4 +99,39 @@ func TestKnobsAreFound(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestMustRefuse: the oracle's table, including breaks that cancel out.
+func TestMustRefuse(t *testing.T) {
+	get, _ := scenario("get-profile")
+	validate, _ := scenario("validate")
+	start, _ := scenario("connect-start")
+	entry := []string{"GetResponse", "Entries", "#0"}
+	cases := []struct {
+		name string
+		sc   clientfuzz.Scenario
+		ms   []live.Mutation
+		req  string
+	}{
+		{"broken profile", get, []live.Mutation{{Op: live.OpBreakSig, Path: entry}}, "CTL-PROFILE-VERIFY-CHAIN"},
+		{"broken twice is whole", get, []live.Mutation{{Op: live.OpBreakSig, Path: entry}, {Op: live.OpBreakSig, Path: entry}}, ""},
+		{"broken three times", get, []live.Mutation{{Op: live.OpBreakSig, Path: entry}, {Op: live.OpBreakSig, Path: entry}, {Op: live.OpBreakSig, Path: entry}}, "CTL-PROFILE-VERIFY-CHAIN"},
+		{"stripped", get, []live.Mutation{{Op: live.OpStripSig, Path: entry}}, "CTL-PROFILE-VERIFY-CHAIN"},
+		{"status 0", validate, []live.Mutation{{Op: live.OpBoundary, Path: []string{"ValidateResponse", "Status"}, Arg: "0"}}, "REQ-STATUS-AUTHORITATIVE"},
+		{"status 1.5 is no integer", validate, []live.Mutation{{Op: live.OpBoundary, Path: []string{"ValidateResponse", "Status"}, Arg: "1.5"}}, ""},
+		{"untagged", validate, []live.Mutation{{Op: live.OpUntag, Path: []string{"ValidateResponse"}}}, "REQ-WIRE-RESPONSE-TAG"},
+		{"unknown member", validate, []live.Mutation{{Op: live.OpUnknownMember, Path: []string{"ValidateResponse"}, Arg: "X"}}, ""},
+		{"witness changed", start, []live.Mutation{{Op: live.OpDrop, Path: []string{"ConnectStartResponse", "Challenge", "Witness"}}}, "REQ-WIRE-WITNESS"},
+		{"witness duplicated", start, []live.Mutation{{Op: live.OpDup, Path: []string{"ConnectStartResponse", "Challenge", "Witness"}}}, ""},
+	}
+	for _, c := range cases {
+		if req, _ := clientfuzz.MustRefuse(c.sc, c.ms); req != c.req {
+			t.Errorf("%s: %q, want %q", c.name, req, c.req)
+		}
+	}
+}
+
+func scenario(name string) (clientfuzz.Scenario, bool) {
+	s := scenarios(name)
+	return s[0], len(s) == 1
 }
