@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -136,19 +137,51 @@ func (g *globals) print(v any) error {
 	var data []byte
 	var err error
 	if raw, ok := v.([]byte); ok {
-		var x any
-		if err := json.Unmarshal(raw, &x); err != nil {
-			return fmt.Errorf("portal answered non-JSON: %w", err)
+		if !json.Valid(raw) {
+			return fmt.Errorf("portal answered non-JSON")
 		}
-		data, err = json.MarshalIndent(x, "", "  ")
-		if err != nil {
-			return err
+		// Indented output grows with the square of the nesting depth, which the portal
+		// picks (a 10 KB answer nested 5000 deep took 200 MiB): deeper than the decoder's own
+		// limit, the bytes go out as they came.
+		data = raw
+		if nesting(raw) <= maxPrintDepth {
+			var buf bytes.Buffer
+			if err := json.Indent(&buf, raw, "", "  "); err == nil {
+				data = buf.Bytes()
+			}
 		}
 	} else if data, err = json.MarshalIndent(v, "", "  "); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintln(g.out, string(data))
 	return err
+}
+
+// maxPrintDepth is the deepest answer printed indented: the decoder's depth limit.
+const maxPrintDepth = 64
+
+// nesting is the deepest nesting of arrays and objects in a valid JSON document.
+func nesting(doc []byte) int {
+	depth, deepest, inString, escaped := 0, 0, false, false
+	for _, c := range doc {
+		switch {
+		case inString && escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case inString && c == '"':
+			inString = false
+		case inString:
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			depth++
+			deepest = max(deepest, depth)
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return deepest
 }
 
 // answer prints the raw response, then returns the call's error for the exit code.

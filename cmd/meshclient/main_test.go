@@ -144,11 +144,23 @@ func TestSessionsAllowance(t *testing.T) {
 	if !bytes.Equal(before, after) {
 		t.Error("the second authenticated run asked for a new session instead of using the kept one")
 	}
-	if code, out := c.run(admin, "--allow", "no-such-allowance", "hello"); code != 2 || !strings.Contains(out, `unknown allow "no-such-allowance"`) {
+	if code, out := c.run(admin, "--allow", "no-such-allowance", "hello"); code != 2 || !strings.Contains(out, `unknown allowance "no-such-allowance"`) {
 		t.Errorf("an unknown allowance: exit %d: %s", code, out)
 	}
 	var list bytes.Buffer
 	if code := run([]string{"--list-allowances"}, &list, &list); code != 0 || !strings.Contains(list.String(), "sessions") {
 		t.Errorf("--list-allowances: exit %d: %s", code, list.String())
+	}
+}
+
+// TestNesting: the depth that decides whether an answer is printed indented ignores brackets
+// inside strings, escaped quotes included.
+func TestNesting(t *testing.T) {
+	for doc, want := range map[string]int{
+		`1`: 0, `[]`: 1, `{"a":[{"b":[]}]}`: 4, `"[[["`: 0, `["\"[[", [1]]`: 2, `{"a\\":"]"}`: 1,
+	} {
+		if got := nesting([]byte(doc)); got != want {
+			t.Errorf("nesting(%s) = %d, want %d", doc, got, want)
+		}
 	}
 }
