@@ -12,7 +12,7 @@ import (
 	"github.com/meshconform/meshconform/harness/shim"
 )
 
-func meshclient(t *testing.T) string {
+func meshclient(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "meshclient")
 	if out, err := exec.Command("go", "build", "-o", bin, "github.com/meshconform/meshconform/cmd/meshclient").CombinedOutput(); err != nil {
