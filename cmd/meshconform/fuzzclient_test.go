@@ -2,7 +2,6 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 )
@@ -17,10 +16,7 @@ func TestFuzzClient(t *testing.T) {
 	resetFlags(rootCmd)
 	defer resetFlags(rootCmd)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "meshclient")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/meshconform/meshconform/cmd/meshclient").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildMeshclient(t)
 	cfg := filepath.Join(dir, "crash.json")
 	if err := os.WriteFile(cfg, []byte(`{"shim":1,"args":["--bug","crash-on-malformed"]}`), 0o600); err != nil {
 		t.Fatal(err)

@@ -22,10 +22,7 @@ func TestVectorsRunClient(t *testing.T) {
 	}
 	resetFlags(rootCmd)
 	defer resetFlags(rootCmd)
-	bin := filepath.Join(t.TempDir(), "meshclient")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/meshconform/meshconform/cmd/meshclient").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildMeshclient(t)
 	dir := t.TempDir()
 	clean, knob := filepath.Join(dir, "clean"), filepath.Join(dir, "knob")
 	if code := run([]string{"vectors", "run", "--client", bin, "--seed", "5", "--report-dir", clean, "--report", "json,junit,sarif"}); code != exitOK {
@@ -68,4 +65,14 @@ func TestVectorsRunClient(t *testing.T) {
 			t.Errorf("meshconform %v: exit %d, want 2", c, code)
 		}
 	}
+}
+
+// buildMeshclient builds the reference client into a temporary folder.
+func buildMeshclient(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "meshclient")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/meshconform/meshconform/cmd/meshclient").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
 }
