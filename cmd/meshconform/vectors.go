@@ -167,7 +167,7 @@ func init() {
 			"as checks in the result model of `run`: --config, --only, --skip, --report and the other flags of `meshconform client` apply.",
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if cf.bin != "" || c.Flags().Changed("client") {
+			if cf.bin != "" || cf.list || c.Flags().Changed("client") {
 				if portalURL != "" || len(bugs) > 0 || host != "" {
 					return usage("--client does not combine with --portal, --host or --bug")
 				}

@@ -15,13 +15,14 @@ import (
 	"github.com/meshconform/meshconform/vectors"
 )
 
-// vectorKnobBreaks names, for each knob of the reference client that accepts what a
+// vectorKnobBreaks names, for each knob of the reference client that accepts (or crashes on) what a
 // client-response vector serves, exactly the vectors that stop passing when it is on. The
 // other knobs concern requests, state, transport or limits, which no vector serves.
 var vectorKnobBreaks = map[string][]string{
 	"skip-signature-checks": {"Client/ConnectStatus/forged-result", "Client/ConnectStatus/unsigned-result", "Client/Get/master-forged-signer", "Client/Get/profile-forged-signer", "Client/Get/profile-unsigned"},
 	"ignore-witness":        {"Client/ConnectStart/wrong-witness"},
 	"accept-untagged":       {"Client/ValidateAccount/untagged"},
+	"crash-on-malformed":    {"Client/ValidateAccount/untagged"},
 	"trust-http-status":     {"Client/ValidateAccount/307-under-http-200", "Client/ValidateAccount/409-under-http-200", "Client/ValidateAccount/503-under-http-200", "Client/ValidateAccount/success-under-http-500"},
 }
 
