@@ -140,9 +140,11 @@ func (g *globals) print(v any) error {
 	var data []byte
 	var err error
 	if raw, ok := v.([]byte); ok {
-		// Indented as it is, without building it again in memory; a large answer (already
-		// decoded under the client's limits) is printed as received.
-		if len(raw) > maxIndented {
+		// Indented as it is, without building it again in memory. A large answer (already
+		// decoded under the client's limits), or one nested deeper than the decoder's own limit
+		// (indented output grows with the square of the nesting depth, which the portal picks:
+		// a 10 KB answer nested 5000 deep took 200 MiB), is printed as received.
+		if len(raw) > maxIndented || nesting(raw) > maxPrintDepth {
 			_, err := fmt.Fprintln(g.out, string(raw))
 			return err
 		}
@@ -156,6 +158,33 @@ func (g *globals) print(v any) error {
 	}
 	_, err = fmt.Fprintln(g.out, string(data))
 	return err
+}
+
+// maxPrintDepth is the deepest answer printed indented: the decoder's depth limit.
+const maxPrintDepth = 64
+
+// nesting is the deepest nesting of arrays and objects in a valid JSON document.
+func nesting(doc []byte) int {
+	depth, deepest, inString, escaped := 0, 0, false, false
+	for _, c := range doc {
+		switch {
+		case inString && escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case inString && c == '"':
+			inString = false
+		case inString:
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			depth++
+			deepest = max(deepest, depth)
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return deepest
 }
 
 // answer prints the raw response, then returns the call's error for the exit code. An answer

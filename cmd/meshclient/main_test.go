@@ -157,3 +157,15 @@ func TestSessionsAllowance(t *testing.T) {
 		t.Errorf("--list-allowances: exit %d: %s", code, list.String())
 	}
 }
+
+// TestNesting: the depth that decides whether an answer is printed indented ignores brackets
+// inside strings, escaped quotes included.
+func TestNesting(t *testing.T) {
+	for doc, want := range map[string]int{
+		`1`: 0, `[]`: 1, `{"a":[{"b":[]}]}`: 4, `"[[["`: 0, `["\"[[", [1]]`: 2, `{"a\\":"]"}`: 1,
+	} {
+		if got := nesting([]byte(doc)); got != want {
+			t.Errorf("nesting(%s) = %d, want %d", doc, got, want)
+		}
+	}
+}

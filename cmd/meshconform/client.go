@@ -48,8 +48,15 @@ func init() {
 			return runClient(c, &f)
 		},
 	}
+	cmd.Flags().StringVar(&f.bin, "bin", "", "client binary implementing the shim contract (docs/SHIM.md)")
+	f.register(cmd, true)
+	rootCmd.AddCommand(cmd)
+}
+
+// register adds the flags shared by every command that runs checks against a client binary
+// (all but the binary's own flag; withSeed false leaves --seed to a command that has one).
+func (f *clientFlags) register(cmd *cobra.Command, withSeed bool) {
 	fl := cmd.Flags()
-	fl.StringVar(&f.bin, "bin", "", "client binary implementing the shim contract (docs/SHIM.md)")
 	fl.StringVar(&f.config, "config", "", "per-implementation shim configuration (disabled checks, error map, args)")
 	fl.IntVarP(&f.jobs, "jobs", "j", 4, "checks run in parallel")
 	fl.StringArrayVar(&f.only, "only", nil, "run only checks whose ID matches this glob (repeatable)")
@@ -58,12 +65,13 @@ func init() {
 	fl.StringArrayVar(&f.levels, "level", nil, "run only checks of this level: MUST, SHOULD, MAY (repeatable)")
 	fl.BoolVar(&f.list, "list", false, "list the selected checks without running them")
 	fl.BoolVar(&f.strict, "strict", false, "SHOULD failures (warn) fail the run")
-	fl.Int64Var(&f.seed, "seed", 0, "seed of every random choice (0: pick one; it is printed)")
+	if withSeed {
+		fl.Int64Var(&f.seed, "seed", 0, "seed of every random choice (0: pick one; it is printed)")
+	}
 	fl.StringVar(&f.expectFile, "expect", "", "expectations file (disabled checks, expected failures)")
 	fl.StringVar(&f.reportDir, "report-dir", "meshconform-report", "folder for the report files")
 	fl.StringVar(&f.reports, "report", "json", "report formats to write: "+strings.Join(render.Names(), ","))
 	fl.DurationVar(&f.checkTimeout, "check-timeout", 90*time.Second, "per-check timeout")
-	rootCmd.AddCommand(cmd)
 }
 
 // clientTarget stands for the binary in the harness: checks never Post through it, they start
@@ -77,20 +85,27 @@ func (c clientTarget) Post(context.Context, []byte, http.Header) (*target.Exchan
 func (c clientTarget) URL() string { return "client:" + c.bin }
 
 func runClient(c *cobra.Command, f *clientFlags) error {
+	return runClientChecks(c, f, "client", "--bin", clientchecks.All)
+}
+
+// runClientChecks runs the checks that checks builds against the binary of f: the one path of
+// `client` and `vectors run --client`, so that both report alike. command and binFlag make the
+// replay line of a finding.
+func runClientChecks(c *cobra.Command, f *clientFlags, command, binFlag string, checks func(clientchecks.Env) []harness.Check) error {
 	ctx, cancel := signal.NotifyContext(c.Context(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	out := c.OutOrStdout()
 	if f.bin == "" && !f.list {
-		return usage("--bin PATH is required")
+		return usage("%s PATH is required", binFlag)
 	}
 	bin := f.bin
 	if bin != "" {
 		abs, err := filepath.Abs(bin)
 		if err != nil {
-			return usage("--bin: %v", err)
+			return usage("%s: %v", binFlag, err)
 		}
 		if fi, err := os.Stat(abs); err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
-			return usage("--bin %s is not an executable file", bin)
+			return usage("%s %s is not an executable file", binFlag, bin)
 		}
 		bin = abs
 	}
@@ -102,14 +117,14 @@ func runClient(c *cobra.Command, f *clientFlags) error {
 		}
 	}
 	sh := shim.New(bin, cfg)
-	binArg := "--bin " + bin
+	binArg := binFlag + " " + bin
 	hcfg := harness.Config{
 		Target: clientTarget{bin: bin}, Catalog: conformance.Catalog(spec.MustLoad()), Tool: result.Tool{Name: "meshconform", Version: version},
 		Seed: f.seed, Jobs: f.jobs, List: f.list, CheckTimeout: f.checkTimeout, Strict: f.strict,
 		Selection:     harness.Selection{Only: f.only, Skip: f.skip, Sections: f.sections},
 		Probe:         clientProbe(sh),
 		DeadAfter:     -1, // a client that fails one check says nothing about the next
-		ReplayCommand: "meshconform client" + configArg(f.config) + " --only",
+		ReplayCommand: "meshconform " + command + configArg(f.config) + " --only",
 		ReplayTarget:  &binArg,
 	}
 	for _, l := range f.levels {
@@ -146,7 +161,7 @@ func runClient(c *cobra.Command, f *clientFlags) error {
 		fmt.Fprintf(out, "client under test: %s (shim contract v%d, request timeout %s)\n", bin, shim.ContractVersion, sh.RequestTimeout)
 	}
 
-	run, err := harness.Run(ctx, clientchecks.All(clientchecks.Env{Shim: sh}), hcfg)
+	run, err := harness.Run(ctx, checks(clientchecks.Env{Shim: sh}), hcfg)
 	if err != nil {
 		return usage("%v", err)
 	}

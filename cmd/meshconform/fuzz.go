@@ -32,13 +32,16 @@ func init() {
 		workers              int
 		maxCases             int64
 		strict               bool
+		clientBin, config    string
 	)
 	cmd := &cobra.Command{
 		Use:   "fuzz",
-		Short: "Fuzz a live portal with mutated valid requests; save minimised reproducers",
+		Short: "Fuzz a live portal with mutated valid requests, or a client binary with mutated valid answers; save minimised reproducers",
 		Long: "Fuzz a portal (--portal URL, or the embedded reference portal, optionally with --bug knobs)\n" +
 			"with schema-aware mutations of valid requests. Every random choice flows from --seed.\n" +
 			"Findings are minimised and saved under --out; `meshconform replay FILE --portal URL` re-sends one.\n" +
+			"With --client BIN [--config FILE], fuzzes a client binary instead (fuzz/client): crashes, hangs, memory, and\n" +
+			"success exits on answers that must be refused; --max-cases bounds the runs; `meshconform replay FILE --client BIN` re-runs one.\n" +
 			"Exit 1 when a finding breaks a MUST (or any finding, with --strict); SHOULD findings alone are warnings.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -46,6 +49,15 @@ func init() {
 			defer cancel()
 			if seed == 0 {
 				seed = time.Now().UnixNano()
+			}
+			if clientBin != "" {
+				if portalURL != "" || host != "" || memoryURL != "" || len(bugs) > 0 {
+					return usage("--client does not combine with --portal, --host, --memory-url or --bug")
+				}
+				return fuzzClient(cmd, clientBin, config, uint64(seed), duration, int(maxCases), out)
+			}
+			if config != "" {
+				return usage("--config applies to --client only")
 			}
 			if memoryURL != "" && portalURL == "" {
 				return usage("--memory-url applies to a portal given with --portal; the embedded portal's memory is read directly")
@@ -152,6 +164,8 @@ func init() {
 	fl.StringSliceVar(&bugs, "bug", nil, "misbehaviour knob of the embedded portal (see meshportal --list-bugs)")
 	fl.StringVar(&memoryURL, "memory-url", "", "expvar URL of the portal's process (meshportal --debug-listen: http://ADDR/debug/vars), "+
 		"watched for memory growth")
+	fl.StringVar(&clientBin, "client", "", "fuzz this client binary (docs/SHIM.md) instead of a portal: a test portal answers it with mutated valid answers")
+	fl.StringVar(&config, "config", "", "with --client: the shim configuration file")
 	rootCmd.AddCommand(cmd)
 }
 

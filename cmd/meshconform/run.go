@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/meshconform/meshconform/conformance"
+	clientfuzz "github.com/meshconform/meshconform/fuzz/client"
 	"github.com/meshconform/meshconform/fuzz/live"
 	"github.com/meshconform/meshconform/fuzz/model"
 	"github.com/meshconform/meshconform/harness"
@@ -97,11 +98,15 @@ func init() {
 	rootCmd.AddCommand(cmd)
 
 	var rf runFlags
+	var replayBin, replayConfig string
 	replay := &cobra.Command{
 		Use:   "replay CHECK-ID|REPRODUCER.json",
 		Short: "Re-run one check with the seed of an earlier run, re-send a fuzzer reproducer file, or re-run a model script",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			if clientfuzz.IsReproducer(args[0]) {
+				return replayClient(c, args[0], replayBin, replayConfig)
+			}
 			if model.IsScript(args[0]) {
 				return replayModel(c, &rf, args[0])
 			}
@@ -114,6 +119,8 @@ func init() {
 		},
 	}
 	rf.register(replay)
+	replay.Flags().StringVar(&replayBin, "client", "", "the client binary a client fuzzer reproducer is re-run against")
+	replay.Flags().StringVar(&replayConfig, "config", "", "with --client: the shim configuration file")
 	rootCmd.AddCommand(replay)
 }
 

@@ -14,6 +14,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	clientchecks "github.com/meshconform/meshconform/conformance/client"
+	"github.com/meshconform/meshconform/harness"
+
 	"github.com/meshconform/meshconform/harness/target"
 	"github.com/meshconform/meshconform/reference/client"
 	"github.com/meshconform/meshconform/reference/portal"
@@ -80,6 +83,17 @@ func runVectors(c *cobra.Command, portalURL, host string, bugs []string, seed ui
 	return nil
 }
 
+// runClientVectors serves the client-response vectors to a client binary, one check each.
+func runClientVectors(c *cobra.Command, f *clientFlags) error {
+	groups, err := vectors.ClientResponses()
+	if err != nil {
+		return usage("%v", err)
+	}
+	return runClientChecks(c, f, "vectors run", "--client", func(env clientchecks.Env) []harness.Check {
+		return clientchecks.VectorChecks(env, groups)
+	})
+}
+
 func init() {
 	cmd := &cobra.Command{Use: "vectors", Short: "Generate, lint and replay the test vectors"}
 
@@ -144,14 +158,30 @@ func init() {
 	var portalURL, host string
 	var bugs []string
 	var seed uint64
+	var cf clientFlags
 	runCmd := &cobra.Command{
-		Use:   "run",
-		Short: "Replay the transaction vectors against a portal (default: the embedded reference portal)",
-		Args:  cobra.NoArgs,
+		Use:   "run [--portal URL | --client BIN [--config FILE]]",
+		Short: "Replay the transaction vectors against a portal (default: the embedded reference portal), or serve the client-response vectors to a client binary",
+		Long: "With --portal (or nothing), replays the transaction vectors against the portal and prints one line per vector.\n" +
+			"With --client BIN, serves each client-response vector (vectors/testvectors/" + vectors.ClientResponsesFile + ") to the binary through a test portal and the shim contract (docs/SHIM.md), " +
+			"as checks in the result model of `run`: --config, --only, --skip, --report and the other flags of `meshconform client` apply.",
+		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			if cf.bin != "" || cf.list || c.Flags().Changed("client") {
+				if portalURL != "" || len(bugs) > 0 || host != "" {
+					return usage("--client does not combine with --portal, --host or --bug")
+				}
+				cf.seed = int64(seed)
+				return runClientVectors(c, &cf)
+			}
+			if c.Flags().Changed("config") {
+				return usage("--config applies to --client only")
+			}
 			return runVectors(c, portalURL, host, bugs, seed)
 		},
 	}
+	runCmd.Flags().StringVar(&cf.bin, "client", "", "serve the client-response vectors to this client binary (docs/SHIM.md) instead of replaying the transaction vectors against a portal")
+	cf.register(runCmd, false)
 	runCmd.Flags().StringVar(&portalURL, "portal", "", "portal URL (default: start the embedded reference portal)")
 	runCmd.Flags().StringVar(&host, "host", "", "the portal's DNS name (default: the URL's host)")
 	runCmd.Flags().StringArrayVar(&bugs, "bug", nil, "embedded portal only: turn on a misbehaviour knob (repeatable)")

@@ -131,6 +131,12 @@ func (s *session) mustSucceed(ctx context.Context, state string, op ...string) *
 // identifiers ids when the configuration maps them.
 func (s *session) mustRefuse(ctx context.Context, ids []string, why, state string, op ...string) *shim.Result {
 	r := s.run(ctx, state, op...)
+	s.judgeRefusal(r, ids, why, op)
+	return r
+}
+
+// judgeRefusal judges a run that a conforming client ends with a refusal.
+func (s *session) judgeRefusal(r *shim.Result, ids []string, why string, op []string) {
 	switch r.Class {
 	case shim.ClassRefused:
 	case shim.ClassOK:
@@ -146,7 +152,6 @@ func (s *session) mustRefuse(ctx context.Context, ids []string, why, state strin
 	if len(strings.TrimSpace(string(r.Stderr))) == 0 {
 		s.t.Failf("the client refused %s without saying why: nothing on stderr", why)
 	}
-	return r
 }
 
 func tail(b []byte) []byte {

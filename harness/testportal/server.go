@@ -54,6 +54,10 @@ type Options struct {
 	// MaxSend ends a Huge or NeverEnding body once this many bytes went out (default: the
 	// whole body; 1 GiB for never-ending): a check that has seen enough need not wait for more.
 	MaxSend int64
+	// Answer, when set, sees every answer of the portal after the fault and may replace it:
+	// the transaction, the request body, and the answer's body and HTTP status. Vectors and
+	// fuzzers serve their own answers through it.
+	Answer func(tx string, req, body []byte, status int) ([]byte, int)
 }
 
 // Request is one request the client sent, as received.
@@ -404,6 +408,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header()[k] = v
 	}
 	out, status = s.rewrite(tx, out, status)
+	if s.opts.Answer != nil {
+		out, status = s.opts.Answer(tx, body, out, status)
+	}
 	if s.opts.Fault == Truncated {
 		w.Header().Set("Content-Length", strconv.Itoa(len(out)))
 		w.WriteHeader(status)

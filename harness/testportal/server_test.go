@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -182,5 +183,46 @@ func TestVerifyAuthorization(t *testing.T) {
 	}
 	if len(schemes) != 2 || schemes[0] || !schemes[1] {
 		t.Fatalf("in session per authenticated request: %v, want [false true]", schemes)
+	}
+}
+
+// TestAnswerHook: the Answer hook sees each transaction's request and correct answer and its
+// replacement is what the client gets, under the status it returns, and what is recorded.
+func TestAnswerHook(t *testing.T) {
+	var mu sync.Mutex
+	var seenTx []string
+	replacement := []byte(`{"ValidateResponse":{"Status":201,"StatusDescription":"from the hook","Valid":false}}`)
+	s, err := Start(Options{Domain: "127.0.0.1", Answer: func(tx string, req, body []byte, status int) ([]byte, int) {
+		mu.Lock()
+		seenTx = append(seenTx, tx)
+		mu.Unlock()
+		if tx != "ValidateAccount" || !bytes.Contains(req, []byte("bob")) || !bytes.Contains(body, []byte(`"Valid":true`)) {
+			return body, status
+		}
+		return replacement, http.StatusInternalServerError
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	cl := &client.Client{URL: s.URL, HTTP: client.Bugs{}.HTTPClient(10 * time.Second)}
+	if _, _, err := cl.Hello(context.Background()); err != nil {
+		t.Fatalf("hello: %v", err)
+	}
+	resp, ex, err := cl.Validate(context.Background(), "bob")
+	if err != nil {
+		t.Fatalf("validate: %v", err)
+	}
+	if resp.StatusDescription != "from the hook" || ex.HTTPStatus != http.StatusInternalServerError {
+		t.Errorf("the client got %q under HTTP %d, not the hook's answer", resp.StatusDescription, ex.HTTPStatus)
+	}
+	reqs := s.Requests()
+	if len(reqs) != 2 || !bytes.Equal(reqs[1].Response.Prefix, replacement) || reqs[1].Response.Status != http.StatusInternalServerError {
+		t.Errorf("recorded %d requests; the last answer %d %q", len(reqs), reqs[len(reqs)-1].Response.Status, reqs[len(reqs)-1].Response.Prefix)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seenTx) != 2 || seenTx[0] != "Hello" || seenTx[1] != "ValidateAccount" {
+		t.Errorf("the hook saw %v", seenTx)
 	}
 }

@@ -29,6 +29,7 @@ var generators = []func() ([]file, error){
 	structureFiles,
 	cryptoFiles,
 	transactionFiles,
+	clientResponseFiles,
 }
 
 // All builds every vector file in memory, keyed by file name.

@@ -1,0 +1,4 @@
+package clientfuzz
+
+// MustRefuse exposes the oracle to the tests.
+var MustRefuse = mustRefuse
