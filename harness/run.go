@@ -416,15 +416,20 @@ func (r *runner) reproduce(id string) string {
 	if cmd == "" {
 		cmd = "meshconform replay"
 	}
-	tgt := "--portal " + shellQuote(sanitizeURL(r.cfg.Target.URL()))
+	tgt := "--portal " + ShellQuote(sanitizeURL(r.cfg.Target.URL()))
 	if r.cfg.ReplayTarget != nil {
 		tgt = *r.cfg.ReplayTarget
 	}
-	return strings.Join(strings.Fields(fmt.Sprintf("%s %s %s --seed %d", cmd, id, tgt, r.seed)), " ")
+	// Joined part by part, not re-split on spaces: a quoted argument keeps its inner spaces.
+	parts := []string{strings.TrimSpace(cmd), id}
+	if tgt = strings.TrimSpace(tgt); tgt != "" {
+		parts = append(parts, tgt)
+	}
+	return strings.Join(append(parts, fmt.Sprintf("--seed %d", r.seed)), " ")
 }
 
-// shellQuote quotes s for a POSIX shell when it holds anything but safe characters.
-func shellQuote(s string) string {
+// ShellQuote quotes s for a POSIX shell when it holds anything but safe characters.
+func ShellQuote(s string) string {
 	safe := true
 	for _, c := range s {
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-_./:@%+=,", c)) {

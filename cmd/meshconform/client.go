@@ -17,7 +17,6 @@ import (
 	clientchecks "github.com/meshconform/meshconform/conformance/client"
 	"github.com/meshconform/meshconform/harness"
 	"github.com/meshconform/meshconform/harness/expect"
-	"github.com/meshconform/meshconform/harness/result"
 	"github.com/meshconform/meshconform/harness/shim"
 	"github.com/meshconform/meshconform/harness/target"
 	"github.com/meshconform/meshconform/harness/testportal"
@@ -102,14 +101,14 @@ func runClient(c *cobra.Command, f *clientFlags) error {
 		}
 	}
 	sh := shim.New(bin, cfg)
-	binArg := "--bin " + bin
+	binArg := "--bin " + harness.ShellQuote(bin)
 	hcfg := harness.Config{
-		Target: clientTarget{bin: bin}, Catalog: conformance.Catalog(spec.MustLoad()), Tool: result.Tool{Name: "meshconform", Version: version},
+		Target: clientTarget{bin: bin}, Catalog: conformance.Catalog(spec.MustLoad()), Tool: tool(),
 		Seed: f.seed, Jobs: f.jobs, List: f.list, CheckTimeout: f.checkTimeout, Strict: f.strict,
 		Selection:     harness.Selection{Only: f.only, Skip: f.skip, Sections: f.sections},
 		Probe:         clientProbe(sh),
 		DeadAfter:     -1, // a client that fails one check says nothing about the next
-		ReplayCommand: "meshconform client" + configArg(f.config) + " --only",
+		ReplayCommand: invocation() + " client" + configArg(f.config) + " --only",
 		ReplayTarget:  &binArg,
 	}
 	for _, l := range f.levels {
@@ -157,7 +156,7 @@ func configArg(cfg string) string {
 	if cfg == "" {
 		return ""
 	}
-	return " --config " + cfg
+	return " --config " + harness.ShellQuote(cfg)
 }
 
 // clientProbe checks the binary runs at all: a hello against a conforming test portal must

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/meshconform/meshconform/fuzz/live"
+	"github.com/meshconform/meshconform/harness"
 	"github.com/meshconform/meshconform/harness/target"
 	"github.com/meshconform/meshconform/internal/memstat"
 	"github.com/meshconform/meshconform/reference/portal"
@@ -127,8 +128,8 @@ func init() {
 				if r, ok := sp.Requirement(sv.Requirement); ok {
 					fmt.Fprintf(w, "  %s (section %s, judged at %s): %q\n", r.ID, r.Section, sv.Level, r.Text)
 				}
-				fmt.Fprintf(w, "  expected %s; observed %s\n  replay: meshconform replay %s%s\n", sv.Expected, sv.Observed,
-					sv.File, replayTarget(portalURL, bugs))
+				fmt.Fprintf(w, "  expected %s; observed %s\n  replay: %s replay %s %s\n", sv.Expected, sv.Observed,
+					invocation(), harness.ShellQuote(sv.File), targetArgs(&runFlags{portal: portalURL, host: host, bugs: bugs, timeout: timeout, strict: strict}, url))
 			}
 			// A SHOULD finding alone is a warning, as in `run` (exit 1 under --strict).
 			if must := s.Failing(); len(must) > 0 || strict {
@@ -153,19 +154,6 @@ func init() {
 	fl.StringVar(&memoryURL, "memory-url", "", "expvar URL of the portal's process (meshportal --debug-listen: http://ADDR/debug/vars), "+
 		"watched for memory growth")
 	rootCmd.AddCommand(cmd)
-}
-
-// replayTarget is how a replay line names the portal: the URL given, or the embedded portal
-// with its knobs (replay starts one of its own without --portal).
-func replayTarget(url string, bugs []string) string {
-	if url != "" {
-		return " --portal " + url
-	}
-	var out string
-	for _, b := range bugs {
-		out += " --bug " + b
-	}
-	return out
 }
 
 // expvarMemory reads a Go process's memory figure from its expvar page: live_heap_bytes when

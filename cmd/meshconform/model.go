@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/meshconform/meshconform/fuzz/model"
+	"github.com/meshconform/meshconform/harness"
 	"github.com/meshconform/meshconform/harness/result"
 	"github.com/meshconform/meshconform/reports/render"
 	"github.com/meshconform/meshconform/spec"
@@ -70,7 +71,7 @@ func runModel(ctx context.Context, c *cobra.Command, f *runFlags, cfg model.Conf
 		return usage("--report: %v", err)
 	}
 	f.timeout = 10 * time.Second
-	tg, domain, replayTarget, closeTarget, err := openTarget(ctx, c, f)
+	tg, domain, closeTarget, err := openTarget(ctx, c, f)
 	if err != nil {
 		return err
 	}
@@ -101,15 +102,7 @@ func runModel(ctx context.Context, c *cobra.Command, f *runFlags, cfg model.Conf
 		if err := model.SaveScript(path, cfg.Seed, cfg.URL, fl); err != nil {
 			return failed("save the script: %v", err)
 		}
-		target := " --portal " + f.portal
-		if f.host != "" {
-			target += " --host " + f.host
-		}
-		if replayTarget != nil {
-			target = strings.ReplaceAll(" "+*replayTarget, "  ", " ")
-			target = strings.TrimRight(target, " ")
-		}
-		reproduce = "meshconform replay " + path + target
+		reproduce = strings.TrimSpace(invocation() + " replay " + harness.ShellQuote(path) + " " + targetArgs(f, tg.URL()))
 		fmt.Fprintf(w, "script: %s (%d steps)\n", path, len(fl.Steps))
 	}
 	run := modelRun(rep, sp, cfg, start, reproduce, f.strict)
@@ -119,7 +112,7 @@ func runModel(ctx context.Context, c *cobra.Command, f *runFlags, cfg model.Conf
 // modelRun is the run's record in the result model: one result per property, the violated one
 // failing with its finding and the minimal sequence, the others passing for this many sequences.
 func modelRun(rep *model.Report, sp *spec.Spec, cfg model.Config, start time.Time, reproduce string, strict bool) *result.Run {
-	run := &result.Run{SchemaVersion: result.SchemaVersion, Tool: result.Tool{Name: "meshconform", Version: version},
+	run := &result.Run{SchemaVersion: result.SchemaVersion, Tool: tool(),
 		Mode: result.ModeModel, Target: cfg.URL, Seed: cfg.Seed, StartedAt: start, Duration: rep.Elapsed,
 		Config: result.ConfigSummary{Jobs: 1, Strict: strict, Available: len(model.Properties), Selected: len(model.Properties)}}
 	for _, p := range model.Properties {
@@ -165,7 +158,7 @@ func replayModel(c *cobra.Command, f *runFlags, path string) error {
 	if err != nil {
 		return usage("replay %s: %v", path, err)
 	}
-	tg, domain, _, closeTarget, err := openTarget(c.Context(), c, f)
+	tg, domain, closeTarget, err := openTarget(c.Context(), c, f)
 	if err != nil {
 		return err
 	}
