@@ -51,7 +51,10 @@ func init() {
 			if memoryURL != "" && portalURL == "" {
 				return usage("--memory-url applies to a portal given with --portal; the embedded portal's memory is read directly")
 			}
-			url := portalURL
+			url, err := normalizePortal(portalURL)
+			if err != nil {
+				return err
+			}
 			var memory func(context.Context) (uint64, error)
 			if memoryURL != "" {
 				memory = expvarMemory(memoryURL)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/meshconform/meshconform/harness/target"
 	"net/url"
 	"os"
 	"os/exec"
@@ -132,4 +133,18 @@ func withoutUserinfo(raw string) string {
 	}
 	u.User = nil
 	return u.String()
+}
+
+// normalizePortal reads --portal the one way every command does (target.ParsePortalURL): ""
+// stays "" (the embedded portal), anything else becomes the service URL requests go to. An
+// unreadable URL is a usage error naming the URL it likely meant.
+func normalizePortal(raw string) (string, error) {
+	if raw == "" {
+		return "", nil
+	}
+	u, err := target.ParsePortalURL(raw)
+	if err != nil {
+		return "", usage("--portal %v", err)
+	}
+	return u.String(), nil
 }

@@ -114,7 +114,7 @@ func TestInvocation(t *testing.T) {
 }
 
 // shellWords splits a command line the way a POSIX shell does for what ShellQuote writes:
-// words separated by spaces, single-quoted spans, and '\'' for a quote inside one.
+// words separated by spaces, single-quoted spans, and '\” for a quote inside one.
 func shellWords(t *testing.T, line string) []string {
 	t.Helper()
 	var words []string

@@ -237,7 +237,11 @@ func openTarget(ctx context.Context, c *cobra.Command, f *runFlags) (tg *target.
 			stops[i]()
 		}
 	}
-	portalURL, domain := f.portal, f.host
+	var portalURL string
+	if portalURL, err = normalizePortal(f.portal); err != nil {
+		return nil, "", closeTarget, err
+	}
+	domain = f.host
 
 	if portalURL == "" {
 		var bugs portal.Bugs
@@ -252,8 +256,7 @@ func openTarget(ctx context.Context, c *cobra.Command, f *runFlags) (tg *target.
 				return nil, "", closeTarget, usage("--allow: %v", err)
 			}
 		}
-		u, stop, serr := portal.StartLoopback(ctx, portal.Config{Bugs: bugs, Allow: allow})
-		err = serr
+		u, stop, err := portal.StartLoopback(ctx, portal.Config{Bugs: bugs, Allow: allow})
 		if err != nil {
 			return nil, "", closeTarget, usage("start the embedded reference portal: %v", err)
 		}

@@ -27,6 +27,10 @@ import (
 // runVectors replays every transaction vector and prints one line per test.
 func runVectors(c *cobra.Command, portalURL, host string, bugs []string, seed uint64) error {
 	out := c.OutOrStdout()
+	portalURL, err := normalizePortal(portalURL)
+	if err != nil {
+		return err
+	}
 	if portalURL == "" {
 		var b portal.Bugs
 		for _, n := range bugs {
