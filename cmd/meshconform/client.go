@@ -79,6 +79,9 @@ func runClient(c *cobra.Command, f *clientFlags) error {
 	ctx, cancel := signal.NotifyContext(c.Context(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	out := c.OutOrStdout()
+	if err := checkOnlyGlobs("--only", "meshconform client", f.only, idsOf(clientchecks.All(clientchecks.Env{}))); err != nil {
+		return err
+	}
 	if f.bin == "" && !f.list {
 		return usage("--bin PATH is required")
 	}

@@ -131,6 +131,9 @@ func runSuite(c *cobra.Command, f *runFlags) error {
 	ctx, cancel := signal.NotifyContext(c.Context(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	out := c.OutOrStdout()
+	if err := checkOnlyGlobs(onlyFlag(c), "meshconform run", f.only, idsOf(conformance.All(conformance.Env{}))); err != nil {
+		return err
+	}
 
 	tg, domain, closeTarget, err := openTarget(ctx, c, f)
 	defer closeTarget()
@@ -332,4 +335,12 @@ func replayFile(c *cobra.Command, f *runFlags, path string) error {
 	}
 	fmt.Fprintf(c.OutOrStdout(), "%s: fixed\n", path)
 	return nil
+}
+
+// onlyFlag names what gave the --only globs: the flag, or replay's argument.
+func onlyFlag(c *cobra.Command) string {
+	if c.Name() == "replay" {
+		return "replay"
+	}
+	return "--only"
 }
