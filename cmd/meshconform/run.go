@@ -46,6 +46,15 @@ type runFlags struct {
 	bugs, allows                                   []string
 }
 
+// runExitCodes is the exit-code contract of run (and the Makefile's conform target).
+const runExitCodes = `Exit codes:
+  0  every selected check passed (warnings and info do not count unless --strict)
+  1  the portal does not conform: a MUST failed, an expected failure passed, a check ended
+     without a verdict (error), the portal died mid-run, or a warning under --strict
+  2  the run could not be made: usage or configuration, a failed pre-flight, no check
+     selected, or --deadline passed (the partial report is written)
+  (go run reports any non-zero code as 1: build the binary, or read the summary's last line)`
+
 // registerTarget adds the flags that say how to reach the portal and which embedded portal to
 // start: the flags of every command that talks to a portal the way run does.
 func (f *runFlags) registerTarget(fl *pflag.FlagSet) {
@@ -93,7 +102,29 @@ func init() {
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run the conformance suite against a portal (default: the embedded reference portal)",
-		Args:  cobra.NoArgs,
+		Long: `Run every selected check against a portal and write the reports. Without --portal the
+embedded reference portal is started on loopback (--bug and --allow change its behaviour).
+
+Before the first check a pre-flight sends one Hello: a target that is no Mesh portal, or a
+setting that is wrong (scheme, TLS, Host), stops the run with exit 2 and the next step to take.
+Every finding prints the command line that reproduces it; --seed replays the whole run.
+
+` + runExitCodes,
+		Example: `  # the whole suite against your portal, every report format
+  meshconform run --portal https://portal.example.com/ --report json,junit,sarif,html
+
+  # a portal reached by address that answers to its name, with a self-signed certificate
+  meshconform run --portal https://10.0.0.5:8443/ --host portal.example.com --insecure
+
+  # the connection checks at MUST level, shard 2 of 4 in CI
+  meshconform run --portal https://portal.example.com/ --only 'connect.*' --level MUST --shard 2/4
+
+  # known failures from a file; SHOULD failures (warnings) fail the run too
+  meshconform run --portal https://portal.example.com/ --expect expect.json --strict
+
+  # the checks of draft section 3.9, listed without sending anything
+  meshconform run --list --section 3.9`,
+		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return runSuite(c, &f)
 		},
@@ -107,7 +138,19 @@ func init() {
 	replay := &cobra.Command{
 		Use:   "replay CHECK-ID|REPRODUCER.json",
 		Short: "Re-run one check with the seed of an earlier run, re-send a fuzzer reproducer file, or re-run a model script",
-		Args:  cobra.ExactArgs(1),
+		Long: `Re-run one check of an earlier run (the reproduce line of its finding has every flag it
+needs), re-send a live fuzzer's reproducer file, or re-run a model script. The report goes to
+meshconform-replay/ by default, so a replay never overwrites the run it replays.
+
+Exit codes:
+  0  the check passed; the reproducer or script no longer fails (fixed)
+  1  the check failed; the reproducer or script still fails
+  2  usage, configuration or a failed pre-flight
+  3  (reproducer and script only) not reproducible here: the state it needs could not be
+     built on this portal, which says nothing of the finding`,
+		Example: `  meshconform replay connect.pin --portal https://portal.example.com/ --seed 42
+  meshconform replay meshconform-fuzz/accepted-stale-time-e0c5543bfcf2.json --portal https://portal.example.com/`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			if model.IsScript(args[0]) {
 				return replayModel(c, &rf, args[0])
