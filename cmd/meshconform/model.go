@@ -58,6 +58,7 @@ func init() {
 	fl.StringVar(&f.reports, "report", "json", "report formats to write: "+strings.Join(render.Names(), ","))
 	fl.BoolVar(&f.strict, "strict", false, "SHOULD violations (warn) fail the run")
 	fl.StringArrayVar(&f.bugs, "bug", nil, "embedded portal only: turn on a misbehaviour knob (repeatable; see meshportal --list-bugs)")
+	fl.StringArrayVar(&f.allows, "allow", nil, "embedded portal only: turn on an allowance, a behaviour the documents permit (repeatable; see meshportal --list-allowances)")
 	rootCmd.AddCommand(cmd)
 }
 
