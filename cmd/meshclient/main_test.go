@@ -144,7 +144,7 @@ func TestSessionsAllowance(t *testing.T) {
 	if !bytes.Equal(before, after) {
 		t.Error("the second authenticated run asked for a new session instead of using the kept one")
 	}
-	if code, out := c.run(admin, "--allow", "no-such-allowance", "hello"); code != 2 || !strings.Contains(out, `unknown allow "no-such-allowance"`) {
+	if code, out := c.run(admin, "--allow", "no-such-allowance", "hello"); code != 2 || !strings.Contains(out, `unknown allowance "no-such-allowance"`) {
 		t.Errorf("an unknown allowance: exit %d: %s", code, out)
 	}
 	var list bytes.Buffer
