@@ -29,8 +29,11 @@ help:
 build:
 	$(GO) build -o bin/ ./cmd/...
 
+# internal/cmd/benchratio is a module of its own (its x/perf dependency stays out of the suite's
+# go.mod), which ./... does not reach: its tests and vet run with -C.
 test:
 	$(GO) test -count=1 ./...
+	$(GO) test -C internal/cmd/benchratio -count=1 ./...
 
 # make conform: the whole suite against the embedded reference portal; PORTAL=URL tests a portal
 # (HOST=NAME its DNS name when the URL gives an address), CLIENT=path/to/binary a client binary
@@ -68,6 +71,7 @@ generate:
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet -C internal/cmd/benchratio ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
 bench:
@@ -88,7 +92,7 @@ bench-portal:
 		|| { cat bench-portal.round; exit 1; }; tee -a bench-portal.txt < bench-portal.round; done
 	rm -f bench-portal.round
 	$(GO) run golang.org/x/perf/cmd/benchstat@$(BENCHSTAT_VERSION) bench-portal.txt
-	$(GO) run ./internal/cmd/benchratio bench-portal.txt
+	$(GO) run -C internal/cmd/benchratio . $(CURDIR)/bench-portal.txt
 
 tidy-check:
 	@cp go.mod /tmp/meshconform.go.mod.bak; cp go.sum /tmp/meshconform.go.sum.bak; \
