@@ -104,7 +104,14 @@ func runClient(c *cobra.Command, f *clientFlags) error {
 		}
 	}
 	sh := shim.New(bin, cfg)
+	// A reproduce line judges the way the run did: the same binary, expectations and --strict.
 	binArg := "--bin " + harness.ShellQuote(bin)
+	if f.expectFile != "" {
+		binArg += " --expect " + harness.ShellQuote(f.expectFile)
+	}
+	if f.strict {
+		binArg += " --strict"
+	}
 	hcfg := harness.Config{
 		Target: clientTarget{bin: bin}, Catalog: conformance.Catalog(spec.MustLoad()), Tool: tool(),
 		Seed: f.seed, Jobs: f.jobs, List: f.list, CheckTimeout: f.checkTimeout, Strict: f.strict,
