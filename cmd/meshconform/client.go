@@ -42,6 +42,16 @@ func init() {
 	cmd := &cobra.Command{
 		Use:   "client --bin PATH [--config FILE]",
 		Short: "Run the client checks against a client binary that implements docs/SHIM.md",
+		Long: `Run the client checks against a client binary that implements the shim contract
+(docs/SHIM.md): each check starts the binary against a test portal of its own.
+
+Exit codes:
+  0  every selected check passed (warnings and info do not count unless --strict)
+  1  the client does not conform: a MUST failed, an expected failure passed, a check ended
+     without a verdict (error), or a warning under --strict
+  2  the run could not be made: usage or configuration, the client's hello against a
+     conforming portal failed, or no check selected`,
+		Example: `  meshconform client --bin ./my-client --config my-client.json --report junit,html,json`,
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return runClient(c, &f)

@@ -35,7 +35,9 @@ func init() {
 		Long: "Fuzz a portal (--portal URL, or the embedded reference portal, optionally with --bug knobs)\n" +
 			"with schema-aware mutations of valid requests. Every random choice flows from --seed.\n" +
 			"Findings are minimised and saved under --out; `meshconform replay FILE --portal URL` re-sends one.\n" +
-			"Exit 1 when a finding breaks a MUST (or any finding, with --strict); SHOULD findings alone are warnings.",
+			"\nExit codes:\n  0  no finding, or SHOULD-level findings only (warnings)\n" +
+			"  1  a finding breaks a MUST (or any finding, with --strict)\n" +
+			"  2  usage, configuration or a failed pre-flight",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := signal.NotifyContext(cmd.Context(), os.Interrupt)

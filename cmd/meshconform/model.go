@@ -37,7 +37,10 @@ func init() {
 			"portal (--portal URL, or the embedded reference portal with optional --bug knobs) and compare each answer\n" +
 			"with a model of accounts, profiles, pending connections and checkpoints. Each property is tied to a\n" +
 			"requirement. A violation is shrunk to a minimal sequence and saved under --out as a script that\n" +
-			"`meshconform replay FILE` re-runs against fresh accounts. Every random choice flows from --seed.",
+			"`meshconform replay FILE` re-runs against fresh accounts. Every random choice flows from --seed.\n\n" +
+			"Exit codes:\n  0  no property violated (a SHOULD violation is a warning unless --strict)\n" +
+			"  1  a MUST property violated (or a SHOULD one under --strict)\n" +
+			"  2  usage, configuration or a failed pre-flight",
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			ctx, cancel := signal.NotifyContext(c.Context(), os.Interrupt, syscall.SIGTERM)
