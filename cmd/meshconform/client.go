@@ -52,7 +52,7 @@ Exit codes:
   2  the run could not be made: usage or configuration, the client's hello against a
      conforming portal failed, or no check selected`,
 		Example: `  meshconform client --bin ./my-client --config my-client.json --report junit,html,json`,
-		Args:  cobra.NoArgs,
+		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return runClient(c, &f)
 		},

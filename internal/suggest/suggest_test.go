@@ -47,7 +47,7 @@ func TestClosest(t *testing.T) {
 		{"wire.h*", Globs(ids), []string{"wire.*"}},
 		{"zzz.*", Globs(ids), nil},
 		{"prtal", []string{"portal", "port", "host"}, []string{"portal"}}, // only the nearest
-		{"seed", []string{"seed", "speed"}, []string{"speed"}}, // the word itself is no suggestion
+		{"seed", []string{"seed", "speed"}, []string{"speed"}},            // the word itself is no suggestion
 	} {
 		if diff := cmp.Diff(tt.want, Closest(tt.word, tt.candidates)); diff != "" {
 			t.Errorf("Closest(%q) (-want +got):\n%s", tt.word, diff)
