@@ -207,7 +207,7 @@ func (r *runner) run(ctx context.Context, checks []Check) (*result.Run, error) {
 		run.Mode = result.ModeList
 	}
 	if cfg.Target != nil {
-		run.Target = sanitizeURL(cfg.Target.URL())
+		run.Target = SanitizeURL(cfg.Target.URL())
 	}
 	var sel []prepared
 	ids := make([]string, 0, len(checks))
@@ -416,7 +416,7 @@ func (r *runner) reproduce(id string) string {
 	if cmd == "" {
 		cmd = "meshconform replay"
 	}
-	tgt := "--portal " + ShellQuote(sanitizeURL(r.cfg.Target.URL()))
+	tgt := "--portal " + ShellQuote(SanitizeURL(r.cfg.Target.URL()))
 	if r.cfg.ReplayTarget != nil {
 		tgt = *r.cfg.ReplayTarget
 	}
@@ -443,8 +443,9 @@ func ShellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// sanitizeURL drops user information, whatever the Target implementation printed.
-func sanitizeURL(s string) string {
+// SanitizeURL drops user information from a URL (whatever the Target implementation printed, a
+// proxy URL in a reproduce line).
+func SanitizeURL(s string) string {
 	u, err := url.Parse(s)
 	if err != nil || u.User == nil {
 		return s
@@ -741,7 +742,7 @@ func (r *runner) exchange(ex *target.Exchange) result.Exchange {
 		Duration:  ex.Duration,
 		Request: result.Request{
 			Method: ex.Request.Method,
-			URL:    sanitizeURL(r.red.String(ex.Request.URL)),
+			URL:    SanitizeURL(r.red.String(ex.Request.URL)),
 			Header: r.red.Header(ex.Request.Header),
 			Body:   r.body(ex.Request.Body, false),
 		},

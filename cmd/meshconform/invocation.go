@@ -2,7 +2,6 @@ package main
 
 import (
 	"github.com/meshconform/meshconform/harness/target"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,26 +17,19 @@ func invocation() string {
 	return invocationOf(os.Args[0], executable(), pathLookup, dirExists("cmd/meshconform"))
 }
 
-func executable() string {
-	exe, err := os.Executable()
-	if err != nil {
-		return ""
-	}
-	if r, err := filepath.EvalSymlinks(exe); err == nil {
-		return r
-	}
-	return exe
-}
+func executable() string { return resolved(os.Executable()) }
 
-func pathLookup(name string) string {
-	p, err := exec.LookPath(name)
+func pathLookup(name string) string { return resolved(exec.LookPath(name)) }
+
+// resolved is path with its symbolic links resolved, "" when there is none.
+func resolved(path string, err error) string {
 	if err != nil {
 		return ""
 	}
-	if r, err := filepath.EvalSymlinks(p); err == nil {
+	if r, err := filepath.EvalSymlinks(path); err == nil {
 		return r
 	}
-	return p
+	return path
 }
 
 func dirExists(p string) bool {
@@ -107,7 +99,7 @@ func targetArgs(f *runFlags, portalURL string) string {
 		add("--client-key", f.clientKey)
 	}
 	if f.proxy != "" {
-		add("--proxy", withoutUserinfo(f.proxy))
+		add("--proxy", harness.SanitizeURL(f.proxy))
 	}
 	for _, h := range f.headers {
 		name, _, _ := strings.Cut(h, ":")
@@ -123,16 +115,6 @@ func targetArgs(f *runFlags, portalURL string) string {
 		a = append(a, "--strict")
 	}
 	return strings.Join(a, " ")
-}
-
-// withoutUserinfo drops a URL's user and password (a proxy's credentials are not printed).
-func withoutUserinfo(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return raw
-	}
-	u.User = nil
-	return u.String()
 }
 
 // normalizePortal reads --portal the one way every command does (target.ParsePortalURL): ""
