@@ -31,8 +31,14 @@ func vcsCommit() string {
 	if !ok {
 		return ""
 	}
+	return commitOf(bi.Settings)
+}
+
+// commitOf reads the commit from the build settings: the revision's first 12 characters, with
+// "+dirty" when the build had local changes.
+func commitOf(settings []debug.BuildSetting) string {
 	var rev, modified string
-	for _, s := range bi.Settings {
+	for _, s := range settings {
 		switch s.Key {
 		case "vcs.revision":
 			rev = s.Value

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -36,5 +37,23 @@ func TestVersion(t *testing.T) {
 	tool := readRunJSON(t, filepath.Join(dir, "run.json")).Tool
 	if tool.GoVersion != runtime.Version() || !strings.Contains(tool.Catalog, digest("requirements.json")) {
 		t.Errorf("run.json tool = %+v", tool)
+	}
+}
+
+func TestCommitOf(t *testing.T) {
+	rev := debug.BuildSetting{Key: "vcs.revision", Value: "80d9a0f83d8f0123456789abcdef0123456789ab"}
+	for _, tt := range []struct {
+		settings []debug.BuildSetting
+		want     string
+	}{
+		{nil, ""},
+		{[]debug.BuildSetting{rev}, "80d9a0f83d8f"},
+		{[]debug.BuildSetting{rev, {Key: "vcs.modified", Value: "false"}}, "80d9a0f83d8f"},
+		{[]debug.BuildSetting{{Key: "vcs.modified", Value: "true"}, rev}, "80d9a0f83d8f+dirty"},
+		{[]debug.BuildSetting{{Key: "vcs.modified", Value: "true"}}, ""},
+	} {
+		if got := commitOf(tt.settings); got != tt.want {
+			t.Errorf("commitOf(%v) = %q, want %q", tt.settings, got, tt.want)
+		}
 	}
 }
