@@ -125,12 +125,8 @@ func modelRun(rep *model.Report, sp *spec.Spec, cfg model.Config, start time.Tim
 		if p.Control {
 			cr.Category = "control"
 		}
-		if r, ok := sp.Requirement(p.Requirement); ok {
-			cr.Section, cr.Level = r.Section, r.Level
-			cr.Requirement = &result.Requirement{ID: r.ID, Section: r.Section, Level: r.Level, Kind: r.Kind, Text: r.Text, Notes: r.Notes}
-		} else {
-			cr.Requirement = &result.Requirement{ID: p.Requirement}
-		}
+		cr.Requirement = requirementOf(sp, p.Requirement)
+		cr.Section, cr.Level = cr.Requirement.Section, cr.Requirement.Level
 		if fl := rep.Failure; fl != nil && fl.Violation.Property == p.ID {
 			cr.Outcome, cr.Reason = result.Fail, ""
 			if cr.Level == "SHOULD" {

@@ -60,6 +60,7 @@ const (
 	ModeRun   Mode = "run"
 	ModeList  Mode = "list"
 	ModeModel Mode = "model" // meshconform model: properties of transaction sequences
+	ModeCheck Mode = "check" // meshconform check: one document decoded and its signatures verified
 )
 
 // Run is the whole record of one invocation.
