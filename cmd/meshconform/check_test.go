@@ -42,7 +42,12 @@ func TestCheck(t *testing.T) {
 		os.WriteFile(p, data, 0o600)
 		return p
 	}
-	goodFile, forgedFile := write("good.json", good), write("forged.json", forged)
+	dev, _ := client.NewDevice(keys.Ed448, []byte("check-dev"))
+	create, err := (&client.Account{Name: "alice@example.com", Master: a, Device: dev}).CreateRequest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	goodFile, forgedFile, createFile := write("good.json", good), write("forged.json", forged), write("create.json", create)
 	hello := filepath.Join(dir, "hello.json")
 	os.WriteFile(hello, []byte(`{"HelloRequest": {"Surprise": 1}}`), 0o600)
 	junk := filepath.Join(dir, "junk.json")
@@ -57,6 +62,10 @@ func TestCheck(t *testing.T) {
 			"REQ-WIRE-UNKNOWN-MEMBERS": result.Pass}},
 		{forgedFile, exitFailure, map[string]result.Outcome{"REQ-PROFILE-MESH-SIGNED": result.Fail, "REQ-PROFILE-MASTER-SIGNED": result.Pass}},
 		{hello, exitOK, map[string]result.Outcome{"REQ-WIRE-UNKNOWN-MEMBERS": result.Info}},
+		// Nested envelopes: the profile, its master, the catalog entry (its signer's key is not
+		// in it: info) and the device profile inside the entry.
+		{createFile, exitOK, map[string]result.Outcome{"REQ-PROFILE-MESH-SIGNED": result.Pass, "REQ-PROFILE-MASTER-SIGNED": result.Pass,
+			"REQ-PROFILE-DEVICE-SIGNED": result.Pass, "REQ-WIRE-DARE-SIGNATURE": result.Info}},
 	} {
 		reports := t.TempDir()
 		code, out, errOut := runCommand(t, "check", tt.file, "--report-dir", reports)
