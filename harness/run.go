@@ -207,7 +207,7 @@ func (r *runner) run(ctx context.Context, checks []Check) (*result.Run, error) {
 		run.Mode = result.ModeList
 	}
 	if cfg.Target != nil {
-		run.Target = sanitizeURL(cfg.Target.URL())
+		run.Target = SanitizeURL(cfg.Target.URL())
 	}
 	var sel []prepared
 	ids := make([]string, 0, len(checks))
@@ -416,15 +416,20 @@ func (r *runner) reproduce(id string) string {
 	if cmd == "" {
 		cmd = "meshconform replay"
 	}
-	tgt := "--portal " + shellQuote(sanitizeURL(r.cfg.Target.URL()))
+	tgt := "--portal " + ShellQuote(SanitizeURL(r.cfg.Target.URL()))
 	if r.cfg.ReplayTarget != nil {
 		tgt = *r.cfg.ReplayTarget
 	}
-	return strings.Join(strings.Fields(fmt.Sprintf("%s %s %s --seed %d", cmd, id, tgt, r.seed)), " ")
+	// Joined part by part, not re-split on spaces: a quoted argument keeps its inner spaces.
+	parts := []string{strings.TrimSpace(cmd), id}
+	if tgt = strings.TrimSpace(tgt); tgt != "" {
+		parts = append(parts, tgt)
+	}
+	return strings.Join(append(parts, fmt.Sprintf("--seed %d", r.seed)), " ")
 }
 
-// shellQuote quotes s for a POSIX shell when it holds anything but safe characters.
-func shellQuote(s string) string {
+// ShellQuote quotes s for a POSIX shell when it holds anything but safe characters.
+func ShellQuote(s string) string {
 	safe := true
 	for _, c := range s {
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-_./:@%+=,", c)) {
@@ -438,8 +443,9 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// sanitizeURL drops user information, whatever the Target implementation printed.
-func sanitizeURL(s string) string {
+// SanitizeURL drops user information from a URL (whatever the Target implementation printed, a
+// proxy URL in a reproduce line).
+func SanitizeURL(s string) string {
 	u, err := url.Parse(s)
 	if err != nil || u.User == nil {
 		return s
@@ -736,7 +742,7 @@ func (r *runner) exchange(ex *target.Exchange) result.Exchange {
 		Duration:  ex.Duration,
 		Request: result.Request{
 			Method: ex.Request.Method,
-			URL:    sanitizeURL(r.red.String(ex.Request.URL)),
+			URL:    SanitizeURL(r.red.String(ex.Request.URL)),
 			Header: r.red.Header(ex.Request.Header),
 			Body:   r.body(ex.Request.Body, false),
 		},

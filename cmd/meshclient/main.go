@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/meshconform/meshconform/internal/suggest"
 	"github.com/meshconform/meshconform/reference/client"
 	"github.com/meshconform/meshconform/reference/keys"
 	"github.com/meshconform/meshconform/reference/mesh"
@@ -58,9 +59,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if errors.As(err, &se) || errors.Is(err, client.ErrForged) || errors.Is(err, client.ErrWitness) ||
 		errors.Is(err, client.ErrTransport) || errors.Is(err, client.ErrProtocol) {
 		return 1
-	}
-	if strings.Contains(err.Error(), "flag") || strings.Contains(err.Error(), "arg") || strings.Contains(err.Error(), "unknown command") {
-		return 2
 	}
 	return 1
 }
@@ -207,6 +205,10 @@ func newRoot(stdout io.Writer) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	// Every usage error is typed where it arises (flags, arguments, an unknown operation), so
+	// run maps it to exit 2 by type and errorID names it "usage".
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usage("%w", err) })
+	root.Args = unknownOperation
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.portal, "portal", "", "portal service URL, e.g. http://localhost:8080/.well-known/mmm/")
 	pf.StringVar(&g.stateDir, "state", "", "state directory (keys, account, pending connection)")
@@ -482,6 +484,33 @@ func exactArgs(n int) cobra.PositionalArgs {
 	}
 }
 
+// unknownOperation is the Args of a command whose arguments name operations (root, connect):
+// an argument that is none of them is a usage error naming the nearest.
+func unknownOperation(c *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	var ops []string
+	for _, sub := range c.Commands() {
+		if sub.IsAvailableCommand() && sub.Name() != "help" {
+			ops = append(ops, sub.Name())
+		}
+	}
+	if near := suggest.Closest(args[0], ops); len(near) > 0 {
+		return usage("unknown operation %q; did you mean %s?", args[0], strings.Join(near, " or "))
+	}
+	return usage("unknown operation %q (%s --help lists them)", args[0], c.CommandPath())
+}
+
+func maxArgs(n int) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) > n {
+			return usage("want at most %d argument(s), got %d", n, len(args))
+		}
+		return nil
+	}
+}
+
 func constraints(maxEntries, maxBytes int32, pageKey, notBefore, before string) (*mesh.SearchConstraints, error) {
 	sc := &mesh.SearchConstraints{PageKey: pageKey}
 	set := pageKey != ""
@@ -529,7 +558,12 @@ func (g *globals) account() (*client.Client, store, *client.Account, error) {
 }
 
 func connectCmd(g *globals, ctx context.Context) *cobra.Command {
-	conn := &cobra.Command{Use: "connect", Short: "connect a device: request, pending, approve, status"}
+	conn := &cobra.Command{Use: "connect", Short: "connect a device: request, pending, approve, status", Args: unknownOperation,
+		// Runnable, so that cobra validates its arguments (a command without RunE prints its help
+		// and exits 0 whatever follows it).
+		RunE: func(c *cobra.Command, _ []string) error {
+			return usage("%s needs an operation: request, pending, approve or status", c.CommandPath())
+		}}
 	var pin string
 	req := &cobra.Command{Use: "request ACCOUNT", Short: "ask to connect this device to ACCOUNT", Args: exactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
@@ -580,7 +614,7 @@ func connectCmd(g *globals, ctx context.Context) *cobra.Command {
 		}}
 
 	var all, refuse, byPIN bool
-	approve := &cobra.Command{Use: "approve MESSAGEID|--all|--pin", Short: "accept (or --refuse) pending requests", Args: cobra.MaximumNArgs(1),
+	approve := &cobra.Command{Use: "approve MESSAGEID|--all|--pin", Short: "accept (or --refuse) pending requests", Args: maxArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			c, s, a, err := g.account()
 			if err != nil {

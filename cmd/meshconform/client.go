@@ -17,7 +17,6 @@ import (
 	clientchecks "github.com/meshconform/meshconform/conformance/client"
 	"github.com/meshconform/meshconform/harness"
 	"github.com/meshconform/meshconform/harness/expect"
-	"github.com/meshconform/meshconform/harness/result"
 	"github.com/meshconform/meshconform/harness/shim"
 	"github.com/meshconform/meshconform/harness/target"
 	"github.com/meshconform/meshconform/harness/testportal"
@@ -43,7 +42,17 @@ func init() {
 	cmd := &cobra.Command{
 		Use:   "client --bin PATH [--config FILE]",
 		Short: "Run the client checks against a client binary that implements docs/SHIM.md",
-		Args:  cobra.NoArgs,
+		Long: `Run the client checks against a client binary that implements the shim contract
+(docs/SHIM.md): each check starts the binary against a test portal of its own.
+
+Exit codes:
+  0  every selected check passed (warnings and info do not count unless --strict)
+  1  the client does not conform: a MUST failed, an expected failure passed, a check ended
+     without a verdict (error), or a warning under --strict
+  2  the run could not be made: usage or configuration, the client's hello against a
+     conforming portal failed, or no check selected`,
+		Example: `  meshconform client --bin ./my-client --config my-client.json --report junit,html,json`,
+		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return runClient(c, &f)
 		},
@@ -95,6 +104,9 @@ func runClientChecks(c *cobra.Command, f *clientFlags, command, binFlag string, 
 	ctx, cancel := signal.NotifyContext(c.Context(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	out := c.OutOrStdout()
+	if err := checkOnlyGlobs("--only", "meshconform client", f.only, idsOf(clientchecks.All(clientchecks.Env{}))); err != nil {
+		return err
+	}
 	if f.bin == "" && !f.list {
 		return usage("%s PATH is required", binFlag)
 	}
@@ -117,14 +129,21 @@ func runClientChecks(c *cobra.Command, f *clientFlags, command, binFlag string, 
 		}
 	}
 	sh := shim.New(bin, cfg)
-	binArg := binFlag + " " + bin
+	// A reproduce line judges the way the run did: the same binary, expectations and --strict.
+	binArg := binFlag + " " + harness.ShellQuote(bin)
+	if f.expectFile != "" {
+		binArg += " --expect " + harness.ShellQuote(f.expectFile)
+	}
+	if f.strict {
+		binArg += " --strict"
+	}
 	hcfg := harness.Config{
-		Target: clientTarget{bin: bin}, Catalog: conformance.Catalog(spec.MustLoad()), Tool: result.Tool{Name: "meshconform", Version: version},
+		Target: clientTarget{bin: bin}, Catalog: conformance.Catalog(spec.MustLoad()), Tool: tool(),
 		Seed: f.seed, Jobs: f.jobs, List: f.list, CheckTimeout: f.checkTimeout, Strict: f.strict,
 		Selection:     harness.Selection{Only: f.only, Skip: f.skip, Sections: f.sections},
 		Probe:         clientProbe(sh),
 		DeadAfter:     -1, // a client that fails one check says nothing about the next
-		ReplayCommand: "meshconform " + command + configArg(f.config) + " --only",
+		ReplayCommand: invocation() + " " + command + configArg(f.config) + " --only",
 		ReplayTarget:  &binArg,
 	}
 	for _, l := range f.levels {
@@ -172,7 +191,7 @@ func configArg(cfg string) string {
 	if cfg == "" {
 		return ""
 	}
-	return " --config " + cfg
+	return " --config " + harness.ShellQuote(cfg)
 }
 
 // clientProbe checks the binary runs at all: a hello against a conforming test portal must

@@ -41,4 +41,16 @@ func TestClientCommand(t *testing.T) {
 			}
 		})
 	}
+	// A reproduce line names the binary and judges as the run did (--strict), and runs as printed.
+	dir := t.TempDir()
+	if code, out, _ := runCommand(t, "client", "--bin", bin, "--only", "client.http.host", "--strict", "--seed", "4", "--report-dir", dir); code != exitOK {
+		t.Fatalf("client run exited %d:\n%s", code, out)
+	}
+	line := readRunJSON(t, filepath.Join(dir, "run.json")).Results[0].Reproduce
+	if want := "meshconform client --only client.http.host --bin " + bin + " --strict --seed 4"; line != want {
+		t.Fatalf("reproduce line %q, want %q", line, want)
+	}
+	if code, out, _ := runCommand(t, append(shellWords(t, line)[1:], "--report-dir", t.TempDir())...); code != exitOK {
+		t.Errorf("the reproduce line exited %d:\n%s", code, out)
+	}
 }

@@ -14,25 +14,21 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/meshconform/meshconform/fuzz/live"
-	"github.com/meshconform/meshconform/harness/target"
+	"github.com/meshconform/meshconform/harness"
 	"github.com/meshconform/meshconform/internal/memstat"
-	"github.com/meshconform/meshconform/reference/portal"
 	"github.com/meshconform/meshconform/spec"
 )
 
 // `meshconform fuzz`: the schema-aware live portal fuzzer (fuzz/live).
 func init() {
 	var (
-		portalURL, host, out string
-		memoryURL            string
-		bugs                 []string
-		duration, timeout    time.Duration
-		seed                 int64
-		rate                 float64
-		workers              int
-		maxCases             int64
-		strict               bool
-		clientBin, config    string
+		tf                runFlags // the target flags, as run's
+		out               string
+		memoryURL         string
+		duration          time.Duration
+		workers           int
+		maxCases          int64
+		clientBin, config string
 	)
 	cmd := &cobra.Command{
 		Use:   "fuzz",
@@ -42,60 +38,45 @@ func init() {
 			"Findings are minimised and saved under --out; `meshconform replay FILE --portal URL` re-sends one.\n" +
 			"With --client BIN [--config FILE], fuzzes a client binary instead (fuzz/client): crashes, hangs, memory, and\n" +
 			"success exits on answers that must be refused; --max-cases bounds the runs; `meshconform replay FILE --client BIN` re-runs one.\n" +
-			"Exit 1 when a finding breaks a MUST (or any finding, with --strict); SHOULD findings alone are warnings.",
+			"\nExit codes:\n  0  no finding, or SHOULD-level findings only (warnings)\n" +
+			"  1  a finding breaks a MUST (or any finding, with --strict)\n" +
+			"  2  usage, configuration or a failed pre-flight",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := signal.NotifyContext(cmd.Context(), os.Interrupt)
 			defer cancel()
-			if seed == 0 {
-				seed = time.Now().UnixNano()
+			if tf.seed == 0 {
+				tf.seed = time.Now().UnixNano()
 			}
 			if clientBin != "" {
-				if portalURL != "" || host != "" || memoryURL != "" || len(bugs) > 0 {
-					return usage("--client does not combine with --portal, --host, --memory-url or --bug")
+				if tf.portal != "" || tf.host != "" || memoryURL != "" || len(tf.bugs) > 0 || len(tf.allows) > 0 {
+					return usage("--client does not combine with --portal, --host, --memory-url, --bug or --allow")
 				}
-				return fuzzClient(cmd, clientBin, config, uint64(seed), duration, int(maxCases), out)
+				return fuzzClient(cmd, clientBin, config, uint64(tf.seed), duration, int(maxCases), out)
 			}
 			if config != "" {
 				return usage("--config applies to --client only")
 			}
-			if memoryURL != "" && portalURL == "" {
+			if memoryURL != "" && tf.portal == "" {
 				return usage("--memory-url applies to a portal given with --portal; the embedded portal's memory is read directly")
 			}
-			url := portalURL
 			var memory func(context.Context) (uint64, error)
 			if memoryURL != "" {
 				memory = expvarMemory(memoryURL)
 			}
-			if url == "" {
+			if tf.portal == "" {
 				// The embedded portal shares this process: its live heap is the process's.
 				memory = func(context.Context) (uint64, error) { return memstat.LiveHeap(), nil }
-				var cfg portal.Config
-				for _, b := range bugs {
-					if err := cfg.Bugs.Set(b); err != nil {
-						return usage("%w", err)
-					}
-				}
-				u, stop, err := portal.StartLoopback(context.Background(), cfg)
-				if err != nil {
-					return usage("starting the embedded portal: %w", err)
-				}
-				defer stop()
-				url = u
-			} else if len(bugs) > 0 {
-				return usage("--bug applies to the embedded portal only (no --portal)")
 			}
-			opts := target.Options{URL: url, Host: host, Timeout: timeout, Rate: rate}
-			if err := preflight(ctx, cmd.OutOrStdout(), opts); err != nil {
+			// The embedded portal lives on the command's context, not the interruptible one:
+			// an interrupted campaign ends with its summary, against a portal still answering.
+			tg, domain, closeTarget, err := openTarget(cmd.Context(), cmd, &tf)
+			defer closeTarget()
+			if err != nil {
 				return err
 			}
-			tg, err := target.New(opts)
-			if err != nil {
-				return usage("%w", err)
-			}
-			defer tg.Close()
 			w := cmd.OutOrStdout()
-			f, err := live.New(live.Config{Target: tg, PortalURL: url, Domain: host, Seed: seed, Duration: duration,
+			f, err := live.New(live.Config{Target: tg, Domain: domain, Seed: tf.seed, Duration: duration,
 				MaxRequests: maxCases, Workers: workers, OutDir: out, Log: w, Memory: memory})
 			if err != nil {
 				return usage("%w", err)
@@ -139,11 +120,11 @@ func init() {
 				if r, ok := sp.Requirement(sv.Requirement); ok {
 					fmt.Fprintf(w, "  %s (section %s, judged at %s): %q\n", r.ID, r.Section, sv.Level, r.Text)
 				}
-				fmt.Fprintf(w, "  expected %s; observed %s\n  replay: meshconform replay %s%s\n", sv.Expected, sv.Observed,
-					sv.File, replayTarget(portalURL, bugs))
+				fmt.Fprintf(w, "  expected %s; observed %s\n  replay: %s replay %s %s\n", sv.Expected, sv.Observed,
+					invocation(), harness.ShellQuote(sv.File), targetArgs(&tf, tg.URL()))
 			}
 			// A SHOULD finding alone is a warning, as in `run` (exit 1 under --strict).
-			if must := s.Failing(); len(must) > 0 || strict {
+			if must := s.Failing(); len(must) > 0 || tf.strict {
 				return failed("%d finding classes (%d at MUST level)", len(s.ByClass), len(must))
 			}
 			fmt.Fprintln(w, "only SHOULD-level findings: warnings (exit 0; --strict makes them fail)")
@@ -151,35 +132,20 @@ func init() {
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&portalURL, "portal", "", "portal URL (default: an embedded reference portal)")
-	fl.StringVar(&host, "host", "", "the portal's DNS name: Host header and signed name (default: the URL's host)")
+	tf.registerTarget(fl)
+	// A request that takes longer than this is a hang: shorter than run's, for throughput.
+	fl.Lookup("timeout").DefValue, tf.timeout = "5s", 5*time.Second
 	fl.DurationVar(&duration, "duration", time.Minute, "campaign length")
 	fl.Int64Var(&maxCases, "max-cases", 0, "stop after this many fuzz cases (0: duration only)")
-	fl.Int64Var(&seed, "seed", 0, "seed of every random choice (0: from the clock, printed)")
+	fl.Int64Var(&tf.seed, "seed", 0, "seed of every random choice (0: pick one; it is printed)")
 	fl.StringVar(&out, "out", "meshconform-fuzz", "directory for reproducer files")
-	fl.Float64Var(&rate, "rate", 0, "requests per second (0: unlimited)")
-	fl.DurationVar(&timeout, "timeout", 5*time.Second, "per-request timeout: longer is a hang")
 	fl.IntVar(&workers, "workers", 2, "concurrent cases")
-	fl.BoolVar(&strict, "strict", false, "exit 1 on SHOULD-level findings too")
-	fl.StringSliceVar(&bugs, "bug", nil, "misbehaviour knob of the embedded portal (see meshportal --list-bugs)")
+	fl.BoolVar(&tf.strict, "strict", false, "SHOULD-level findings fail the run too (exit 1)")
 	fl.StringVar(&memoryURL, "memory-url", "", "expvar URL of the portal's process (meshportal --debug-listen: http://ADDR/debug/vars), "+
 		"watched for memory growth")
 	fl.StringVar(&clientBin, "client", "", "fuzz this client binary (docs/SHIM.md) instead of a portal: a test portal answers it with mutated valid answers")
 	fl.StringVar(&config, "config", "", "with --client: the shim configuration file")
 	rootCmd.AddCommand(cmd)
-}
-
-// replayTarget is how a replay line names the portal: the URL given, or the embedded portal
-// with its knobs (replay starts one of its own without --portal).
-func replayTarget(url string, bugs []string) string {
-	if url != "" {
-		return " --portal " + url
-	}
-	var out string
-	for _, b := range bugs {
-		out += " --bug " + b
-	}
-	return out
 }
 
 // expvarMemory reads a Go process's memory figure from its expvar page: live_heap_bytes when

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/meshconform/meshconform/fuzz/model"
+	"github.com/meshconform/meshconform/harness"
 	"github.com/meshconform/meshconform/harness/result"
 	"github.com/meshconform/meshconform/reports/render"
 	"github.com/meshconform/meshconform/spec"
@@ -36,7 +37,10 @@ func init() {
 			"portal (--portal URL, or the embedded reference portal with optional --bug knobs) and compare each answer\n" +
 			"with a model of accounts, profiles, pending connections and checkpoints. Each property is tied to a\n" +
 			"requirement. A violation is shrunk to a minimal sequence and saved under --out as a script that\n" +
-			"`meshconform replay FILE` re-runs against fresh accounts. Every random choice flows from --seed.",
+			"`meshconform replay FILE` re-runs against fresh accounts. Every random choice flows from --seed.\n\n" +
+			"Exit codes:\n  0  no property violated (a SHOULD violation is a warning unless --strict)\n" +
+			"  1  a MUST property violated (or a SHOULD one under --strict)\n" +
+			"  2  usage, configuration or a failed pre-flight",
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			ctx, cancel := signal.NotifyContext(c.Context(), os.Interrupt, syscall.SIGTERM)
@@ -57,6 +61,7 @@ func init() {
 	fl.StringVar(&f.reports, "report", "json", "report formats to write: "+strings.Join(render.Names(), ","))
 	fl.BoolVar(&f.strict, "strict", false, "SHOULD violations (warn) fail the run")
 	fl.StringArrayVar(&f.bugs, "bug", nil, "embedded portal only: turn on a misbehaviour knob (repeatable; see meshportal --list-bugs)")
+	fl.StringArrayVar(&f.allows, "allow", nil, "embedded portal only: turn on an allowance, a behaviour the documents permit (repeatable; see meshportal --list-allowances)")
 	rootCmd.AddCommand(cmd)
 }
 
@@ -70,7 +75,7 @@ func runModel(ctx context.Context, c *cobra.Command, f *runFlags, cfg model.Conf
 		return usage("--report: %v", err)
 	}
 	f.timeout = 10 * time.Second
-	tg, domain, replayTarget, closeTarget, err := openTarget(ctx, c, f)
+	tg, domain, closeTarget, err := openTarget(ctx, c, f)
 	if err != nil {
 		return err
 	}
@@ -101,15 +106,7 @@ func runModel(ctx context.Context, c *cobra.Command, f *runFlags, cfg model.Conf
 		if err := model.SaveScript(path, cfg.Seed, cfg.URL, fl); err != nil {
 			return failed("save the script: %v", err)
 		}
-		target := " --portal " + f.portal
-		if f.host != "" {
-			target += " --host " + f.host
-		}
-		if replayTarget != nil {
-			target = strings.ReplaceAll(" "+*replayTarget, "  ", " ")
-			target = strings.TrimRight(target, " ")
-		}
-		reproduce = "meshconform replay " + path + target
+		reproduce = strings.TrimSpace(invocation() + " replay " + harness.ShellQuote(path) + " " + targetArgs(f, tg.URL()))
 		fmt.Fprintf(w, "script: %s (%d steps)\n", path, len(fl.Steps))
 	}
 	run := modelRun(rep, sp, cfg, start, reproduce, f.strict)
@@ -119,7 +116,7 @@ func runModel(ctx context.Context, c *cobra.Command, f *runFlags, cfg model.Conf
 // modelRun is the run's record in the result model: one result per property, the violated one
 // failing with its finding and the minimal sequence, the others passing for this many sequences.
 func modelRun(rep *model.Report, sp *spec.Spec, cfg model.Config, start time.Time, reproduce string, strict bool) *result.Run {
-	run := &result.Run{SchemaVersion: result.SchemaVersion, Tool: result.Tool{Name: "meshconform", Version: version},
+	run := &result.Run{SchemaVersion: result.SchemaVersion, Tool: tool(),
 		Mode: result.ModeModel, Target: cfg.URL, Seed: cfg.Seed, StartedAt: start, Duration: rep.Elapsed,
 		Config: result.ConfigSummary{Jobs: 1, Strict: strict, Available: len(model.Properties), Selected: len(model.Properties)}}
 	for _, p := range model.Properties {
@@ -128,12 +125,8 @@ func modelRun(rep *model.Report, sp *spec.Spec, cfg model.Config, start time.Tim
 		if p.Control {
 			cr.Category = "control"
 		}
-		if r, ok := sp.Requirement(p.Requirement); ok {
-			cr.Section, cr.Level = r.Section, r.Level
-			cr.Requirement = &result.Requirement{ID: r.ID, Section: r.Section, Level: r.Level, Kind: r.Kind, Text: r.Text, Notes: r.Notes}
-		} else {
-			cr.Requirement = &result.Requirement{ID: p.Requirement}
-		}
+		cr.Requirement = requirementOf(sp, p.Requirement)
+		cr.Section, cr.Level = cr.Requirement.Section, cr.Requirement.Level
 		if fl := rep.Failure; fl != nil && fl.Violation.Property == p.ID {
 			cr.Outcome, cr.Reason = result.Fail, ""
 			if cr.Level == "SHOULD" {
@@ -165,7 +158,7 @@ func replayModel(c *cobra.Command, f *runFlags, path string) error {
 	if err != nil {
 		return usage("replay %s: %v", path, err)
 	}
-	tg, domain, _, closeTarget, err := openTarget(c.Context(), c, f)
+	tg, domain, closeTarget, err := openTarget(c.Context(), c, f)
 	if err != nil {
 		return err
 	}

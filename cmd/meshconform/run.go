@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/meshconform/meshconform/conformance"
 	clientfuzz "github.com/meshconform/meshconform/fuzz/client"
@@ -28,9 +29,6 @@ import (
 	"github.com/meshconform/meshconform/reports/terminal"
 	"github.com/meshconform/meshconform/spec"
 )
-
-// version is the suite's version, recorded in every report.
-var version = "0.1.0"
 
 // runFlags are the flags of `run` (and of `replay`, which is a run of one check).
 type runFlags struct {
@@ -50,8 +48,18 @@ type runFlags struct {
 	abuse                                          conformance.Abuse
 }
 
-func (f *runFlags) register(cmd *cobra.Command) {
-	fl := cmd.Flags()
+// runExitCodes is the exit-code contract of run (and the Makefile's conform target).
+const runExitCodes = `Exit codes:
+  0  every selected check passed (warnings and info do not count unless --strict)
+  1  the portal does not conform: a MUST failed, an expected failure passed, a check ended
+     without a verdict (error), the portal died mid-run, or a warning under --strict
+  2  the run could not be made: usage or configuration, a failed pre-flight, no check
+     selected, or --deadline passed (the partial report is written)
+  (go run reports any non-zero code as 1: build the binary, or read the summary's last line)`
+
+// registerTarget adds the flags that say how to reach the portal and which embedded portal to
+// start: the flags of every command that talks to a portal the way run does.
+func (f *runFlags) registerTarget(fl *pflag.FlagSet) {
 	fl.StringVar(&f.portal, "portal", "", "portal URL (default: start the embedded reference portal on loopback)")
 	fl.StringVar(&f.host, "host", "", "Host header and portal DNS name (default: the URL's host)")
 	fl.StringVar(&f.ca, "ca", "", "PEM file of CA certificates to trust (instead of the system roots)")
@@ -60,10 +68,31 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.clientKey, "client-key", "", "PEM key of --client-cert")
 	fl.StringArrayVar(&f.headers, "header", nil, "extra request header 'Name: value' (repeatable)")
 	fl.StringVar(&f.proxy, "proxy", "", "proxy URL (the environment's proxy settings are ignored)")
-	fl.DurationVar(&f.timeout, "timeout", 10*time.Second, "per-request timeout")
+	fl.DurationVar(&f.timeout, "timeout", defaultTimeout, "per-request timeout")
+	fl.Float64Var(&f.rate, "rate", 0, "maximum requests per second (0: unlimited)")
+	fl.StringArrayVar(&f.bugs, "bug", nil, "embedded portal only: turn on a misbehaviour knob (repeatable; see meshportal --list-bugs)")
+	fl.StringArrayVar(&f.allows, "allow", nil, "embedded portal only: turn on an allowance, a behaviour the documents permit (repeatable; see meshportal --list-allowances)")
+}
+
+// registerJudging adds the flags that say how checks run and are judged, and where the report
+// goes: run's and replay's (reportDir is the default folder, distinct for replay so that a
+// replay never overwrites the run it replays).
+func (f *runFlags) registerJudging(fl *pflag.FlagSet, reportDir string) {
 	fl.DurationVar(&f.checkTimeout, "check-timeout", 60*time.Second, "per-check timeout")
 	fl.DurationVar(&f.deadline, "deadline", 10*time.Minute, "bound of the whole run: when it passes the run stops, reports what ran and exits 2 (0: none)")
-	fl.Float64Var(&f.rate, "rate", 0, "maximum requests per second (0: unlimited)")
+	fl.BoolVar(&f.strict, "strict", false, "SHOULD failures (warn) fail the run")
+	fl.BoolVar(&f.noCleanup, "no-cleanup", false, "leave the accounts checks create on the portal, for inspection (by default each check deletes them when it ends)")
+	fl.Int64Var(&f.seed, "seed", 0, "seed of every random choice (0: pick one; it is printed)")
+	fl.StringVar(&f.expectFile, "expect", "", "expectations file (disabled checks, expected failures)")
+	fl.StringVar(&f.reportDir, "report-dir", reportDir, "folder for the report files")
+	fl.StringVar(&f.reports, "report", "json", "report formats to write: "+strings.Join(render.Names(), ","))
+	fl.BoolVar(&f.abuse.Gentle, "gentle", false, "production portals: the abuse checks send smaller bodies and fewer requests (docs/checks.md)")
+	fl.IntVar(&f.abuse.FloodRequests, "flood-requests", 0, "connection requests abuse.pending-flood opens at most (0: 300, 40 with --gentle)")
+	fl.DurationVar(&f.abuse.SlowClientWait, "slow-client-wait", 0, "how long abuse.slow-client trickles headers before it calls the connection held (0: 12s)")
+}
+
+// registerSelection adds the flags that choose checks: run's only (replay names its check).
+func (f *runFlags) registerSelection(fl *pflag.FlagSet) {
 	fl.IntVarP(&f.jobs, "jobs", "j", 4, "checks run in parallel")
 	fl.StringArrayVar(&f.only, "only", nil, "run only checks whose ID matches this glob (repeatable)")
 	fl.StringArrayVar(&f.skip, "skip", nil, "skip checks whose ID matches this glob (repeatable)")
@@ -71,17 +100,6 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fl.StringArrayVar(&f.levels, "level", nil, "run only checks of this level: MUST, SHOULD, MAY (repeatable)")
 	fl.StringVar(&f.shard, "shard", "", "run shard I of N, e.g. 2/4 (deterministic by check ID)")
 	fl.BoolVar(&f.list, "list", false, "list the selected checks without running them")
-	fl.BoolVar(&f.strict, "strict", false, "SHOULD failures (warn) fail the run")
-	fl.BoolVar(&f.noCleanup, "no-cleanup", false, "leave the accounts checks create on the portal, for inspection (by default each check deletes them when it ends)")
-	fl.Int64Var(&f.seed, "seed", 0, "seed of every random choice (0: pick one; it is printed)")
-	fl.StringVar(&f.expectFile, "expect", "", "expectations file (disabled checks, expected failures)")
-	fl.StringVar(&f.reportDir, "report-dir", "meshconform-report", "folder for the report files")
-	fl.StringVar(&f.reports, "report", "json", "report formats to write: "+strings.Join(render.Names(), ","))
-	fl.BoolVar(&f.abuse.Gentle, "gentle", false, "production portals: the abuse checks send smaller bodies and fewer requests (docs/checks.md)")
-	fl.IntVar(&f.abuse.FloodRequests, "flood-requests", 0, "connection requests abuse.pending-flood opens at most (0: 300, 40 with --gentle)")
-	fl.DurationVar(&f.abuse.SlowClientWait, "slow-client-wait", 0, "how long abuse.slow-client trickles headers before it calls the connection held (0: 12s)")
-	fl.StringArrayVar(&f.bugs, "bug", nil, "embedded portal only: turn on a misbehaviour knob (repeatable; see meshportal --list-bugs)")
-	fl.StringArrayVar(&f.allows, "allow", nil, "embedded portal only: turn on an allowance, a behaviour the documents permit (repeatable; see meshportal --list-allowances)")
 }
 
 func init() {
@@ -89,12 +107,36 @@ func init() {
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run the conformance suite against a portal (default: the embedded reference portal)",
-		Args:  cobra.NoArgs,
+		Long: `Run every selected check against a portal and write the reports. Without --portal the
+embedded reference portal is started on loopback (--bug and --allow change its behaviour).
+
+Before the first check a pre-flight sends one Hello: a target that is no Mesh portal, or a
+setting that is wrong (scheme, TLS, Host), stops the run with exit 2 and the next step to take.
+Every finding prints the command line that reproduces it; --seed replays the whole run.
+
+` + runExitCodes,
+		Example: `  # the whole suite against your portal, every report format
+  meshconform run --portal https://portal.example.com/ --report json,junit,sarif,html
+
+  # a portal reached by address that answers to its name, with a self-signed certificate
+  meshconform run --portal https://10.0.0.5:8443/ --host portal.example.com --insecure
+
+  # the connection checks at MUST level, shard 2 of 4 in CI
+  meshconform run --portal https://portal.example.com/ --only 'connect.*' --level MUST --shard 2/4
+
+  # known failures from a file; SHOULD failures (warnings) fail the run too
+  meshconform run --portal https://portal.example.com/ --expect expect.json --strict
+
+  # the checks of draft section 3.9, listed without sending anything
+  meshconform run --list --section 3.9`,
+		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return runSuite(c, &f)
 		},
 	}
-	f.register(cmd)
+	f.registerTarget(cmd.Flags())
+	f.registerSelection(cmd.Flags())
+	f.registerJudging(cmd.Flags(), "meshconform-report")
 	rootCmd.AddCommand(cmd)
 
 	var rf runFlags
@@ -102,7 +144,19 @@ func init() {
 	replay := &cobra.Command{
 		Use:   "replay CHECK-ID|REPRODUCER.json",
 		Short: "Re-run one check with the seed of an earlier run, re-send a fuzzer reproducer file, or re-run a model script",
-		Args:  cobra.ExactArgs(1),
+		Long: `Re-run one check of an earlier run (the reproduce line of its finding has every flag it
+needs), re-send a live fuzzer's reproducer file, or re-run a model script. The report goes to
+meshconform-replay/ by default, so a replay never overwrites the run it replays.
+
+Exit codes:
+  0  the check passed; the reproducer or script no longer fails (fixed)
+  1  the check failed; the reproducer or script still fails
+  2  usage, configuration or a failed pre-flight
+  3  (reproducer and script only) not reproducible here: the state it needs could not be
+     built on this portal, which says nothing of the finding`,
+		Example: `  meshconform replay connect.pin --portal https://portal.example.com/ --seed 42
+  meshconform replay meshconform-fuzz/accepted-stale-time-e0c5543bfcf2.json --portal https://portal.example.com/`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			if clientfuzz.IsReproducer(args[0]) {
 				return replayClient(c, args[0], replayBin, replayConfig)
@@ -118,7 +172,8 @@ func init() {
 			return runSuite(c, &rf)
 		},
 	}
-	rf.register(replay)
+	rf.registerTarget(replay.Flags())
+	rf.registerJudging(replay.Flags(), "meshconform-replay")
 	replay.Flags().StringVar(&replayBin, "client", "", "the client binary a client fuzzer reproducer is re-run against")
 	replay.Flags().StringVar(&replayConfig, "config", "", "with --client: the shim configuration file")
 	rootCmd.AddCommand(replay)
@@ -130,18 +185,22 @@ func runSuite(c *cobra.Command, f *runFlags) error {
 	ctx, cancel := signal.NotifyContext(c.Context(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	out := c.OutOrStdout()
+	if err := checkOnlyGlobs(onlyFlag(c), "meshconform run", f.only, idsOf(conformance.All(conformance.Env{}))); err != nil {
+		return err
+	}
 
-	tg, domain, replayTarget, closeTarget, err := openTarget(ctx, c, f)
+	tg, domain, closeTarget, err := openTarget(ctx, c, f)
 	defer closeTarget()
 	if err != nil {
 		return err
 	}
+	replayTarget := targetArgs(f, tg.URL())
 
 	cfg := harness.Config{
-		Target: tg, Catalog: conformance.Catalog(spec.MustLoad()), Tool: result.Tool{Name: "meshconform", Version: version},
+		Target: tg, Catalog: conformance.Catalog(spec.MustLoad()), Tool: tool(),
 		Seed: f.seed, Jobs: f.jobs, List: f.list, CheckTimeout: f.checkTimeout, Strict: f.strict, NoCleanup: f.noCleanup,
 		Selection: harness.Selection{Only: f.only, Skip: f.skip, Sections: f.sections},
-		Probe:     helloProbe(tg), ReplayTarget: replayTarget, Deadline: f.deadline,
+		Probe:     helloProbe(tg), ReplayCommand: invocation() + " replay", ReplayTarget: &replayTarget, Deadline: f.deadline,
 	}
 	for _, l := range f.levels {
 		lv, err := harness.ParseLevel(l)
@@ -227,7 +286,7 @@ func helloProbe(tg *target.HTTP) func(ctx context.Context) error {
 // openTarget builds the target of a run: the portal at --portal, or the embedded reference
 // portal (with its --bug knobs) started on loopback, and runs the pre-flight on it (except for
 // --list, which sends nothing). closeTarget stops what it started, also when err is set.
-func openTarget(ctx context.Context, c *cobra.Command, f *runFlags) (tg *target.HTTP, domain string, replayTarget *string, closeTarget func(), err error) {
+func openTarget(ctx context.Context, c *cobra.Command, f *runFlags) (tg *target.HTTP, domain string, closeTarget func(), err error) {
 	out := c.OutOrStdout()
 	var stops []func()
 	closeTarget = func() {
@@ -235,34 +294,28 @@ func openTarget(ctx context.Context, c *cobra.Command, f *runFlags) (tg *target.
 			stops[i]()
 		}
 	}
-	portalURL, domain := f.portal, f.host
+	var portalURL string
+	if portalURL, err = normalizePortal(f.portal); err != nil {
+		return nil, "", closeTarget, err
+	}
+	domain = f.host
 
 	if portalURL == "" {
-		var args []string
-		for _, b := range f.bugs {
-			args = append(args, "--bug "+b)
-		}
-		for _, a := range f.allows {
-			args = append(args, "--allow "+a)
-		}
-		embedded := strings.Join(args, " ")
-		replayTarget = &embedded
 		var bugs portal.Bugs
 		for _, b := range f.bugs {
 			if err := bugs.Set(b); err != nil {
-				return nil, "", nil, closeTarget, usage("--bug: %v", err)
+				return nil, "", closeTarget, usage("--bug: %v", err)
 			}
 		}
 		var allow portal.Allow
 		for _, a := range f.allows {
 			if err := allow.Set(a); err != nil {
-				return nil, "", nil, closeTarget, usage("--allow: %v", err)
+				return nil, "", closeTarget, usage("--allow: %v", err)
 			}
 		}
-		u, stop, serr := portal.StartLoopback(ctx, portal.Config{Bugs: bugs, Allow: allow})
-		err = serr
+		u, stop, err := portal.StartLoopback(ctx, portal.Config{Bugs: bugs, Allow: allow})
 		if err != nil {
-			return nil, "", nil, closeTarget, usage("start the embedded reference portal: %v", err)
+			return nil, "", closeTarget, usage("start the embedded reference portal: %v", err)
 		}
 		stops = append(stops, stop)
 		portalURL = u
@@ -277,14 +330,14 @@ func openTarget(ctx context.Context, c *cobra.Command, f *runFlags) (tg *target.
 			fmt.Fprintf(out, "embedded reference portal at %s\n", u)
 		}
 	} else if len(f.bugs) > 0 {
-		return nil, "", nil, closeTarget, usage("--bug applies to the embedded portal only (omit --portal)")
+		return nil, "", closeTarget, usage("--bug applies to the embedded portal only (omit --portal)")
 	} else if len(f.allows) > 0 {
-		return nil, "", nil, closeTarget, usage("--allow applies to the embedded portal only (omit --portal)")
+		return nil, "", closeTarget, usage("--allow applies to the embedded portal only (omit --portal)")
 	}
 	if domain == "" {
 		u, err := url.Parse(portalURL)
 		if err != nil || u.Hostname() == "" {
-			return nil, "", nil, closeTarget, usage("--portal %q is not a URL", portalURL)
+			return nil, "", closeTarget, usage("--portal %q is not a URL", portalURL)
 		}
 		domain = u.Hostname()
 	}
@@ -292,7 +345,7 @@ func openTarget(ctx context.Context, c *cobra.Command, f *runFlags) (tg *target.
 	for _, h := range f.headers {
 		name, value, err := target.ParseHeader(h)
 		if err != nil {
-			return nil, "", nil, closeTarget, usage("--header: %v", err)
+			return nil, "", closeTarget, usage("--header: %v", err)
 		}
 		hdr.Add(name, value)
 	}
@@ -300,15 +353,15 @@ func openTarget(ctx context.Context, c *cobra.Command, f *runFlags) (tg *target.
 		ClientKey: f.clientKey, Host: f.host, Header: hdr, Proxy: f.proxy, Timeout: f.timeout, Rate: f.rate}
 	tg, err = target.New(opts)
 	if err != nil {
-		return nil, "", nil, closeTarget, usage("%v", err)
+		return nil, "", closeTarget, usage("%v", err)
 	}
 	stops = append(stops, tg.Close)
 	if !f.list {
 		if err := preflight(ctx, out, opts); err != nil {
-			return nil, "", nil, closeTarget, err
+			return nil, "", closeTarget, err
 		}
 	}
-	return tg, domain, replayTarget, closeTarget, nil
+	return tg, domain, closeTarget, nil
 }
 
 // exitNotReproducible is `meshconform replay FILE`'s exit code when the portal lacks the state
@@ -318,7 +371,7 @@ const exitNotReproducible = 3
 // replayFile re-sends a live fuzzer's reproducer and says whether the portal still fails it:
 // exit 0 fixed, 1 still failing, 3 not reproducible here (the report says why), 2 usage.
 func replayFile(c *cobra.Command, f *runFlags, path string) error {
-	tg, domain, _, closeTarget, err := openTarget(c.Context(), c, f)
+	tg, domain, closeTarget, err := openTarget(c.Context(), c, f)
 	defer closeTarget()
 	if err != nil {
 		return err
@@ -336,4 +389,12 @@ func replayFile(c *cobra.Command, f *runFlags, path string) error {
 	}
 	fmt.Fprintf(c.OutOrStdout(), "%s: fixed\n", path)
 	return nil
+}
+
+// onlyFlag names what gave the --only globs: the flag, or replay's argument.
+func onlyFlag(c *cobra.Command) string {
+	if c.Name() == "replay" {
+		return "replay"
+	}
+	return "--only"
 }

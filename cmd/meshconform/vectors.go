@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io/fs"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -28,8 +29,12 @@ import (
 )
 
 // runVectors replays every transaction vector and prints one line per test.
-func runVectors(c *cobra.Command, portalURL, host string, bugs []string, seed uint64) error {
+func runVectors(c *cobra.Command, portalURL, host string, bugs []string, seed int64) error {
 	out := c.OutOrStdout()
+	portalURL, err := normalizePortal(portalURL)
+	if err != nil {
+		return err
+	}
 	if portalURL == "" {
 		var b portal.Bugs
 		for _, n := range bugs {
@@ -57,7 +62,7 @@ func runVectors(c *cobra.Command, portalURL, host string, bugs []string, seed ui
 		host = u.Hostname()
 	}
 	if seed == 0 {
-		seed = rand.Uint64()
+		seed = rand.Int64N(math.MaxInt64) + 1 // positive, so that --seed N replays it as every command reads --seed
 	}
 	tests, err := script.LoadAll()
 	if err != nil {
@@ -68,7 +73,7 @@ func runVectors(c *cobra.Command, portalURL, host string, bugs []string, seed ui
 	cl.HTTP = &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	fmt.Fprintf(out, "transaction vectors against %s (seed %d)\n", portalURL, seed)
 	failures := 0
-	for _, r := range (&script.Runner{Client: cl, Domain: host, Seed: seed}).Run(c.Context(), tests) {
+	for _, r := range (&script.Runner{Client: cl, Domain: host, Seed: uint64(seed)}).Run(c.Context(), tests) {
 		if r.Pass {
 			fmt.Fprintf(out, "PASS %s\n", r.TcID)
 			continue
@@ -157,7 +162,7 @@ func init() {
 
 	var portalURL, host string
 	var bugs []string
-	var seed uint64
+	var seed int64
 	var cf clientFlags
 	runCmd := &cobra.Command{
 		Use:   "run [--portal URL | --client BIN [--config FILE]]",
@@ -171,7 +176,7 @@ func init() {
 				if portalURL != "" || len(bugs) > 0 || host != "" {
 					return usage("--client does not combine with --portal, --host or --bug")
 				}
-				cf.seed = int64(seed)
+				cf.seed = seed
 				return runClientVectors(c, &cf)
 			}
 			if c.Flags().Changed("config") {
@@ -185,7 +190,7 @@ func init() {
 	runCmd.Flags().StringVar(&portalURL, "portal", "", "portal URL (default: start the embedded reference portal)")
 	runCmd.Flags().StringVar(&host, "host", "", "the portal's DNS name (default: the URL's host)")
 	runCmd.Flags().StringArrayVar(&bugs, "bug", nil, "embedded portal only: turn on a misbehaviour knob (repeatable)")
-	runCmd.Flags().Uint64Var(&seed, "seed", 0, "seed of account names and keys (0: pick one; it is printed)")
+	runCmd.Flags().Int64Var(&seed, "seed", 0, "seed of every random choice: account names and keys (0: pick one; it is printed)")
 
 	cmd.AddCommand(gen, lintCmd, runCmd)
 	rootCmd.AddCommand(cmd)

@@ -2,6 +2,7 @@ package result
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 )
 
@@ -59,6 +60,7 @@ const (
 	ModeRun   Mode = "run"
 	ModeList  Mode = "list"
 	ModeModel Mode = "model" // meshconform model: properties of transaction sequences
+	ModeCheck Mode = "check" // meshconform check: one document decoded and its signatures verified
 )
 
 // Run is the whole record of one invocation.
@@ -90,6 +92,14 @@ type Run struct {
 type Tool struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`
+	// Commit, GoVersion and the versions of the protocol documents the binary embeds (see
+	// spec.Versions) say exactly which build and which catalog judged the run.
+	Commit    string `json:"commit,omitempty"`
+	GoVersion string `json:"goVersion,omitempty"`
+	Draft     string `json:"draft,omitempty"`
+	Schema    string `json:"schema,omitempty"`
+	Catalog   string `json:"catalog,omitempty"`
+	Notes     string `json:"notes,omitempty"`
 }
 
 // ConfigSummary records how the checks were selected and run, so a report can be reproduced.
@@ -237,3 +247,19 @@ const (
 	CheckFinished EventKind = "check-finished"
 	RunFinished   EventKind = "run-finished"
 )
+
+// String is the one line that names the build and the documents behind a run, as reports print
+// it at their top: "meshconform v1.2.0 (commit 1a2b3c4d5e6f, go1.26.0, schema v1 sha256:..., catalog ...)".
+func (t Tool) String() string {
+	s := strings.TrimSpace(t.Name + " " + t.Version)
+	var details []string
+	for _, d := range []struct{ label, value string }{{"commit ", t.Commit}, {"", t.GoVersion}, {"schema ", t.Schema}, {"catalog ", t.Catalog}} {
+		if d.value != "" {
+			details = append(details, d.label+d.value)
+		}
+	}
+	if len(details) > 0 {
+		s += " (" + strings.Join(details, ", ") + ")"
+	}
+	return s
+}

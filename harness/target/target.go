@@ -91,7 +91,7 @@ type HTTP struct {
 
 // New builds a target from options.
 func New(opts Options) (*HTTP, error) {
-	u, err := portalURL(opts.URL)
+	u, err := ParsePortalURL(opts.URL)
 	if err != nil {
 		return nil, &ConfigError{Field: "url", Err: err}
 	}
@@ -177,9 +177,16 @@ func New(opts Options) (*HTTP, error) {
 	}, nil
 }
 
-func portalURL(raw string) (*url.URL, error) {
+// ParsePortalURL reads a portal URL the one way every command reads it: http or https, a host,
+// and WellKnownPath when the path is empty or "/" (any other path is used as given, for portals
+// mounted elsewhere). A URL without a scheme is refused with the URL it most likely meant
+// (ErrNoScheme): guessing would send requests somewhere the user did not name.
+func ParsePortalURL(raw string) (*url.URL, error) {
 	if raw == "" {
 		return nil, errors.New("no portal URL given")
+	}
+	if !strings.Contains(raw, "://") {
+		return nil, &NoSchemeError{URL: raw, Suggest: suggestScheme(raw)}
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -195,6 +202,31 @@ func portalURL(raw string) (*url.URL, error) {
 		u.Path = WellKnownPath
 	}
 	return u, nil
+}
+
+// NoSchemeError is a portal URL given without http:// or https://.
+type NoSchemeError struct {
+	URL     string
+	Suggest string // the URL it most likely meant
+}
+
+func (e *NoSchemeError) Error() string {
+	return fmt.Sprintf("%q has no scheme: use %s", e.URL, e.Suggest)
+}
+
+// suggestScheme completes a URL given without scheme: http for a loopback name or an address
+// (a portal under test on a developer's machine or a lab network), https for a DNS name.
+func suggestScheme(raw string) string {
+	hostport, rest, _ := strings.Cut(raw, "/")
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	scheme := "https://"
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") || net.ParseIP(strings.Trim(host, "[]")) != nil {
+		scheme = "http://"
+	}
+	return scheme + hostport + "/" + rest
 }
 
 // URL is the portal URL requests go to, without user information (safe to print).

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -320,9 +321,19 @@ func TestPortalURL(t *testing.T) {
 		{"https://p.example:8443/custom/", "https://p.example:8443/custom/"},
 	}
 	for _, tc := range tests {
-		u, err := portalURL(tc.in)
+		u, err := ParsePortalURL(tc.in)
 		mustNil(t, err, "")
 		eq(t, tc.want, u.String())
+	}
+	for in, want := range map[string]string{
+		"localhost:8080":         "http://localhost:8080/",
+		"127.0.0.1:8080/custom/": "http://127.0.0.1:8080/custom/",
+		"[::1]:8080":             "http://[::1]:8080/",
+		"portal.example.com":     "https://portal.example.com/",
+	} {
+		_, err := ParsePortalURL(in)
+		var ns *NoSchemeError
+		isTrue(t, errors.As(err, &ns) && ns.Suggest == want, fmt.Sprintf("%s: suggests %v, want %s", in, err, want))
 	}
 	tg, err := New(Options{URL: "https://user:secret@p.example/"})
 	mustNil(t, err, "")

@@ -156,7 +156,10 @@ func wrapFor(eph *keys.PrivateKey, peer, master []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dare: %w", err)
 	}
-	block, _ := aes.NewCipher(k) // a 32-byte key cannot fail
+	block, err := aes.NewCipher(k)
+	if err != nil {
+		return nil, fmt.Errorf("dare: key wrap: %w", err)
+	}
 	wmk, err := josecipher.KeyWrap(block, master)
 	if err != nil {
 		return nil, fmt.Errorf("dare: key wrap: %w", err)
@@ -170,7 +173,10 @@ func encryptPayload(master, salt, plain []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dare: %w", err)
 	}
-	block, _ := aes.NewCipher(key) // a 32-byte key cannot fail
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, fmt.Errorf("dare: %w", err)
+	}
 	pad := aes.BlockSize - len(plain)%aes.BlockSize
 	out := make([]byte, len(plain)+pad)
 	copy(out, plain)
@@ -189,19 +195,37 @@ func decryptPayload(master, salt, ct []byte) ([]byte, error) {
 	if len(ct) == 0 || len(ct)%aes.BlockSize != 0 {
 		return nil, fmt.Errorf("dare: %w: ciphertext of %d bytes", ErrDecrypt, len(ct))
 	}
-	block, _ := aes.NewCipher(key)
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, fmt.Errorf("dare: %w: %w", ErrDecrypt, err)
+	}
 	out := make([]byte, len(ct))
 	cipher.NewCBCDecrypter(block, iv).CryptBlocks(out, ct)
-	pad := int(out[len(out)-1])
-	if pad == 0 || pad > aes.BlockSize {
+	plain, ok := unpad(out)
+	if !ok {
 		return nil, fmt.Errorf("dare: %w: bad padding", ErrDecrypt)
 	}
-	for _, b := range out[len(out)-pad:] {
-		if int(b) != pad {
-			return nil, fmt.Errorf("dare: %w: bad padding", ErrDecrypt)
-		}
+	return plain, nil
+}
+
+// unpad removes PKCS#7 padding from b (whole blocks, at least one) in time that depends only on
+// len(b): the padding check of CBC decryption must not tell by its timing which byte was wrong.
+func unpad(b []byte) ([]byte, bool) {
+	n := len(b)
+	if n < aes.BlockSize {
+		return nil, false
 	}
-	return out[:len(out)-pad], nil
+	pad := int(b[n-1])
+	good := subtle.ConstantTimeLessOrEq(1, pad) & subtle.ConstantTimeLessOrEq(pad, aes.BlockSize)
+	for i := 1; i <= aes.BlockSize; i++ {
+		// The i-th byte from the end must equal pad when it lies inside the padding.
+		inPad := subtle.ConstantTimeLessOrEq(i, pad)
+		good &= subtle.ConstantTimeSelect(inPad, subtle.ConstantTimeByteEq(b[n-i], byte(pad)), 1)
+	}
+	if good != 1 {
+		return nil, false
+	}
+	return b[:n-pad], true
 }
 
 // checkStructure rejects envelopes no reader can interpret.
@@ -357,7 +381,10 @@ func Decrypt(env *mesh.DareMessage, key *keys.PrivateKey) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("dare: %w: %w", ErrDecrypt, err)
 		}
-		block, _ := aes.NewCipher(k)
+		block, err := aes.NewCipher(k)
+		if err != nil {
+			return nil, fmt.Errorf("dare: recipient %d: %w: %w", i, ErrDecrypt, err)
+		}
 		master, err := josecipher.KeyUnwrap(block, rc.Wmk)
 		if err != nil {
 			return nil, fmt.Errorf("dare: recipient %d: %w: key unwrap: %w", i, ErrDecrypt, err)

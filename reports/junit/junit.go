@@ -187,7 +187,7 @@ func properties(run *result.Run) *Properties {
 		{"target", run.Target},
 		{"seed", strconv.FormatInt(run.Seed, 10)},
 		{"strict", strconv.FormatBool(run.Config.Strict)},
-		{"tool", strings.TrimSpace(run.Tool.Name + " " + run.Tool.Version)},
+		{"tool", run.Tool.String()},
 		{"draft", reportkit.DraftName},
 	}
 	if run.Config.Expectations != "" {

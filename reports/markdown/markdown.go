@@ -87,6 +87,9 @@ func Write(w io.Writer, run *result.Run, opts Options) error {
 	if run.Config.Strict {
 		b.WriteString(" · strict")
 	}
+	if run.Tool.Version != "" {
+		fmt.Fprintf(&b, " · %s", inline(run.Tool.String()))
+	}
 	b.WriteString("\n\n")
 	if run.Condition != "" {
 		fmt.Fprintf(&b, "> **Run condition: %s** %s\n\n", inline(string(run.Condition)), inline(run.ConditionDetail))

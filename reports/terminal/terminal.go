@@ -110,7 +110,7 @@ func (o Options) withDefaults() Options {
 func Summary(w io.Writer, run *result.Run, opts Options) error {
 	opts = opts.withDefaults()
 	s := &writer{w: w}
-	s.printf("meshconform %s: %s, seed %d\n", run.Tool.Version, orNone(run.Target), run.Seed)
+	s.printf("%s: %s, seed %d\n", nonEmptyTool(run.Tool), orNone(run.Target), run.Seed)
 	if run.Mode == result.ModeList {
 		writeList(s, run)
 		return s.err
@@ -413,4 +413,12 @@ func (s *writer) printf(format string, args ...any) {
 		return
 	}
 	_, s.err = fmt.Fprintf(s.w, format, args...)
+}
+
+// nonEmptyTool names the tool, as "meshconform" when a run read back from a file names none.
+func nonEmptyTool(t result.Tool) string {
+	if t.Name == "" {
+		t.Name = "meshconform"
+	}
+	return t.String()
 }

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"github.com/meshconform/meshconform/harness/target"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/meshconform/meshconform/harness"
+)
+
+// invocation is how the user started this program, for the command lines it prints (reproduce
+// and replay lines): a line that names a program the user cannot run reproduces nothing.
+func invocation() string {
+	return invocationOf(os.Args[0], executable(), pathLookup, dirExists("cmd/meshconform"))
+}
+
+func executable() string { return resolved(os.Executable()) }
+
+func pathLookup(name string) string { return resolved(exec.LookPath(name)) }
+
+// resolved is path with its symbolic links resolved, "" when there is none.
+func resolved(path string, err error) string {
+	if err != nil {
+		return ""
+	}
+	if r, err := filepath.EvalSymlinks(path); err == nil {
+		return r
+	}
+	return path
+}
+
+func dirExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
+}
+
+// invocationOf decides invocation from argv[0], the resolved executable, a PATH lookup and
+// whether the working directory is the module's root:
+//   - a binary that `go run` built (it lives in a go-build temporary folder) is named by how
+//     to run it again: `go run ./cmd/meshconform` from the module root, else the module path;
+//   - a test binary (name.test) stands for meshconform run in-process;
+//   - a binary found on PATH under its base name is named by that name;
+//   - any other is named by the path it was started with.
+func invocationOf(argv0, exe string, lookPath func(string) string, inModuleRoot bool) string {
+	norm := filepath.ToSlash(exe)
+	base := filepath.Base(argv0)
+	switch {
+	case strings.HasSuffix(base, ".test"):
+		return "meshconform"
+	case strings.Contains(norm, "/go-build") && strings.Contains(norm, "/exe/"):
+		if inModuleRoot {
+			return "go run ./cmd/meshconform"
+		}
+		return "go run github.com/meshconform/meshconform/cmd/meshconform@" + moduleVersion()
+	case !strings.ContainsRune(argv0, os.PathSeparator) && !strings.ContainsRune(argv0, '/'):
+		return harness.ShellQuote(argv0)
+	case exe != "" && lookPath(base) == exe:
+		return harness.ShellQuote(base)
+	}
+	return harness.ShellQuote(argv0)
+}
+
+// defaultTimeout is the per-request timeout of run and replay; a reproduce line carries
+// --timeout only when the run used another.
+const defaultTimeout = 10 * time.Second
+
+// targetArgs are the flags a replay needs to reach the portal the way the run did and to judge
+// it the same way: the portal (or the embedded portal's knobs and allowances), --host, the TLS
+// settings, the names of extra headers (their values are the user's secrets: a placeholder
+// stands for each), --proxy without user information, --timeout, --expect and --strict.
+func targetArgs(f *runFlags, portalURL string) string {
+	var a []string
+	add := func(flag, value string) { a = append(a, flag+" "+harness.ShellQuote(value)) }
+	if f.portal != "" {
+		add("--portal", portalURL)
+	}
+	for _, b := range f.bugs {
+		add("--bug", b)
+	}
+	for _, al := range f.allows {
+		add("--allow", al)
+	}
+	if f.host != "" {
+		add("--host", f.host)
+	}
+	if f.insecure {
+		a = append(a, "--insecure")
+	}
+	if f.ca != "" {
+		add("--ca", f.ca)
+	}
+	if f.clientCert != "" {
+		add("--client-cert", f.clientCert)
+	}
+	if f.clientKey != "" {
+		add("--client-key", f.clientKey)
+	}
+	if f.proxy != "" {
+		add("--proxy", harness.SanitizeURL(f.proxy))
+	}
+	for _, h := range f.headers {
+		name, _, _ := strings.Cut(h, ":")
+		add("--header", strings.TrimSpace(name)+": <value>")
+	}
+	if f.timeout != 0 && f.timeout != defaultTimeout {
+		add("--timeout", f.timeout.String())
+	}
+	if f.expectFile != "" {
+		add("--expect", f.expectFile)
+	}
+	if f.strict {
+		a = append(a, "--strict")
+	}
+	return strings.Join(a, " ")
+}
+
+// normalizePortal reads --portal the one way every command does (target.ParsePortalURL): ""
+// stays "" (the embedded portal), anything else becomes the service URL requests go to. An
+// unreadable URL is a usage error naming the URL it likely meant.
+func normalizePortal(raw string) (string, error) {
+	if raw == "" {
+		return "", nil
+	}
+	u, err := target.ParsePortalURL(raw)
+	if err != nil {
+		return "", usage("--portal %v", err)
+	}
+	return u.String(), nil
+}

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"errors"
+	"path"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/meshconform/meshconform/harness"
+	"github.com/meshconform/meshconform/internal/suggest"
+)
+
+// flagError is every command's answer to a flag it cannot read: the error, the closest flag
+// when the name is unknown, and the usage line (exit 2).
+func flagError(c *cobra.Command, err error) error {
+	msg := err.Error()
+	var ne *pflag.NotExistError
+	if errors.As(err, &ne) {
+		var names []string
+		c.Flags().VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
+		c.InheritedFlags().VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
+		if near := suggest.Closest(ne.GetSpecifiedName(), names); len(near) > 0 {
+			msg += "; did you mean --" + strings.Join(near, " or --") + "?"
+		}
+	}
+	return usage("%s\nusage: %s\n(`%s --help` lists every flag)", msg, c.UseLine(), c.CommandPath())
+}
+
+// checkOnlyGlobs refuses an --only glob that selects no check, before anything is started or
+// sent, naming the IDs or groups that come close: a typo would otherwise run nothing and say so
+// only after a portal was started and probed.
+func checkOnlyGlobs(flag, lister string, globs []string, ids []string) error {
+	for _, g := range globs {
+		if _, err := path.Match(g, ""); err != nil {
+			return usage("%s %q: %v", flag, g, err)
+		}
+		matched := false
+		for _, id := range ids {
+			if ok, _ := path.Match(g, id); ok {
+				matched = true
+				break
+			}
+		}
+		if matched {
+			continue
+		}
+		if near := suggest.Closest(g, suggest.Globs(ids)); len(near) > 0 {
+			return usage("%s %q matches no check; did you mean %s?", flag, g, strings.Join(near, " or "))
+		}
+		return usage("%s %q matches no check (`%s --list` lists them)", flag, g, lister)
+	}
+	return nil
+}
+
+func init() {
+	rootCmd.SetFlagErrorFunc(flagError)
+}
+
+// idsOf lists the IDs of checks.
+func idsOf(checks []harness.Check) []string {
+	ids := make([]string, len(checks))
+	for i, c := range checks {
+		ids[i] = c.ID
+	}
+	return ids
+}
