@@ -16,12 +16,13 @@ import (
 // their --seed is a text from which key material is derived.)
 func TestSharedFlagsMeanTheSame(t *testing.T) {
 	ownDefault := map[string]string{
-		"fuzz --timeout":         "a request slower than 5s is a hang to the fuzzer, which values throughput",
-		"client --check-timeout": "a client check starts binaries and portals: slower than a portal check",
-		"replay --report-dir":    "a replay never overwrites the report of the run it replays",
-		"fuzz --out":             "fuzzer reproducers and model scripts are different files",
-		"model --out":            "fuzzer reproducers and model scripts are different files",
-		"model --duration":       "model's default bound is --sequences; fuzz's is a campaign length",
+		"fuzz --timeout":              "a request slower than 5s is a hang to the fuzzer, which values throughput",
+		"client --check-timeout":      "a client check starts binaries and portals: slower than a portal check",
+		"vectors run --check-timeout": "with --client, a vector is a client check: slower than a portal check",
+		"replay --report-dir":         "a replay never overwrites the report of the run it replays",
+		"fuzz --out":                  "fuzzer reproducers and model scripts are different files",
+		"model --out":                 "fuzzer reproducers and model scripts are different files",
+		"model --duration":            "model's default bound is --sequences; fuzz's is a campaign length",
 	}
 	testers := map[string]bool{"run": true, "replay": true, "client": true, "fuzz": true, "model": true, "vectors run": true}
 	type use struct{ cmd, typ, def string }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"github.com/meshconform/meshconform/harness/target"
 	"os"
 	"os/exec"
@@ -70,7 +71,8 @@ const defaultTimeout = 10 * time.Second
 // targetArgs are the flags a replay needs to reach the portal the way the run did and to judge
 // it the same way: the portal (or the embedded portal's knobs and allowances), --host, the TLS
 // settings, the names of extra headers (their values are the user's secrets: a placeholder
-// stands for each), --proxy without user information, --timeout, --expect and --strict.
+// stands for each), --proxy without user information, --timeout, --expect, --strict and the
+// abuse checks' --gentle, --flood-requests and --slow-client-wait.
 func targetArgs(f *runFlags, portalURL string) string {
 	var a []string
 	add := func(flag, value string) { a = append(a, flag+" "+harness.ShellQuote(value)) }
@@ -113,6 +115,16 @@ func targetArgs(f *runFlags, portalURL string) string {
 	}
 	if f.strict {
 		a = append(a, "--strict")
+	}
+	// The abuse checks' sizes and waits change what they send and how long they wait.
+	if f.abuse.Gentle {
+		a = append(a, "--gentle")
+	}
+	if f.abuse.FloodRequests != 0 {
+		add("--flood-requests", fmt.Sprint(f.abuse.FloodRequests))
+	}
+	if f.abuse.SlowClientWait != 0 {
+		add("--slow-client-wait", f.abuse.SlowClientWait.String())
 	}
 	return strings.Join(a, " ")
 }

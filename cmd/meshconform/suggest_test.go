@@ -21,7 +21,7 @@ func TestTyposGetHints(t *testing.T) {
 		{[]string{"client", "--only", "qqqqqq"}, []string{"`meshconform client --list`"}},
 		{[]string{"run", "--prtal", "http://x/"}, []string{"unknown flag: --prtal; did you mean --portal?", "usage: meshconform run [flags]"}},
 		{[]string{"replay", "wire.hello", "--sed", "1"}, []string{"did you mean --seed?", "usage: meshconform replay CHECK-ID|REPRODUCER.json [flags]"}},
-		{[]string{"vectors", "run", "--seed", "x"}, []string{`invalid argument "x" for "--seed"`, "usage: meshconform vectors run [flags]"}},
+		{[]string{"vectors", "run", "--seed", "x"}, []string{`invalid argument "x" for "--seed"`, "usage: meshconform vectors run [--portal URL | --client BIN [--config FILE]] [flags]"}},
 		{[]string{"run", "--zzzzzzzz"}, []string{"unknown flag: --zzzzzzzz\nusage: meshconform run [flags]"}},
 	} {
 		code, out, errOut := runCommand(t, tt.args...)
