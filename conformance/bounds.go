@@ -18,13 +18,13 @@ func boundsChecks(env Env) []harness.Check {
 	return []harness.Check{
 		{
 			ID: "validate.minimum-length", Requirement: "REQ-WIRE-ACCOUNT-CONSISTENT", Category: harness.Deviation,
-			Title:   "A free name of exactly Minimum characters is Valid, and one shorter is not",
-			Accepts: "A stated Minimum of 1 to 64 (1 when none), Valid true for some local part of exactly Minimum characters, any other answer for one Get finds (draft 3.6.2: Valid does not promise creation, a taken name may be Valid false), and anything but Valid true for Minimum-1 when Minimum is above 1 (NOTE-ACCOUNT-NAMES); any Reason.",
+			Title: "A free name of exactly Minimum characters is Valid, and one shorter is not",
 			Doc: "NOTE-ACCOUNT-NAMES: \"The local part is 1 to 64 characters\"; the portal's stated Minimum (1 when " +
 				"it states none) must agree with what Validate accepts. Validates local parts of exactly Minimum " +
 				"characters until one is Valid or one is free (Get answers 404) and still not Valid, which fails; " +
 				"when Minimum is above 1, one character fewer must not be Valid. Example failure: one-character " +
 				"names refused while Minimum says 1. Two to sixteen requests.",
+			Accepts: "A stated Minimum of 1 to 64 (1 when none), Valid true for some local part of exactly Minimum characters, any other answer for one Get finds (draft 3.6.2: Valid does not promise creation, a taken name may be Valid false), and anything but Valid true for Minimum-1 when Minimum is above 1 (NOTE-ACCOUNT-NAMES); any Reason.",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				r := s.do(&mesh.ValidateRequest{Account: s.account("m")}, nil)
@@ -68,14 +68,14 @@ func boundsChecks(env Env) []harness.Check {
 		},
 		{
 			ID: "get.time-window-pages", Requirement: "REQ-ENUMERATION-NO-WILDCARD", Category: harness.Deviation, Section: "3.4.2",
-			Title:   "Every page of a time window keeps to its Before",
-			Accepts: "The same entries, in any order and each as often, from the pages of the Get with Before and MaxEntries 1 as from the pages of that Get without MaxEntries, pages of any size up to what was asked (draft 3.4.2 Before and PageKey; draft 3.9.2: \"internal server limits\"); skipped when the window holds none or all of the entries, 404 included (NOTE-EMPTY-RESULT).",
+			Title: "Every page of a time window keeps to its Before",
 			Doc: "3.4.2: Before selects data \"published before the specified time instant\", and a PageKey continues " +
 				"the same search. Publishes three device profiles, waits three seconds, publishes three more, and " +
 				"takes Before between the two batches: the entries of one Get with that Before must be the entries " +
 				"of the pages (MaxEntries 1) with it. Skipped when the portal's clock puts no entry, or every entry, " +
 				"before the instant (a clock skew of over a second). Example failure: pages after the first return " +
 				"the second batch. About twenty requests and three seconds.",
+			Accepts: "The same entries, in any order and each as often, from the pages of the Get with Before and MaxEntries 1 as from the pages of that Get without MaxEntries, pages of any size up to what was asked (draft 3.4.2 Before and PageKey; draft 3.9.2: \"internal server limits\"); skipped when the window holds none or all of the entries, 404 included (NOTE-EMPTY-RESULT).",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				a := s.create("pages")
@@ -112,12 +112,12 @@ func boundsChecks(env Env) []harness.Check {
 		},
 		{
 			ID: "get.page-key-other-query", Requirement: "REQ-PAGE-KEY-QUERY", Category: harness.Control, Section: "3.4.2",
-			Title:   "A PageKey is refused with a query other than its own",
-			Accepts: "A PageKey for the paged Get of an account with more entries than MaxEntries 1, then any 4xx for another account's Get carrying it (NOTE-PAGE-KEY, NOTE-REFUSAL-CODES).",
+			Title: "A PageKey is refused with a query other than its own",
 			Doc: "NOTE-PAGE-KEY: a PageKey continues the query that returned it and is refused with any other. " +
 				"Pages one account's entries with MaxEntries 1 and sends the PageKey with the same Get for another " +
 				"account; expects a 4xx refusal. Example failure: a PageKey MAC that does not cover the query, so " +
 				"a cursor and its time bounds carry over to any search. Five requests.",
+			Accepts: "A PageKey for the paged Get of an account with more entries than MaxEntries 1, then any 4xx for another account's Get carrying it (NOTE-PAGE-KEY, NOTE-REFUSAL-CODES).",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				a, b := s.create("pkq-a"), s.create("pkq-b")
@@ -134,11 +134,11 @@ func boundsChecks(env Env) []harness.Check {
 		},
 		{
 			ID: "connect.pending-time-window", Requirement: "REQ-ENUMERATION-NO-WILDCARD", Category: harness.Deviation, Section: "3.4.2",
-			Title:   "ConnectPending keeps to NotBefore and Before",
-			Accepts: "For the two windows that exclude the pending request, payload Status 2xx with no Pending, or 404 (NOTE-EMPTY-RESULT); for the window around now, payload Status 2xx with at least one Pending on its first page (draft 3.4.2).",
+			Title: "ConnectPending keeps to NotBefore and Before",
 			Doc: "3.4.2 SearchConstraints, as ConnectPendingRequest carries them: starts a connection, then asks " +
 				"ConnectPending with NotBefore an hour ahead and with Before an hour ago (expecting no pending " +
 				"request: an empty answer, or 404) and with both around now (expecting the request). Four requests.",
+			Accepts: "For the two windows that exclude the pending request, payload Status 2xx with no Pending, or 404 (NOTE-EMPTY-RESULT); for the window around now, payload Status 2xx with at least one Pending on its first page (draft 3.4.2).",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				a := s.create("pendtime")
@@ -167,11 +167,11 @@ func boundsChecks(env Env) []harness.Check {
 		},
 		{
 			ID: "wire.hello-claims", Requirement: "REQ-WIRE-HELLO-CLAIMS", Category: harness.Deviation,
-			Title:   "Hello advertises the encoding the portal answers in",
-			Accepts: "A HelloResponse with payload Status 2xx whose every Version and Alternate lists no Encodings (NOTE-HELLO: \"No encodings listed means JSON\") or lists application/json, in any case and with any media-type parameters, among them.",
+			Title: "Hello advertises the encoding the portal answers in",
 			Doc: "NOTE-HELLO: Version lists Encodings, and \"no encodings listed means JSON\"; what Hello claims must " +
 				"be what the portal does. The portal answered this Hello in JSON, so a Version (or Alternate) that " +
 				"lists Encodings must list application/json among them. One request.",
+			Accepts: "A HelloResponse with payload Status 2xx whose every Version and Alternate lists no Encodings (NOTE-HELLO: \"No encodings listed means JSON\") or lists application/json, in any case and with any media-type parameters, among them.",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				r := s.do(&mesh.HelloRequest{}, nil)

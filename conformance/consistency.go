@@ -21,13 +21,13 @@ func consistencyChecks(env Env) []harness.Check {
 	return []harness.Check{
 		{
 			ID: "consistency.get-after-publish", Requirement: "REQ-READ-YOUR-WRITES", Category: harness.Deviation,
-			Title:   "The same Get before and after a Publish shows the published entries",
-			Accepts: "For the identical Gets after the Publishes, payload Status 2xx whose entries, on any number of pages (draft 3.9.2), include the published ProfileMesh and device profile compared as decoded envelopes (NOTE-READ-YOUR-WRITES, NOTE-RESPONSE-EXTENSIONS); 404 for the Get by Identifier before (NOTE-ENUMERATION).",
+			Title: "The same Get before and after a Publish shows the published entries",
 			Doc: "NOTE-READ-YOUR-WRITES: a read sent after a write was acknowledged reflects it. Sends Get by Account " +
 				"and Get by a new device's Identifier, publishes a new version of the account's ProfileMesh and the " +
 				"device's profile, then sends the byte-identical Gets again: the first must return the new ProfileMesh, " +
 				"the second (404 before) the device profile. Example failure: a caching layer that answers the second " +
 				"Get with the first answer. Six requests.",
+			Accepts: "For the identical Gets after the Publishes, payload Status 2xx whose entries, on any number of pages (draft 3.9.2), include the published ProfileMesh and device profile compared as decoded envelopes (NOTE-READ-YOUR-WRITES, NOTE-RESPONSE-EXTENSIONS); 404 for the Get by Identifier before (NOTE-ENUMERATION).",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				a := s.create("ryw")
@@ -51,10 +51,10 @@ func consistencyChecks(env Env) []harness.Check {
 		},
 		{
 			ID: "consistency.get-after-delete", Requirement: "REQ-READ-YOUR-WRITES", Category: harness.Deviation,
-			Title:   "The same Get before and after a DeleteAccount shows the account gone",
-			Accepts: "Payload Status 2xx for the Get before and the DeleteAccount, then Status 404 for the identical Get (NOTE-READ-YOUR-WRITES, NOTE-ENUMERATION).",
+			Title: "The same Get before and after a DeleteAccount shows the account gone",
 			Doc: "NOTE-READ-YOUR-WRITES with 3.8 \"Deletes a portal account\": Get by Account finds the account, " +
 				"DeleteAccount succeeds, and the byte-identical Get must answer 404. Three requests.",
+			Accepts: "Payload Status 2xx for the Get before and the DeleteAccount, then Status 404 for the identical Get (NOTE-READ-YOUR-WRITES, NOTE-ENUMERATION).",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				a := s.create("rywdel")
@@ -66,11 +66,11 @@ func consistencyChecks(env Env) []harness.Check {
 		},
 		{
 			ID: "consistency.status-after-complete", Requirement: "REQ-READ-YOUR-WRITES", Category: harness.Deviation,
-			Title:   "The same ConnectStatus before and after ConnectComplete shows the result",
-			Accepts: "ConnectStatus Status 202 before the decision (NOTE-STATUS-CODES: 202 pending), then payload Status 2xx other than 202 with a Result for the identical request (NOTE-READ-YOUR-WRITES, NOTE-CONNECT-FLOW).",
+			Title: "The same ConnectStatus before and after ConnectComplete shows the result",
 			Doc: "NOTE-READ-YOUR-WRITES with NOTE-CONNECT-FLOW: a device starts a connection, sends ConnectStatus " +
 				"(pending, 202), the administration device completes it, and the byte-identical ConnectStatus must " +
 				"now carry the signed Result. Five requests.",
+			Accepts: "ConnectStatus Status 202 before the decision (NOTE-STATUS-CODES: 202 pending), then payload Status 2xx other than 202 with a Result for the identical request (NOTE-READ-YOUR-WRITES, NOTE-CONNECT-FLOW).",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				a := s.create("rywconn")
@@ -91,11 +91,11 @@ func consistencyChecks(env Env) []harness.Check {
 		},
 		{
 			ID: "consistency.status-after-publish", Requirement: "REQ-LOG-CHECKPOINT-GROWS", Category: harness.Control,
-			Title:   "The same Status before and after a Publish shows a new checkpoint",
-			Accepts: "A CheckpointValue after the acknowledged Publish other than the one before it (NOTE-LOG, NOTE-READ-YOUR-WRITES); unimplemented when Status answers 501 or HTTP 404/501 (NOTE-UNIMPLEMENTED).",
+			Title: "The same Status before and after a Publish shows a new checkpoint",
 			Doc: "NOTE-LOG: every accepted write is appended to the log, and CheckpointValue is the last Chain; with " +
 				"NOTE-READ-YOUR-WRITES the Status read after a Publish was acknowledged must show a checkpoint other " +
 				"than the one before it. Four requests (unimplemented when the portal has no Status).",
+			Accepts: "A CheckpointValue after the acknowledged Publish other than the one before it (NOTE-LOG, NOTE-READ-YOUR-WRITES); unimplemented when Status answers 501 or HTTP 404/501 (NOTE-UNIMPLEMENTED).",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				a := s.create("rywstatus")
@@ -108,12 +108,12 @@ func consistencyChecks(env Env) []harness.Check {
 		},
 		{
 			ID: "publish.foreign-profile", Requirement: "CTL-MESSAGE-ACCESS-CONTROL", Category: harness.Control,
-			Title:   "A Publish of another master's ProfileMesh does not become the account's profile",
-			Accepts: "Any 4xx for the Publish (NOTE-REFUSAL-CODES), then Get by Account with payload Status 2xx whose entries, on every page, do not include the other master's ProfileMesh (NOTE-PUBLISH-ENTRY).",
+			Title: "A Publish of another master's ProfileMesh does not become the account's profile",
 			Doc: "NOTE-PUBLISH-ENTRY: an account's ProfileMesh is its master's; a device of the account publishing a " +
 				"validly signed ProfileMesh of another master (naming this account) would hand the account to that " +
 				"master. Expects a refusal, and Get by Account to return the account's own ProfileMesh still. Three " +
 				"requests.",
+			Accepts: "Any 4xx for the Publish (NOTE-REFUSAL-CODES), then Get by Account with payload Status 2xx whose entries, on every page, do not include the other master's ProfileMesh (NOTE-PUBLISH-ENTRY).",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				a := s.create("own")
@@ -131,13 +131,13 @@ func consistencyChecks(env Env) []harness.Check {
 		},
 		{
 			ID: "publish.account-usable", Requirement: "REQ-READ-YOUR-WRITES", Category: harness.Deviation,
-			Title:   "After a Publish the account still works: connect, publish again, delete",
-			Accepts: "Payload Status 2xx for the Publishes, ConnectStart, ConnectPending and DeleteAccount; the last ProfileMesh among Get's entries on any number of pages (draft 3.9.2); then Status 404 for Get (NOTE-READ-YOUR-WRITES, NOTE-ENUMERATION).",
+			Title: "After a Publish the account still works: connect, publish again, delete",
 			Doc: "3.10: Publish adds an entry to an account; it does not take the account away. Publishes a new " +
 				"ProfileMesh version, then expects a ConnectStart to the account, a ConnectPending by its " +
 				"administration device, a further ProfileMesh version, a Get returning that version, and DeleteAccount " +
 				"to succeed, and Get to answer 404 after. Example failure: a Publish that saves the account record " +
 				"without its master or devices. Nine requests.",
+			Accepts: "Payload Status 2xx for the Publishes, ConnectStart, ConnectPending and DeleteAccount; the last ProfileMesh among Get's entries on any number of pages (draft 3.9.2); then Status 404 for Get (NOTE-READ-YOUR-WRITES, NOTE-ENUMERATION).",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				a := s.create("usable")
@@ -156,13 +156,13 @@ func consistencyChecks(env Env) []harness.Check {
 		},
 		{
 			ID: "wire.odd-inputs", Requirement: "REQ-WIRE-LIMITS", Category: harness.Control,
-			Title:   "Well-formed but unusual requests get an answer, never a 5xx",
-			Accepts: "For each request an answer whose Status, the payload's when there is one (draft 3.2: authoritative), else the HTTP status, is below 500: any 2xx or 4xx (NOTE-LIMITS, NOTE-STATUS-CODES, NOTE-NO-TRANSACTION); Transfer may be unimplemented: Status 501, or HTTP 404/501 without a MeshResponse (NOTE-UNIMPLEMENTED).",
+			Title: "Well-formed but unusual requests get an answer, never a 5xx",
 			Doc: "NOTE-LIMITS and NOTE-STATUS-CODES: bad input is a clear error, never a crash. Sends a Publish whose " +
 				"Entry's header is null, a Publish whose Authorization is a " +
 				"malformed Mesh-Session header, and a Transfer with a NotBefore/Before time window; each must get a " +
 				"decodable answer with a Status below 500 (a portal without Transfer may answer 501); then a ConnectComplete " +
 				"whose result is a MessageConfirmationResponse without Accept, for a pending request. Six requests.",
+			Accepts: "For each request an answer whose Status, the payload's when there is one (draft 3.2: authoritative), else the HTTP status, is below 500: any 2xx or 4xx (NOTE-LIMITS, NOTE-STATUS-CODES, NOTE-NO-TRANSACTION); Transfer may be unimplemented: Status 501, or HTTP 404/501 without a MeshResponse (NOTE-UNIMPLEMENTED).",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				a := s.create("odd")

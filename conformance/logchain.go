@@ -21,8 +21,7 @@ type chainRecord struct {
 func logChainChecks(env Env) []harness.Check {
 	return []harness.Check{{
 		ID: "transfer.chain-recomputed", Requirement: "REQ-LOG-CHECKPOINT-GROWS", Category: harness.Control, Serial: true,
-		Title:   "The log's hash chain recomputes from the records Transfer returns",
-		Accepts: "Transfer's records, on any number of pages (draft 3.16.2), in Index order, the newest three the account's CreateAccount, Publish, Publish with the SHA-512 Digest of each request, every Chain recomputing from its predecessor (NOTE-LOG), the newest Chain equal to Status's CheckpointValue when Status answers 2xx, and every record of the first Transfer served byte for byte the same in the second (NOTE-LOG: \"A record once served is served byte for byte the same\"); unimplemented when Transfer answers 501 or HTTP 404/501 (NOTE-UNIMPLEMENTED).",
+		Title: "The log's hash chain recomputes from the records Transfer returns",
 		Doc: "7.1.7 (\"Cert transparency type techniques\") and NOTE-LOG: Chain_n = UDF(0x60 || SHA-512(UTF8(Chain_{n-1}) " +
 			"|| SHA-512(R_n))), R_n being the served payload without its final Chain member. Run alone: creates an " +
 			"account, publishes a device profile, takes a Transfer, publishes another, reads Status and takes a " +
@@ -32,6 +31,7 @@ func logChainChecks(env Env) []harness.Check {
 			"Chain must be the Status checkpoint; the first Transfer's records must come back byte for byte in the " +
 			"second. Example failure: a portal that drops, reorders or rewrites a record, or whose Chain does not " +
 			"include the previous one. Seven requests (unimplemented without Transfer).",
+		Accepts: "Transfer's records, on any number of pages (draft 3.16.2), in Index order, the newest three the account's CreateAccount, Publish, Publish with the SHA-512 Digest of each request, every Chain recomputing from its predecessor (NOTE-LOG), the newest Chain equal to Status's CheckpointValue when Status answers 2xx, and every record of the first Transfer served byte for byte the same in the second (NOTE-LOG: \"A record once served is served byte for byte the same\"); unimplemented when Transfer answers 501 or HTTP 404/501 (NOTE-UNIMPLEMENTED).",
 		Run: func(ctx context.Context, t *harness.T) {
 			s := env.session(ctx, t)
 			a := s.newAccount("chain")

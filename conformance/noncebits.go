@@ -35,9 +35,6 @@ func nonceBitsCheck(env Env) harness.Check {
 	return harness.Check{
 		ID: "connect.server-nonce-bits", Requirement: "CTL-KEYGEN-STRONG", Level: harness.MUST, Category: harness.Control,
 		Title: "Every bit position of the ServerNonce varies, and no nonce repeats",
-		Accepts: fmt.Sprintf("ServerNonces of 16 bytes (NOTE-CONNECT-FLOW: \"a 128-bit ServerNonce\"), all different, each bit position "+
-			"set in %d to %d of the %d (draft 7.1.3: strong nonce generation); a portal drawing bits at random fails with the "+
-			"probability the Doc states.", nonceTail+1, nonceSamples-nonceTail-1, nonceSamples),
 		Doc: fmt.Sprintf("7.1.3: strong nonce generation. A pooled count of ones misses a nonce of 32 random and 96 "+
 			"fixed bits that happen to balance, so this check starts %d connections and counts, for each of the %d "+
 			"bit positions, the nonces with that bit set: a count of at most %d or at least %d fails (a fixed bit "+
@@ -45,6 +42,9 @@ func nonceBitsCheck(env Env) harness.Check {
 			"over the positions of the exact binomial tails). Every nonce must also be 16 bytes and unique. "+
 			"About %d requests.", nonceSamples, nonceBits, nonceTail, nonceSamples-nonceTail, nonceSamples,
 			nonceFalseAlarm(nonceSamples, nonceTail, nonceBits), nonceSamples+1),
+		Accepts: fmt.Sprintf("ServerNonces of 16 bytes (NOTE-CONNECT-FLOW: \"a 128-bit ServerNonce\"), all different, each bit position "+
+			"set in %d to %d of the %d (draft 7.1.3: strong nonce generation); a portal drawing bits at random fails with the "+
+			"probability the Doc states.", nonceTail+1, nonceSamples-nonceTail-1, nonceSamples),
 		Run: func(ctx context.Context, t *harness.T) {
 			s := env.session(ctx, t)
 			a := s.create("noncebits")
