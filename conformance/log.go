@@ -120,7 +120,13 @@ func (s *session) unimplementedIf(tx string, r reply) {
 	if r.status == 501 {
 		s.t.Unimplemented(tx + " answers 501")
 	}
-	if r.resp == nil && r.ex != nil && (r.ex.HTTPStatus == http.StatusNotFound || r.ex.HTTPStatus == http.StatusNotImplemented) {
+	if noSuchTransaction(r) {
 		s.t.Unimplemented(fmt.Sprintf("%s answers HTTP %d", tx, r.ex.HTTPStatus))
 	}
+}
+
+// noSuchTransaction reports whether r says the portal has no such transaction at all: HTTP
+// 404 or 501 with no MeshResponse (NOTE-UNIMPLEMENTED), or Status 501.
+func noSuchTransaction(r reply) bool {
+	return r.status == 501 || r.resp == nil && r.ex != nil && (r.ex.HTTPStatus == http.StatusNotFound || r.ex.HTTPStatus == http.StatusNotImplemented)
 }

@@ -255,33 +255,41 @@ func moreChecks(env Env) []harness.Check {
 	}
 }
 
-// ownRecords returns the account's log records from Transfer, following PageKeys (a portal
-// may page for "internal server limits", draft 3.16.2), ending the check as unimplemented when
-// the portal has no Transfer.
+// ownRecords returns the account's log records from Transfer, following PageKeys, ending the
+// check as unimplemented when the portal has no Transfer.
 func (s *session) ownRecords(a *client.Account) []*mesh.LogRecord {
 	var out []*mesh.LogRecord
+	for i, item := range s.transferItems(a) {
+		v, err := auth.Open(&item)
+		if err != nil {
+			s.t.Fail(harness.Finding{Message: fmt.Sprintf("DataItems[%d] does not open: %v", i, err)})
+		}
+		if rec, ok := v.(*mesh.LogRecord); ok {
+			out = append(out, rec)
+		}
+	}
+	if len(out) == 0 {
+		s.t.Fail(harness.Finding{Message: "Transfer returned no log record of the account"})
+	}
+	return out
+}
+
+// transferItems returns the DataItems of every page of an authorised Transfer (a portal may page
+// for "internal server limits", draft 3.16.2), ending the check as unimplemented when the
+// portal has no Transfer (NOTE-UNIMPLEMENTED).
+func (s *session) transferItems(a *client.Account) []mesh.DareMessage {
+	var out []mesh.DareMessage
 	req := &mesh.TransferRequest{}
 	for page := 0; page < 50; page++ {
 		r := s.do(req, a.Auth())
 		s.unimplementedIf("Transfer", r)
 		s.ok("Transfer", r, "an authorised Transfer failed")
 		tr := r.resp.(*mesh.TransferResponse)
-		for i := range tr.DataItems {
-			v, err := auth.Open(&tr.DataItems[i])
-			if err != nil {
-				s.t.Fail(harness.Finding{Message: fmt.Sprintf("DataItems[%d] does not open: %v", i, err)})
-			}
-			if rec, ok := v.(*mesh.LogRecord); ok {
-				out = append(out, rec)
-			}
-		}
+		out = append(out, tr.DataItems...)
 		if tr.PageKey == "" || len(tr.DataItems) == 0 {
 			break
 		}
 		req = &mesh.TransferRequest{SearchConstraints: &mesh.SearchConstraints{PageKey: tr.PageKey}}
-	}
-	if len(out) == 0 {
-		s.t.Fail(harness.Finding{Message: "Transfer returned no log record of the account"})
 	}
 	return out
 }

@@ -46,6 +46,7 @@ type Allow struct {
 	NoReason                bool `allow:"no-reason" doc:"ValidateAccount gives no Reason with Valid false. Draft 3.6.2: \"Reason: String (Optional) Text explaining the reason an account name was rejected.\""`
 	NamelessGetEmpty        bool `allow:"nameless-get-empty" doc:"a Get that names no Account, Identifier or KeyValues answers 201 with no entries instead of 400. NOTE-ENUMERATION: \"No request lists accounts or profiles it did not name\" (an empty list names none); NOTE-EMPTY-RESULT."`
 	DateTimeOffsets         bool `allow:"datetime-offsets" doc:"every DateTime of an answer is written with fractional seconds and a +00:00 offset. NOTE-DATETIME: \"on input any RFC 3339 date-time is accepted, including fractional seconds and numeric offsets\", because \"other implementations and JSON libraries commonly write fractions or offsets\"."`
+	ConnectBurst12          bool `allow:"connect-burst-12" doc:"ConnectStart is limited per client address and account to a burst of 12, then one a second, refused 429 with a Retry-After beyond (the reference allows a burst of 64). NOTE-PENDING-FLOOD: a portal \"may limit ConnectStart per client address and account, refusing beyond the limit with HTTP and Status 429 and a Retry-After of at most 10 s\"."`
 }
 
 // AllowanceInfo describes one allowance.

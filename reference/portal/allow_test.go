@@ -150,6 +150,17 @@ var allowanceProbes = map[string]struct {
 		e.create("log@localhost")
 		return e.post(`{"Status":{}}`, nil).body
 	}, `"LastWriteTime":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000\+00:00"`},
+	"connect-burst-12": {func(e *env) string {
+		// 64 starts: within the reference's burst, beyond the allowance's 12 however slowly
+		// they go (one a second refills, so only 52 s for 64 starts would fit).
+		a := e.create("burst@localhost")
+		for range 64 {
+			if _, err := e.c.StartConnection(ctxb(), a.Name, newDevice(e.t), ""); err != nil {
+				return err.Error()
+			}
+		}
+		return "all taken"
+	}, `status 429`},
 }
 
 // connectDeviceN has n new devices ask to join account.

@@ -178,7 +178,11 @@ func New(cfg Config) (*Portal, error) {
 		cfg.ConnectRate = defaultConnectRate
 	}
 	if cfg.ConnectRate > 0 && !cfg.Bugs.PendingFloodBlocks {
-		p.connects = newRateLimiter(cfg.ConnectRate, connectStartBurst)
+		burst := connectStartBurst
+		if cfg.Allow.ConnectBurst12 {
+			burst = 12
+		}
+		p.connects = newRateLimiter(cfg.ConnectRate, burst)
 	}
 	if cfg.MaxLargeInFlight == 0 {
 		cfg.MaxLargeInFlight = DefaultMaxLargeInFlight
