@@ -36,8 +36,8 @@ func init() {
 		Long: "Fuzz a portal (--portal URL, or the embedded reference portal, optionally with --bug knobs)\n" +
 			"with schema-aware mutations of valid requests. Every random choice flows from --seed.\n" +
 			"Findings are minimised and saved under --out; `meshconform replay FILE --portal URL` re-sends one.\n" +
-			"With --client BIN [--config FILE], fuzzes a client binary instead (fuzz/client): crashes, hangs, memory, and\n" +
-			"success exits on answers that must be refused; --max-cases bounds the runs; `meshconform replay FILE --client BIN` re-runs one.\n" +
+			"With --client BIN [--config FILE], fuzzes a client binary instead (fuzz/client): crashes, hangs, memory, over-reading,\n" +
+			"followed redirects, and success exits on answers that must be refused; --max-cases bounds the runs; `meshconform replay FILE --client BIN` re-runs one.\n" +
 			"\nExit codes:\n  0  no finding, or SHOULD-level findings only (warnings)\n" +
 			"  1  a finding breaks a MUST (or any finding, with --strict)\n" +
 			"  2  usage, configuration or a failed pre-flight",

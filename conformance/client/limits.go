@@ -16,15 +16,10 @@ import (
 // depend on the machine's speed, and not only by its memory, which does: a busy machine that
 // cannot read 256 MiB before the client's deadline keeps an unbounded reader's memory low.
 const (
-	// maxResponse is the most of one response body a client may read (the reference
-	// client's bound; every answer a conforming portal gives the contract's operations is far
-	// smaller).
-	maxResponse = 16 << 20
-	// overRead is what a client that bounds its reading cannot have consumed: four times the
-	// bound, the rest covering the socket buffers between the test portal and the client
-	// (about 6 MiB measured on loopback; the kernel's maximum for both is far below 48 MiB on
-	// common systems). The test portal stops sending there.
-	overRead = 4 * maxResponse
+	// maxResponse and overRead: see testportal.MaxResponse and OverRead. The test portal
+	// stops sending just past overRead.
+	maxResponse = testportal.MaxResponse
+	overRead    = testportal.OverRead
 	// maxBoundedTimeout bounds the --timeout of the bounded-reading checks, which otherwise
 	// get whatever time their check has left: an unbounded reader must reach overRead before
 	// it gives up, however slow the machine.

@@ -57,11 +57,36 @@ func scenario(name string) (Scenario, bool) {
 
 // Kinds of finding.
 const (
-	KindCrash    = "crash"    // exit code outside the contract, a signal or a crash trace
-	KindHang     = "hang"     // killed at the shim's deadline
-	KindMemory   = "memory"   // peak memory over maxRSSMiB
-	KindAccepted = "accepted" // success exit on an answer that must be refused
+	KindCrash    = "crash"             // exit code outside the contract, a signal or a crash trace
+	KindHang     = "hang"              // killed at the shim's deadline
+	KindMemory   = "memory"            // peak memory over maxRSSMiB
+	KindAccepted = "accepted"          // success exit on an answer that must be refused
+	KindOverRead = "over-read"         // the client's connection took far more of a huge body than the bound
+	KindFollowed = "followed-redirect" // the client sent its request on to where a redirect pointed
 )
+
+// Answer-level mutations: the test portal replaces the whole answer of the transaction with
+// one of its faults instead of serving a mutated body.
+const (
+	// OpHugeBody streams the test portal's Huge body (a 256 MiB string, cut just past
+	// testportal.OverRead), as client.robust.huge-body does.
+	OpHugeBody live.Op = "huge-body"
+	// OpRedirect answers HTTP 307 naming the test portal's other server, as
+	// client.transport.redirect does.
+	OpRedirect live.Op = "redirect"
+)
+
+// answerLevel maps each answer-level mutation to the test portal's fault that serves it.
+var answerLevel = map[live.Op]testportal.Fault{OpHugeBody: testportal.Huge, OpRedirect: testportal.Redirect}
+
+// answerLevelOdds: one run in this many draws an answer-level mutation instead.
+const answerLevelOdds = 10
+
+// hugeBodyTimeout is the client's --timeout on a huge body (conformance/client's bound for
+// its bounded-reading checks): a conforming client stops at its bound long before; one
+// without a bound must have the time to read past testportal.OverRead however busy the
+// machine, so that the verdict does not depend on its speed.
+const hugeBodyTimeout = 5 * time.Minute
 
 // Finding is one judged failure, saved as a reproducer.
 type Finding struct {
@@ -125,6 +150,9 @@ func Run(ctx context.Context, cfg Config) (*Stats, error) {
 		scs = Scenarios
 	}
 	rnd := rand.New(rand.NewPCG(cfg.Seed, 0x636c69656e74))
+	// A second stream from the same seed picks the answer-level runs, so that adding them
+	// left the body mutations each seed draws as they were.
+	alt := rand.New(rand.NewPCG(cfg.Seed, 0x616e73776572))
 	envs := map[string]*env{}
 	defer func() {
 		for _, e := range envs {
@@ -150,6 +178,9 @@ func Run(ctx context.Context, cfg Config) (*Stats, error) {
 			envs[sc.Name] = e
 		}
 		ms := e.draw(rnd, sp)
+		if alt.IntN(answerLevelOdds) == 0 {
+			ms = []live.Mutation{{Op: []live.Op{OpHugeBody, OpRedirect}[alt.IntN(2)]}}
+		}
 		exec := st.Execs
 		st.Execs++
 		f := e.execute(ctx, ms)
@@ -194,7 +225,8 @@ type env struct {
 
 func newEnv(ctx context.Context, sh *shim.Shim, sc Scenario) (*env, error) {
 	e := &env{sc: sc, sh: sh, account: "fuzz"}
-	ps, err := testportal.Start(testportal.Options{Domain: "127.0.0.1", Answer: e.answerHook})
+	ps, err := testportal.Start(testportal.Options{Domain: "127.0.0.1", Answer: e.answerHook, FaultFor: e.faultFor,
+		MaxSend: testportal.OverRead + 1})
 	if err != nil {
 		return nil, err
 	}
@@ -273,6 +305,26 @@ func (e *env) answerHook(tx string, _, body []byte, status int) ([]byte, int) {
 	return out, status
 }
 
+// faultFor serves an armed answer-level mutation of the scenario's transaction as the test
+// portal's fault.
+func (e *env) faultFor(tx string) testportal.Fault {
+	if tx != e.sc.Tx {
+		return testportal.None
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.armed {
+		return testportal.None
+	}
+	for _, m := range e.plan {
+		if f, ok := answerLevel[m.Op]; ok {
+			e.applied = []live.Mutation{m}
+			return f
+		}
+	}
+	return testportal.None
+}
+
 func (e *env) draw(r *rand.Rand, sp *spec.Spec) []live.Mutation {
 	e.mu.Lock()
 	base := e.base
@@ -280,15 +332,22 @@ func (e *env) draw(r *rand.Rand, sp *spec.Spec) []live.Mutation {
 	return live.ResponseMutations(r, sp, base)
 }
 
+// served is what the test portal saw of one run beyond the answer's body.
+type served struct {
+	sent     int64 // the most of one body the client's connection took
+	followed bool  // a request reached the server a redirect named
+}
+
 // run runs the scenario's operation once with plan applied to the answers of its
-// transaction; it returns the result, the answer as served and the mutations that took effect.
-func (e *env) run(ctx context.Context, plan []live.Mutation) (*shim.Result, []byte, []live.Mutation) {
+// transaction; it returns the result, the answer as served, the mutations that took effect
+// and what the test portal saw.
+func (e *env) run(ctx context.Context, plan []live.Mutation) (*shim.Result, []byte, []live.Mutation, served) {
 	e.runs++
 	state := filepath.Join(e.dir, "run"+strconv.Itoa(e.runs))
 	defer os.RemoveAll(state)
 	if e.template != "" {
 		if err := os.CopyFS(state, os.DirFS(e.template)); err != nil {
-			return &shim.Result{Class: shim.ClassNoStart, Err: err.Error()}, nil, nil
+			return &shim.Result{Class: shim.ClassNoStart, Err: err.Error()}, nil, nil, served{}
 		}
 	}
 	op := slices.Clone(e.sc.Op)
@@ -298,30 +357,44 @@ func (e *env) run(ctx context.Context, plan []live.Mutation) (*shim.Result, []by
 	e.mu.Lock()
 	e.armed, e.plan, e.answer, e.applied = true, plan, nil, nil
 	e.mu.Unlock()
-	r := e.sh.Run(ctx, shim.Invocation{Portal: e.ps.URL, State: state, Op: op})
+	inv := shim.Invocation{Portal: e.ps.URL, State: state, Op: op}
+	if slices.ContainsFunc(plan, func(m live.Mutation) bool { return m.Op == OpHugeBody }) {
+		inv.Timeout = hugeBodyTimeout
+	}
+	before := len(e.ps.Requests())
+	r := e.sh.Run(ctx, inv)
+	var sv served
+	for _, q := range e.ps.Requests()[before:] {
+		sv.sent = max(sv.sent, q.Response.Sent)
+		sv.followed = sv.followed || q.Server == "redirect"
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.armed = false
-	return r, e.answer, e.applied
+	return r, e.answer, e.applied, sv
 }
 
 // execute runs one mutated exchange and judges it.
 func (e *env) execute(ctx context.Context, plan []live.Mutation) *Finding {
-	r, answer, applied := e.run(ctx, plan)
+	r, answer, applied, sv := e.run(ctx, plan)
 	if ctx.Err() != nil {
 		return nil
 	}
-	return judge(e.sc, r, answer, applied)
+	return judge(e.sc, r, answer, applied, sv)
 }
 
 // judge applies the oracle to one run.
-func judge(sc Scenario, r *shim.Result, answer []byte, applied []live.Mutation) *Finding {
+func judge(sc Scenario, r *shim.Result, answer []byte, applied []live.Mutation, sv served) *Finding {
 	f := &Finding{Version: 1, Scenario: sc.Name, Tx: sc.Tx, Mutations: applied, Observed: r.Summary()}
 	if len(answer) > 4096 {
 		answer = answer[:4096]
 	}
 	f.Answer = string(answer)
 	switch {
+	case sv.sent > testportal.OverRead:
+		f.Kind, f.Requirement, f.Why = KindOverRead, "REQ-WIRE-LIMITS", fmt.Sprintf("the client's connection took %d MiB of a huge body: it must stop at its own limit, at most %d MiB (docs/SHIM.md, Limits); a bounded reader takes at most %d MiB with the socket buffers", sv.sent>>20, testportal.MaxResponse>>20, testportal.OverRead>>20)
+	case sv.followed:
+		f.Kind, f.Requirement, f.Why = KindFollowed, "REQ-WIRE-HOST", "the client followed an HTTP 307 redirect to another server: its request, with any Authorization, reached a host that is not the portal (draft 3.1)"
 	case r.Class == shim.ClassCrash:
 		f.Kind, f.Requirement, f.Why = KindCrash, "REQ-WIRE-LIMITS", "the client crashed on a mutated answer: a bad answer is a clear error, never a crash"
 	case r.Class == shim.ClassHang:
@@ -356,6 +429,10 @@ func mustRefuse(sc Scenario, ms []live.Mutation) (req, why string) {
 			continue
 		}
 		switch {
+		case m.Op == OpHugeBody:
+			return "REQ-WIRE-LIMITS", fmt.Sprintf("a body past the %d MiB bound that never closes its string (%s)", testportal.MaxResponse>>20, m.String())
+		case m.Op == OpRedirect:
+			return "REQ-WIRE-HOST", "an HTTP 307 redirect to another server (" + m.String() + ")"
 		case (m.Op == live.OpBreakSig || m.Op == live.OpBreakPayload || m.Op == live.OpStripSig) && sc.Tx == "Get" && strings.Contains(p, "/Entries/"):
 			return "CTL-PROFILE-VERIFY-CHAIN", "a profile whose signature no longer verifies (" + m.String() + ")"
 		case (m.Op == live.OpBreakSig || m.Op == live.OpBreakPayload || m.Op == live.OpStripSig) && sc.Tx == "ConnectStatus" && strings.HasSuffix(p, "/Result"):

@@ -52,6 +52,8 @@ func TestKnobsAreFound(t *testing.T) {
 		{"skip-signature-checks", clientfuzz.KindAccepted, "CTL-PROFILE-VERIFY-CHAIN", []string{"get-profile"}},
 		{"skip-signature-checks", clientfuzz.KindAccepted, "REQ-CONNECT-RESULT-SIGNED", []string{"connect-status"}},
 		{"ignore-witness", clientfuzz.KindAccepted, "REQ-WIRE-WITNESS", []string{"connect-start"}},
+		{"unbounded-read", clientfuzz.KindOverRead, "REQ-WIRE-LIMITS", []string{"validate"}},
+		{"follow-redirects", clientfuzz.KindFollowed, "REQ-WIRE-HOST", []string{"validate"}},
 		{"", "", "", []string{"hello", "validate", "get-profile", "connect-start", "connect-status"}},
 	}
 	for _, c := range cases {
@@ -123,6 +125,8 @@ func TestMustRefuse(t *testing.T) {
 		{"unknown member", validate, []live.Mutation{{Op: live.OpUnknownMember, Path: []string{"ValidateResponse"}, Arg: "X"}}, ""},
 		{"witness changed", start, []live.Mutation{{Op: live.OpDrop, Path: []string{"ConnectStartResponse", "Challenge", "Witness"}}}, "REQ-WIRE-WITNESS"},
 		{"witness duplicated", start, []live.Mutation{{Op: live.OpDup, Path: []string{"ConnectStartResponse", "Challenge", "Witness"}}}, ""},
+		{"huge body", validate, []live.Mutation{{Op: clientfuzz.OpHugeBody}}, "REQ-WIRE-LIMITS"},
+		{"redirect", get, []live.Mutation{{Op: clientfuzz.OpRedirect}}, "REQ-WIRE-HOST"},
 	}
 	for _, c := range cases {
 		if req, _ := clientfuzz.MustRefuse(c.sc, c.ms); req != c.req {

@@ -59,8 +59,8 @@ func Replay(ctx context.Context, sh *shim.Shim, f *Finding) (reproduced bool, ob
 		return false, "", err
 	}
 	defer e.close()
-	r, answer, applied := e.run(ctx, f.Mutations)
-	g := judge(sc, r, answer, applied)
+	r, answer, applied, sv := e.run(ctx, f.Mutations)
+	g := judge(sc, r, answer, applied, sv)
 	if g != nil && g.Kind == f.Kind && g.Requirement == f.Requirement {
 		return true, g.Observed, nil
 	}

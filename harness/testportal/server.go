@@ -58,6 +58,9 @@ type Options struct {
 	// the transaction, the request body, and the answer's body and HTTP status. Vectors and
 	// fuzzers serve their own answers through it.
 	Answer func(tx string, req, body []byte, status int) ([]byte, int)
+	// FaultFor, when set, picks the fault of each request by its transaction; None leaves it
+	// to Fault. Fuzzers serve the answer-level faults (Huge, Redirect) of one run through it.
+	FaultFor func(tx string) Fault
 }
 
 // Request is one request the client sent, as received.
@@ -343,7 +346,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		tx = req.Transaction()
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	switch s.opts.Fault {
+	fault := s.opts.Fault
+	if s.opts.FaultFor != nil {
+		if f := s.opts.FaultFor(tx); f != None {
+			fault = f
+		}
+	}
+	switch fault {
 	case Redirect:
 		http.Redirect(w, r, s.elsewhre.URL+portal.Path, http.StatusTemporaryRedirect)
 		return
@@ -368,7 +377,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	case Huge, NeverEnding:
-		s.stream(w, r, tx)
+		s.stream(w, r, tx, fault)
 		return
 	case InvalidJSON:
 		w.Header().Set("Content-Type", "application/json")
@@ -411,7 +420,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if s.opts.Answer != nil {
 		out, status = s.opts.Answer(tx, body, out, status)
 	}
-	if s.opts.Fault == Truncated {
+	if fault == Truncated {
 		w.Header().Set("Content-Length", strconv.Itoa(len(out)))
 		w.WriteHeader(status)
 		w.Write(out[:len(out)/2])
@@ -463,10 +472,10 @@ func responseTag(tx string) string {
 }
 
 // stream writes a body that starts as the right response and never closes its string.
-func (s *Server) stream(w http.ResponseWriter, r *http.Request, tx string) {
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, tx string, fault Fault) {
 	w.Header().Set("Content-Type", "application/json")
 	total := int64(neverEndingCap)
-	if s.opts.Fault == Huge {
+	if fault == Huge {
 		total = hugeSize
 		w.Header().Set("Content-Length", strconv.FormatInt(total, 10))
 	}
