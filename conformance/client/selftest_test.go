@@ -179,20 +179,27 @@ func TestEachClientKnobBreaksExactlyItsChecks(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the client checks once per knob; skipped with -short")
 	}
-	knobs := make([]string, 0, len(knobBreaks))
-	for k := range knobBreaks {
+	eachKnobBreaksExactly(t, knobBreaks, func(id string) string { return id }, runClient)
+}
+
+// eachKnobBreaksExactly runs the client once per knob of table (knob -> what it breaks, named
+// through checkID): the results that do not pass must be exactly the knob's, each a fail, and
+// the run must exit 1.
+func eachKnobBreaksExactly(t *testing.T, table map[string][]string, checkID func(string) string, run func(*testing.T, ...string) *result.Run) {
+	knobs := make([]string, 0, len(table))
+	for k := range table {
 		knobs = append(knobs, k)
 	}
 	sort.Strings(knobs)
 	for _, k := range knobs {
 		t.Run(k, func(t *testing.T) {
 			t.Parallel()
-			run := runClient(t, k)
+			got := run(t, k)
 			want := map[string]bool{}
-			for _, id := range knobBreaks[k] {
-				want[id] = true
+			for _, id := range table[k] {
+				want[checkID(id)] = true
 			}
-			for _, r := range run.Results {
+			for _, r := range got.Results {
 				switch {
 				case want[r.ID] && r.Outcome != result.Fail:
 					t.Errorf("with knob %s, check %s is %s; it should catch the knob", k, r.ID, r.Outcome)
@@ -201,11 +208,11 @@ func TestEachClientKnobBreaksExactlyItsChecks(t *testing.T) {
 					if r.Finding != nil {
 						msg = r.Finding.Message
 					}
-					t.Errorf("with knob %s, check %s is %s (%s); only %v should fail", k, r.ID, r.Outcome, msg, knobBreaks[k])
+					t.Errorf("with knob %s, check %s is %s (%s); only %v should fail", k, r.ID, r.Outcome, msg, table[k])
 				}
 			}
-			if run.ExitCode() != 1 {
-				t.Errorf("exit code %d with knob %s, want 1", run.ExitCode(), k)
+			if got.ExitCode() != 1 {
+				t.Errorf("exit code %d with knob %s, want 1", got.ExitCode(), k)
 			}
 		})
 	}

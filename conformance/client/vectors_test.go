@@ -2,7 +2,6 @@ package client_test
 
 import (
 	"context"
-	"sort"
 	"testing"
 	"time"
 
@@ -74,30 +73,5 @@ func TestEachClientKnobFailsExactlyItsVectors(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the vectors once per knob; skipped with -short")
 	}
-	knobs := make([]string, 0, len(vectorKnobBreaks))
-	for k := range vectorKnobBreaks {
-		knobs = append(knobs, k)
-	}
-	sort.Strings(knobs)
-	for _, k := range knobs {
-		t.Run(k, func(t *testing.T) {
-			t.Parallel()
-			run := runVectors(t, k)
-			want := map[string]bool{}
-			for _, tc := range vectorKnobBreaks[k] {
-				want[clientchecks.VectorCheckID(tc)] = true
-			}
-			for _, r := range run.Results {
-				switch {
-				case want[r.ID] && r.Outcome != result.Fail:
-					t.Errorf("with knob %s, vector %s is %s; it should catch the knob", k, r.ID, r.Outcome)
-				case !want[r.ID] && r.Outcome != result.Pass:
-					t.Errorf("with knob %s, vector %s is %s (%s %v); only %v should fail", k, r.ID, r.Outcome, r.Reason, r.Finding, vectorKnobBreaks[k])
-				}
-			}
-			if run.ExitCode() != 1 {
-				t.Errorf("exit code %d with knob %s, want 1", run.ExitCode(), k)
-			}
-		})
-	}
+	eachKnobBreaksExactly(t, vectorKnobBreaks, clientchecks.VectorCheckID, runVectors)
 }
