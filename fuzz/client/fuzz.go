@@ -30,8 +30,9 @@ const maxRSSMiB = 200
 // Scenario is one client operation and the transaction whose answers are mutated.
 type Scenario struct {
 	Name string
-	Op   []string // "{account}" stands for the portal's account
-	Tx   string
+	// Op: "{account}" stands for the portal's account, "{new}" for a name no run used yet.
+	Op []string
+	Tx string
 	// Connected: the device's state holds an approved connection request (copied afresh for
 	// every run, since an accepted status ends the request).
 	Connected bool
@@ -44,6 +45,7 @@ var Scenarios = []Scenario{
 	{Name: "get-profile", Op: []string{"connect", "request", "{account}"}, Tx: "Get"},
 	{Name: "connect-start", Op: []string{"connect", "request", "{account}"}, Tx: "ConnectStart"},
 	{Name: "connect-status", Op: []string{"connect", "status"}, Tx: "ConnectStatus", Connected: true},
+	{Name: "create", Op: []string{"create", "{new}"}, Tx: "CreateAccount"},
 }
 
 func scenario(name string) (Scenario, bool) {
@@ -74,10 +76,16 @@ const (
 	// OpRedirect answers HTTP 307 naming the test portal's other server, as
 	// client.transport.redirect does.
 	OpRedirect live.Op = "redirect"
+	// OpStall sends the answer's head and then nothing, as client.robust.stalled does: the
+	// client must give up within its --timeout (stallTimeout on these runs).
+	OpStall live.Op = "stall"
 )
 
 // answerLevel maps each answer-level mutation to the test portal's fault that serves it.
-var answerLevel = map[live.Op]testportal.Fault{OpHugeBody: testportal.Huge, OpRedirect: testportal.Redirect}
+var answerLevel = map[live.Op]testportal.Fault{OpHugeBody: testportal.Huge, OpRedirect: testportal.Redirect, OpStall: testportal.Stalled}
+
+// answerLevelOps are the answer-level mutations in the order a run draws them.
+var answerLevelOps = []live.Op{OpHugeBody, OpRedirect, OpStall}
 
 // answerLevelOdds: one run in this many draws an answer-level mutation instead.
 const answerLevelOdds = 10
@@ -87,6 +95,11 @@ const answerLevelOdds = 10
 // without a bound must have the time to read past testportal.OverRead however busy the
 // machine, so that the verdict does not depend on its speed.
 const hugeBodyTimeout = 5 * time.Minute
+
+// stallTimeout is the client's --timeout on a stalled answer: short, so that a conforming
+// client gives up fast and one without a timeout is killed at the shim's bound (3 x timeout
+// + 3 s, 9 s), the verdict (a hang) leaving a slow but conforming client 7 s to spare.
+const stallTimeout = 2 * time.Second
 
 // Finding is one judged failure, saved as a reproducer.
 type Finding struct {
@@ -179,7 +192,7 @@ func Run(ctx context.Context, cfg Config) (*Stats, error) {
 		}
 		ms := e.draw(rnd, sp)
 		if alt.IntN(answerLevelOdds) == 0 {
-			ms = []live.Mutation{{Op: []live.Op{OpHugeBody, OpRedirect}[alt.IntN(2)]}}
+			ms = []live.Mutation{{Op: answerLevelOps[alt.IntN(len(answerLevelOps))]}}
 		}
 		exec := st.Execs
 		st.Execs++
@@ -353,13 +366,19 @@ func (e *env) run(ctx context.Context, plan []live.Mutation) (*shim.Result, []by
 	op := slices.Clone(e.sc.Op)
 	for i := range op {
 		op[i] = strings.ReplaceAll(op[i], "{account}", e.account)
+		op[i] = strings.ReplaceAll(op[i], "{new}", e.account+"-new"+strconv.Itoa(e.runs))
 	}
 	e.mu.Lock()
 	e.armed, e.plan, e.answer, e.applied = true, plan, nil, nil
 	e.mu.Unlock()
 	inv := shim.Invocation{Portal: e.ps.URL, State: state, Op: op}
-	if slices.ContainsFunc(plan, func(m live.Mutation) bool { return m.Op == OpHugeBody }) {
-		inv.Timeout = hugeBodyTimeout
+	for _, m := range plan {
+		switch m.Op {
+		case OpHugeBody:
+			inv.Timeout = hugeBodyTimeout
+		case OpStall:
+			inv.Timeout = stallTimeout
+		}
 	}
 	before := len(e.ps.Requests())
 	r := e.sh.Run(ctx, inv)
@@ -399,6 +418,9 @@ func judge(sc Scenario, r *shim.Result, answer []byte, applied []live.Mutation, 
 		f.Kind, f.Requirement, f.Why = KindCrash, "REQ-WIRE-LIMITS", "the client crashed on a mutated answer: a bad answer is a clear error, never a crash"
 	case r.Class == shim.ClassHang:
 		f.Kind, f.Requirement, f.Why = KindHang, "REQ-WIRE-LIMITS", "the client did not finish within its deadline on a mutated answer"
+		if slices.ContainsFunc(applied, func(m live.Mutation) bool { return m.Op == OpStall }) {
+			f.Why = "the client did not give up on a stalled answer within its --timeout: it was killed at the harness deadline, 3 x timeout + 3 s (docs/SHIM.md)"
+		}
 	case r.MaxRSSKiB > maxRSSMiB<<10:
 		f.Kind, f.Requirement, f.Why = KindMemory, "REQ-WIRE-LIMITS", fmt.Sprintf("the client's peak memory reached %d MiB (bound %d MiB)", r.MaxRSSKiB>>10, maxRSSMiB)
 	case r.Class == shim.ClassOK:
@@ -433,6 +455,8 @@ func mustRefuse(sc Scenario, ms []live.Mutation) (req, why string) {
 			return "REQ-WIRE-LIMITS", fmt.Sprintf("a body past the %d MiB bound that never closes its string (%s)", testportal.MaxResponse>>20, m.String())
 		case m.Op == OpRedirect:
 			return "REQ-WIRE-HOST", "an HTTP 307 redirect to another server (" + m.String() + ")"
+		case m.Op == OpStall:
+			return "REQ-WIRE-LIMITS", "an answer that stalls after its head (" + m.String() + ")"
 		case (m.Op == live.OpBreakSig || m.Op == live.OpBreakPayload || m.Op == live.OpStripSig) && sc.Tx == "Get" && strings.Contains(p, "/Entries/"):
 			return "CTL-PROFILE-VERIFY-CHAIN", "a profile whose signature no longer verifies (" + m.String() + ")"
 		case (m.Op == live.OpBreakSig || m.Op == live.OpBreakPayload || m.Op == live.OpStripSig) && sc.Tx == "ConnectStatus" && strings.HasSuffix(p, "/Result"):

@@ -54,7 +54,9 @@ func TestKnobsAreFound(t *testing.T) {
 		{"ignore-witness", clientfuzz.KindAccepted, "REQ-WIRE-WITNESS", []string{"connect-start"}},
 		{"unbounded-read", clientfuzz.KindOverRead, "REQ-WIRE-LIMITS", []string{"validate"}},
 		{"follow-redirects", clientfuzz.KindFollowed, "REQ-WIRE-HOST", []string{"validate"}},
-		{"", "", "", []string{"hello", "validate", "get-profile", "connect-start", "connect-status"}},
+		{"no-timeout", clientfuzz.KindHang, "REQ-WIRE-LIMITS", []string{"validate"}},
+		{"trust-validate", clientfuzz.KindAccepted, "REQ-STATUS-AUTHORITATIVE", []string{"create"}},
+		{"", "", "", []string{"hello", "validate", "get-profile", "connect-start", "connect-status", "create"}},
 	}
 	for _, c := range cases {
 		t.Run(c.knob+"/"+c.req, func(t *testing.T) {
@@ -108,6 +110,7 @@ func TestMustRefuse(t *testing.T) {
 	get, _ := scenario("get-profile")
 	validate, _ := scenario("validate")
 	start, _ := scenario("connect-start")
+	create, _ := scenario("create")
 	entry := []string{"GetResponse", "Entries", "#0"}
 	cases := []struct {
 		name string
@@ -127,6 +130,8 @@ func TestMustRefuse(t *testing.T) {
 		{"witness duplicated", start, []live.Mutation{{Op: live.OpDup, Path: []string{"ConnectStartResponse", "Challenge", "Witness"}}}, ""},
 		{"huge body", validate, []live.Mutation{{Op: clientfuzz.OpHugeBody}}, "REQ-WIRE-LIMITS"},
 		{"redirect", get, []live.Mutation{{Op: clientfuzz.OpRedirect}}, "REQ-WIRE-HOST"},
+		{"stall", validate, []live.Mutation{{Op: clientfuzz.OpStall}}, "REQ-WIRE-LIMITS"},
+		{"create refused", create, []live.Mutation{{Op: live.OpBoundary, Path: []string{"CreateResponse", "Status"}, Arg: "409"}}, "REQ-STATUS-AUTHORITATIVE"},
 	}
 	for _, c := range cases {
 		if req, _ := clientfuzz.MustRefuse(c.sc, c.ms); req != c.req {
