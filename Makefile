@@ -32,8 +32,10 @@ build:
 
 # internal/cmd/benchratio is a module of its own (its x/perf dependency stays out of the suite's
 # go.mod), which ./... does not reach: its tests and vet run with -C.
+# The self-tests in ./conformance run the whole suite once per knob and per allowance: on a busy
+# two-core machine that package alone passes go test's default 10-minute bound.
 test:
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout 30m ./...
 	$(GO) test -C internal/cmd/benchratio -count=1 ./...
 
 # make conform: the whole suite against the embedded reference portal; PORTAL=URL tests a portal
