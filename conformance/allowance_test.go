@@ -66,6 +66,7 @@ func TestEachAllowanceKeepsTheSuiteClean(t *testing.T) {
 	}
 	for _, a := range portal.ListAllowances() {
 		t.Run(a.Name, func(t *testing.T) {
+			t.Parallel()
 			runAllowed(t, []portal.AllowanceInfo{a})
 		})
 	}
@@ -102,6 +103,7 @@ func TestCompatibleAllowancesTogether(t *testing.T) {
 			names = append(names, a.Name)
 		}
 		t.Run([]string{"first-of-each-group", "second-of-each-group"}[pick], func(t *testing.T) {
+			t.Parallel()
 			t.Logf("allowances: %s", strings.Join(names, ", "))
 			runAllowed(t, set)
 		})

@@ -30,6 +30,7 @@ var rememberedForever = map[string]string{
 // account a check created is deleted again when the check ends, and a second run with the
 // same seed on the same portal passes again, but for the checks in rememberedForever.
 func TestRunLeavesNoAccounts(t *testing.T) {
+	t.Parallel()
 	u, stop, err := portal.StartLoopback(context.Background(), portal.Config{DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)

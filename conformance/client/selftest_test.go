@@ -3,11 +3,13 @@ package client_test
 import (
 	"context"
 	"errors"
+	"flag"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +21,8 @@ import (
 	"github.com/meshconform/meshconform/harness/result"
 	"github.com/meshconform/meshconform/harness/shim"
 	"github.com/meshconform/meshconform/harness/target"
+	"github.com/meshconform/meshconform/harness/testportal"
+	"github.com/meshconform/meshconform/internal/testparallel"
 	refclient "github.com/meshconform/meshconform/reference/client"
 	"github.com/meshconform/meshconform/spec"
 )
@@ -73,6 +77,8 @@ func meshclient(t *testing.T) string {
 }
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	testparallel.AtLeast(testparallel.ForWaitingTests)
 	code := m.Run()
 	if binPath != "" {
 		os.RemoveAll(filepath.Dir(binPath))
@@ -130,8 +136,11 @@ func TestCleanClientPasses(t *testing.T) {
 			case r.ID == "client.transport.redirect" && !strings.HasPrefix(e.Request.URL, "redirect-target://") &&
 				(e.Response.Status != http.StatusTemporaryRedirect || len(e.Response.Header["Location"]) != 1):
 				t.Errorf("%s: the redirect recorded as status %d, Location %q", r.ID, e.Response.Status, e.Response.Header["Location"])
-			case r.ID == "client.robust.huge-body" && (e.Response.Body.Size < 1<<20 || !e.Response.Body.Truncated || e.Duration <= 0):
-				t.Errorf("%s: the huge answer recorded as %d bytes (truncated %v) in %s", r.ID, e.Response.Body.Size, e.Response.Body.Truncated, e.Duration)
+			// How much of the huge body went out before the client hung up depends on socket
+			// buffers and the machine's load; what was announced and that the record is cut do not.
+			case r.ID == "client.robust.huge-body" && (e.Response.Body.Size <= 0 || !e.Response.Body.Truncated || e.Duration <= 0 ||
+				len(e.Response.Header["Content-Length"]) != 1 || e.Response.Header["Content-Length"][0] != strconv.Itoa(testportal.HugeSize)):
+				t.Errorf("%s: the huge answer recorded as %d bytes (truncated %v, Content-Length %q) in %s", r.ID, e.Response.Body.Size, e.Response.Body.Truncated, e.Response.Header["Content-Length"], e.Duration)
 			}
 		}
 	}

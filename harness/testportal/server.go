@@ -29,8 +29,9 @@ import (
 // Bounds that keep a hostile portal from hurting the harness that runs it.
 const (
 	maxRecordedBody = 1 << 20
-	hugeSize        = 256 << 20
-	neverEndingCap  = 1 << 30
+	// HugeSize is the Content-Length a Huge body announces (MaxSend may end it sooner).
+	HugeSize       = 256 << 20
+	neverEndingCap = 1 << 30
 	// stallLimit ends a slow or stalled answer even if the client never gives up; the shim
 	// kills a client long before.
 	stallLimit = 60 * time.Second
@@ -476,7 +477,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, tx string, fault
 	w.Header().Set("Content-Type", "application/json")
 	total := int64(neverEndingCap)
 	if fault == Huge {
-		total = hugeSize
+		total = HugeSize
 		w.Header().Set("Content-Length", strconv.FormatInt(total, 10))
 	}
 	w.WriteHeader(http.StatusOK)
