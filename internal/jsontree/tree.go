@@ -51,7 +51,7 @@ func Parse(data []byte) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jsontree: %w: %w", ErrNotJSON, err)
 	}
-	if _, err := dec.Token(); err != io.EOF {
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("jsontree: %w: trailing data", ErrNotJSON)
 	}
 	return n, nil

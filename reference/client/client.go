@@ -340,7 +340,7 @@ func readBody(hresp *http.Response, max int64) ([]byte, error) {
 			chunks = append(chunks, c)
 			c = make([]byte, 0, chunk)
 		}
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {

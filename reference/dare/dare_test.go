@@ -368,7 +368,10 @@ func BenchmarkBareCBCSHA512Ed448_1MiB(b *testing.B) {
 	k, iv := make([]byte, 32), make([]byte, 16)
 	b.SetBytes(int64(len(benchPayload)))
 	for b.Loop() {
-		blk, _ := aes.NewCipher(k)
+		blk, err := aes.NewCipher(k)
+		if err != nil {
+			b.Fatal(err)
+		}
 		out := make([]byte, len(benchPayload)+16)
 		copy(out, benchPayload)
 		for i := len(benchPayload); i < len(out); i++ {

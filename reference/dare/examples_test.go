@@ -80,7 +80,10 @@ func TestExampleSymmetricChain(t *testing.T) {
 	if err != nil || !bytes.Equal(k, wantKEK) {
 		t.Fatalf("KEK %X want %X (%v)", k, wantKEK, err)
 	}
-	blk, _ := aes.NewCipher(k)
+	blk, err := aes.NewCipher(k)
+	if err != nil {
+		t.Fatal(err)
+	}
 	wmk, err := josecipher.KeyWrap(blk, master)
 	if err != nil || !bytes.Equal(wmk, wantWMK) {
 		t.Fatalf("wmk %X want %X", wmk, wantWMK)

@@ -40,6 +40,7 @@ type view struct {
 	Sections  []sectionRow
 	Levels    []string
 	Results   []resultView
+	Problems  []resultView // fail, xpass, error and warn, the results the page leads with
 	Total     int
 	CSS       template.CSS
 	JS        template.JS
@@ -74,7 +75,9 @@ type resultView struct {
 	Observed    string
 	Diff        []diffLine
 	Exchanges   []string
-	Open        bool
+	// Omitted counts the recorded exchanges the page leaves to run.json.
+	Omitted     int
+	Problem     bool
 	Search      string
 	Duration    string
 	Expectation string
@@ -85,10 +88,20 @@ type diffLine struct {
 	Text  string
 }
 
-// problem outcomes are opened by default: they are what a reader came for.
+// problem outcomes are what a reader came for: the page leads with them, in full.
 func problem(o result.Outcome) bool {
-	return o == result.Fail || o == result.XPass || o == result.Error
+	return o == result.Fail || o == result.XPass || o == result.Error || o == result.Warn
 }
+
+// The exchanges a page shows of one result: a real run records hundreds for some checks
+// (connect.server-nonce-bits, abuse.pending-flood) and the page of a whole run grew to
+// megabytes, almost all of it the traffic of checks that passed. A problem shows the exchanges
+// its finding points at, the reproducing requests; any other result only those its finding
+// points at. Every exchange stays in run.json.
+const (
+	maxProblemExchanges = 5
+	maxOtherExchanges   = 2
+)
 
 func outcomeRank(o result.Outcome) int {
 	for i, x := range result.Outcomes {
@@ -160,14 +173,18 @@ func build(run *result.Run) *view {
 		return a.ID < b.ID
 	})
 	for i := range results {
-		v.Results = append(v.Results, resultOf(&results[i]))
+		rv := resultOf(&results[i])
+		v.Results = append(v.Results, rv)
+		if rv.Problem {
+			v.Problems = append(v.Problems, rv)
+		}
 	}
 	return v
 }
 
 func resultOf(r *result.CheckResult) resultView {
 	rv := resultView{R: r, Outcome: string(r.Outcome), Headline: reportkit.Headline(r), HelpURI: reportkit.HelpURI(r.Section),
-		Section: reportkit.SectionLabel(r.Section), Open: problem(r.Outcome), Duration: r.Duration.Round(time.Millisecond).String()}
+		Section: reportkit.SectionLabel(r.Section), Problem: problem(r.Outcome), Duration: r.Duration.Round(time.Millisecond).String()}
 	if rv.Outcome == "" {
 		rv.Outcome = "not-run"
 	}
@@ -184,8 +201,10 @@ func resultOf(r *result.CheckResult) resultView {
 	if f := r.Finding; f != nil {
 		rv.Expected = reportkit.JSONText(f.Expected)
 		rv.Observed = reportkit.JSONText(f.Observed)
+		// Two one-line values side by side say all their diff would.
+		oneLine := rv.Expected != "" && rv.Observed != "" && !strings.Contains(rv.Expected+rv.Observed, "\n")
 		for _, l := range strings.Split(f.Diff, "\n") {
-			if f.Diff == "" {
+			if f.Diff == "" || oneLine {
 				break
 			}
 			cls := ""
@@ -198,11 +217,35 @@ func resultOf(r *result.CheckResult) resultView {
 			rv.Diff = append(rv.Diff, diffLine{Class: cls, Text: l})
 		}
 	}
-	for _, i := range reportkit.ShownExchanges(r) {
+	shown := shownExchanges(r, rv.Problem)
+	for _, i := range shown {
 		rv.Exchanges = append(rv.Exchanges, reportkit.ExchangeText(&r.Exchanges[i]))
 	}
+	rv.Omitted = len(r.Exchanges) - len(shown)
 	rv.Search = strings.ToLower(strings.Join([]string{r.ID, r.Title, rv.Headline, r.Reason, rv.ReqID, rv.ReqText, r.Category}, " "))
 	return rv
+}
+
+// shownExchanges picks the exchanges the page shows of r (see maxProblemExchanges).
+func shownExchanges(r *result.CheckResult, isProblem bool) []int {
+	pointed := r.Finding != nil && len(r.Finding.Exchanges) > 0
+	limit := maxOtherExchanges
+	switch {
+	case isProblem:
+		limit = maxProblemExchanges
+	case !pointed:
+		return nil
+	}
+	idx := reportkit.ShownExchanges(r)
+	if len(idx) > limit {
+		if pointed {
+			idx = idx[:limit]
+		} else {
+			// Nothing pointed at: the last exchanges are the ones closest to the verdict.
+			idx = idx[len(idx)-limit:]
+		}
+	}
+	return idx
 }
 
 // Write renders run as a self-contained HTML page. html/template escapes every value by context;

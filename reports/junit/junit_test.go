@@ -352,11 +352,11 @@ func TestFailureBodyCarriesEvidence(t *testing.T) {
 	var body string
 	for _, s := range root.children {
 		for _, c := range s.children {
-			if c.attrs["name"] == "portal.validate.invalid-characters" {
+			if c.attrs["name"] == "validate.invalid" {
 				for _, cc := range c.children {
 					if cc.name == "failure" {
 						body = cc.text.String()
-						if cc.attrs["message"] != `InvalidCharacters is "<" for "al<ice>@example.com"; ">" is missing` {
+						if cc.attrs["message"] != `Valid is true for "al<ice>@example.com", whose "<" and ">" are illegal` {
 							t.Errorf("message attribute %q", cc.attrs["message"])
 						}
 					}
@@ -369,7 +369,7 @@ func TestFailureBodyCarriesEvidence(t *testing.T) {
 	}
 	for _, want := range []string{"expected:", `"InvalidCharacters": "<>"`, "observed:", "diff (-expected +observed):",
 		`+ 	"InvalidCharacters": string("<")`, "> POST https://portal.example.com/.well-known/mmm/", "< 200",
-		"reproduce:   meshconform run --portal", "REQ-VALIDATE-INVALID-CHARACTERS (MUST)",
+		"reproduce:   meshconform replay validate.invalid --portal", "REQ-VALIDATE-VALID (MUST)",
 		"raw control char: \uFFFD ends here ]]> & more"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("failure body lacks %q:\n%s", want, body)

@@ -30,13 +30,13 @@ func TestContent(t *testing.T) {
 	run := reporttest.Fixture(t)
 	md := render(t, run, Options{})
 	for _, want := range []string{"## meshconform: ❌ failed", "| ❌ fail | 1 |", "| ✅ pass | 3 |",
-		"`portal.validate.invalid-characters`", "#section-3.6.2", "```diff\n", "Reproduce:\n\n```sh\nmeshconform run"} {
+		"`validate.invalid`", "#section-3.6.2", "```diff\n", "Reproduce:\n\n```sh\nmeshconform replay"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q", want)
 		}
 	}
 	// A passing check gets no row of its own.
-	if strings.Contains(md, "`profile.device.signed`") {
+	if strings.Contains(md, "`publish.device-wrong-signer`") {
 		t.Error("passing check listed among problems")
 	}
 	clean := &result.Run{Results: []result.CheckResult{{ID: "a", Outcome: result.Pass}}}

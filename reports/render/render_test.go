@@ -127,7 +127,7 @@ func secretRun() *result.Run {
 	respBody := []byte("key material follows\n" + secretPEM + "\nend")
 	observed := []byte(`{"PrivateKey": "` + secretJWKd + `"}`)
 	r := result.CheckResult{
-		ID: "portal.create.secret-echo", Title: "secret echo", Section: "3.7", Level: "MUST", Outcome: result.Fail,
+		ID: "create.secret-echo", Title: "secret echo", Section: "3.7", Level: "MUST", Outcome: result.Fail,
 		Finding: &result.Finding{Message: red.String("portal echoed PIN " + secretPIN), Observed: red.JSON(observed),
 			Expected: []byte(`{}`), Diff: red.String("- {}\n+ PIN " + secretPIN), Exchanges: []int{0}},
 		Log: []string{red.String("sent " + secretPEM)},

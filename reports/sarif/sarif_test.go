@@ -200,8 +200,8 @@ func TestSuppressions(t *testing.T) {
 		}
 	}
 	want := map[string]string{
-		"portal.connect.result-signed": "disabled by the expectations file (environment): needs a second device",
-		"portal.create.before-publish": "expected failure: known bug #12: publish creates the account implicitly",
+		"connect.unsigned-result": "disabled by the expectations file (environment): needs a second device",
+		"publish.before-create":   "expected failure: known bug #12: publish creates the account implicitly",
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("suppressions (-want +got):\n%s", d)
@@ -211,20 +211,20 @@ func TestSuppressions(t *testing.T) {
 func TestBaselineState(t *testing.T) {
 	oldRun := reporttest.Fixture(t)
 	newRun := reporttest.Fixture(t)
-	// In the old run: invalid-characters passed (now fails: updated), valid-bool did not exist
+	// In the old run: validate.invalid passed (now fails: updated), validate.valid did not exist
 	// (now new), and a check existed that this run no longer has (absent).
 	for i := range oldRun.Results {
-		if oldRun.Results[i].ID == "portal.validate.invalid-characters" {
+		if oldRun.Results[i].ID == "validate.invalid" {
 			oldRun.Results[i].Outcome, oldRun.Results[i].Finding = result.Pass, nil
 		}
 	}
 	var kept []result.CheckResult
 	for _, r := range oldRun.Results {
-		if r.ID != "portal.validate.valid-bool" {
+		if r.ID != "validate.valid" {
 			kept = append(kept, r)
 		}
 	}
-	oldRun.Results = append(kept, result.CheckResult{ID: "portal.retired.check", Section: "3.9", Level: "MUST", Outcome: result.Fail,
+	oldRun.Results = append(kept, result.CheckResult{ID: "retired.check", Section: "3.9", Level: "MUST", Outcome: result.Fail,
 		Finding: &result.Finding{Message: "gone"}})
 	base := decode(t, render(t, oldRun, Options{}))
 	log := Build(newRun, Options{Baseline: base})
@@ -236,9 +236,9 @@ func TestBaselineState(t *testing.T) {
 	for _, r := range newRun.Results {
 		want[r.ID] = "unchanged"
 	}
-	want["portal.validate.invalid-characters"] = "updated"
-	want["portal.validate.valid-bool"] = "new"
-	want["portal.retired.check"] = "absent"
+	want["validate.invalid"] = "updated"
+	want["validate.valid"] = "new"
+	want["retired.check"] = "absent"
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("baselineState (-want +got):\n%s", d)
 	}

@@ -62,7 +62,7 @@ func TestSeconds(t *testing.T) {
 
 func TestDetailNamesEverything(t *testing.T) {
 	r := &result.CheckResult{
-		ID: "portal.validate.invalid-characters", Title: "t", Section: "3.6.2", Level: "SHOULD", Outcome: result.Fail,
+		ID: "validate.invalid-characters", Title: "t", Section: "3.6.2", Level: "SHOULD", Outcome: result.Fail,
 		Requirement: &result.Requirement{ID: "REQ-X", Level: "SHOULD", Text: "quoted text"},
 		Finding: &result.Finding{Message: "m", Expected: json.RawMessage(`{"a":1}`), Observed: json.RawMessage(`{"a":2}`),
 			Diff: "-a: 1\n+a: 2", Exchanges: []int{1, 7}},
