@@ -124,9 +124,33 @@ func TestKeyFingerprintVectors(t *testing.T) {
 	}
 }
 
+// stdUDFBinary computes NOTE-WITNESS's UDFbin with the standard library alone: type byte
+// 0x60 (0x61 when D ends in 20 zero bits) || the first 63 bytes of D = SHA-512(UTF8(content
+// type) || ':' || SHA-512(DER OCTET STRING of the key)).
+func stdUDFBinary(pub []byte) []byte {
+	inner := sha512.Sum512(append([]byte{0x04, byte(len(pub))}, pub...))
+	d := sha512.Sum512(append([]byte("application/x509-keyinfo:"), inner[:]...))
+	typ := byte(0x60)
+	if d[63] == 0 && d[62] == 0 && d[61]&0x0f == 0 {
+		typ++
+	}
+	return append([]byte{typ}, d[:63]...)
+}
+
 func TestWitnessVectors(t *testing.T) {
 	for _, tc := range load[vectors.WitnessTest](t, "witness.json") {
 		t.Run(tc.TcID, func(t *testing.T) {
+			// The intermediate values, from the note's formula alone.
+			mb, db := stdUDFBinary(unb64(t, tc.MasterPublic)), stdUDFBinary(unb64(t, tc.DevicePublic))
+			if hex.EncodeToString(mb) != tc.MasterUDFBinary || hex.EncodeToString(db) != tc.DeviceUDFBinary {
+				t.Fatalf("UDFbin: the note's formula gives %x and %x, the vector %s and %s", mb, db, tc.MasterUDFBinary, tc.DeviceUDFBinary)
+			}
+			s1 := sha512.Sum512(append(mb, unb64(t, tc.ServerNonce)...))
+			s2 := sha512.Sum512(append(db, unb64(t, tc.ClientNonce)...))
+			w := sha512.Sum512(append(s1[:], s2[:]...))
+			if got, _ := udf.Present(w[:], 140); got != tc.Witness {
+				t.Fatalf("witness from the UDFbin values = %q, want %q", got, tc.Witness)
+			}
 			got, err := witness.FromKeys(alg(t, tc.Alg), unb64(t, tc.MasterPublic), unb64(t, tc.ServerNonce), unb64(t, tc.DevicePublic), unb64(t, tc.ClientNonce))
 			if err != nil || got != tc.Witness {
 				t.Fatalf("witness = %q, %v; want %q", got, err, tc.Witness)

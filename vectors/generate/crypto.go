@@ -289,10 +289,12 @@ func witnessFile() (file, error) {
 				return file{}, err
 			}
 			g.Tests = append(g.Tests, vectors.WitnessTest{Test: vectors.Test{TcID: fmt.Sprintf("witness/%s-%d", strings.ToLower(algNames[alg]), i), Comment: "witness over seeded keys and nonces", Flags: []string{"Witness", "Generated"}, Result: vectors.Valid, Section: "2.9.3", Requirement: "REQ-WIRE-WITNESS"},
-				Alg: algNames[alg], MasterPublic: wire.EncodeBase64(master.PublicBytes()), ServerNonce: wire.EncodeBase64(sn), DevicePublic: wire.EncodeBase64(device.PublicBytes()), ClientNonce: wire.EncodeBase64(cn), Witness: w})
+				Alg: algNames[alg], MasterPublic: wire.EncodeBase64(master.PublicBytes()), ServerNonce: wire.EncodeBase64(sn), DevicePublic: wire.EncodeBase64(device.PublicBytes()), ClientNonce: wire.EncodeBase64(cn),
+				MasterUDFBinary: hex.EncodeToString(keys.FingerprintBinary(alg, master.PublicBytes())), DeviceUDFBinary: hex.EncodeToString(keys.FingerprintBinary(alg, device.PublicBytes())), Witness: w})
 		}
 	}
-	f := vectors.File[vectors.Group[vectors.WitnessTest]]{Header: header("witness_schema.json", "witness", "The connection witness of WIRE.md 5: SHA-512(SHA-512(UDFbin(master) || ServerNonce) || SHA-512(UDFbin(device) || ClientNonce)), first 140 bits in Base32 with dashes.")}
+	f := vectors.File[vectors.Group[vectors.WitnessTest]]{Header: header("witness_schema.json", "witness", "The connection witness of WIRE.md 5: SHA-512(SHA-512(UDFbin(master) || ServerNonce) || SHA-512(UDFbin(device) || ClientNonce)), first 140 bits in Base32 with dashes.",
+		"UDFbin(key) (masterUdfBinary, deviceUdfBinary, hex) is the first 64 bytes of the key's binary UDF: type byte 0x60 (0x61 when the digest ends in 20 zero bits) || the first 63 bytes of SHA-512(UTF8(\"application/x509-keyinfo\") || ':' || SHA-512(DER OCTET STRING of the public key)) (NOTE-WITNESS).")}
 	f.TestGroups = []vectors.Group[vectors.WitnessTest]{g}
 	finish(&f.Header, f.TestGroups, func(t vectors.WitnessTest) []string { return t.Flags })
 	return file{"witness.json", f}, nil
