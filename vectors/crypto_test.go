@@ -5,9 +5,11 @@ import (
 	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/sha512"
+	"encoding/base32"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -90,6 +92,42 @@ func TestUdfAuthenticatorVectors(t *testing.T) {
 				t.Fatalf("Authenticator = %q, %v; want %q", got, err, tc.Udf)
 			}
 		})
+	}
+}
+
+// TestPinIDVectors recomputes the PinID vectors (NOTE-PIN-CHECK) with the standard library
+// alone: the data is the Account, a newline and a device UDF; the authenticator is type 0x00 ||
+// HMAC-SHA-512(HKDF-SHA-512(PIN, "KeyedUDFMaster", "KeyedUDFExpand"), content type ':'
+// SHA-512(data)), presented at 140 bits.
+func TestPinIDVectors(t *testing.T) {
+	n := 0
+	for _, tc := range load[vectors.UdfAuthenticatorTest](t, "udf-authenticator.json") {
+		if !slices.Contains(tc.Flags, "PinID") {
+			continue
+		}
+		n++
+		account, device, ok := strings.Cut(string(unhex(t, tc.DataHex)), "\n")
+		if !ok || account == "" || len(device) != 34 || tc.ContentType != "application/mmm-connection-pin" {
+			t.Fatalf("%s: not a PinID's content: %q, %q", tc.TcID, tc.ContentType, unhex(t, tc.DataHex))
+		}
+		k, err := hkdf.Key(sha512.New, []byte(tc.Key), []byte("KeyedUDFMaster"), "KeyedUDFExpand", 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := sha512.Sum512(unhex(t, tc.DataHex))
+		m := hmac.New(sha512.New, k)
+		m.Write(append([]byte(tc.ContentType+":"), d[:]...))
+		raw := base32.StdEncoding.EncodeToString(append([]byte{0x00}, m.Sum(nil)...))[:28]
+		var parts []string
+		for i := 0; i < len(raw); i += 4 {
+			parts = append(parts, raw[i:i+4])
+		}
+		if got := strings.Join(parts, "-"); got != tc.Udf {
+			t.Errorf("%s: the note's formula gives %s, the vector %s", tc.TcID, got, tc.Udf)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no PinID vector")
 	}
 }
 
