@@ -226,15 +226,15 @@ func udfAuthenticatorFile() (file, error) {
 	// newline and the device UDF; both forms of the account name, which give different PinIDs.
 	pins := vectors.Group[vectors.UdfAuthenticatorTest]{Type: "UdfAuthenticator", Source: source}
 	pr := seeded("pin-id")
+	pin, err := witness.NewPIN(pr, time.Time{})
+	if err != nil {
+		return file{}, err
+	}
+	dev, err := keys.Derive(keys.Ed448, []byte("pin-id"), "device")
+	if err != nil {
+		return file{}, err
+	}
 	for i, account := range []string{"alice@example.com", "alice"} {
-		pin, err := witness.NewPIN(pr, time.Time{})
-		if err != nil {
-			return file{}, err
-		}
-		dev, err := keys.Derive(keys.Ed448, []byte("pin-id"), fmt.Sprintf("device-%d", i))
-		if err != nil {
-			return file{}, err
-		}
 		data := account + "\n" + dev.Fingerprint()
 		u, err := client.PinID(pin.Value, account, dev.Fingerprint())
 		if err != nil {
