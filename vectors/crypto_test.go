@@ -5,9 +5,11 @@ import (
 	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/sha512"
+	"encoding/base32"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -93,6 +95,42 @@ func TestUdfAuthenticatorVectors(t *testing.T) {
 	}
 }
 
+// TestPinIDVectors recomputes the PinID vectors (NOTE-PIN-CHECK) with the standard library
+// alone: the data is the Account, a newline and a device UDF; the authenticator is type 0x00 ||
+// HMAC-SHA-512(HKDF-SHA-512(PIN, "KeyedUDFMaster", "KeyedUDFExpand"), content type ':'
+// SHA-512(data)), presented at 140 bits.
+func TestPinIDVectors(t *testing.T) {
+	n := 0
+	for _, tc := range load[vectors.UdfAuthenticatorTest](t, "udf-authenticator.json") {
+		if !slices.Contains(tc.Flags, "PinID") {
+			continue
+		}
+		n++
+		account, device, ok := strings.Cut(string(unhex(t, tc.DataHex)), "\n")
+		if !ok || account == "" || len(device) != 34 || tc.ContentType != "application/mmm-connection-pin" {
+			t.Fatalf("%s: not a PinID's content: %q, %q", tc.TcID, tc.ContentType, unhex(t, tc.DataHex))
+		}
+		k, err := hkdf.Key(sha512.New, []byte(tc.Key), []byte("KeyedUDFMaster"), "KeyedUDFExpand", 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := sha512.Sum512(unhex(t, tc.DataHex))
+		m := hmac.New(sha512.New, k)
+		m.Write(append([]byte(tc.ContentType+":"), d[:]...))
+		raw := base32.StdEncoding.EncodeToString(append([]byte{0x00}, m.Sum(nil)...))[:28]
+		var parts []string
+		for i := 0; i < len(raw); i += 4 {
+			parts = append(parts, raw[i:i+4])
+		}
+		if got := strings.Join(parts, "-"); got != tc.Udf {
+			t.Errorf("%s: the note's formula gives %s, the vector %s", tc.TcID, got, tc.Udf)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no PinID vector")
+	}
+}
+
 func TestUdfParseVectors(t *testing.T) {
 	classes := map[string]error{"alphabet": udf.ErrAlphabet, "dash": udf.ErrDash, "too-short": udf.ErrTooShort, "unknown-type": udf.ErrUnknownType}
 	for _, tc := range load[vectors.UdfParseTest](t, "udf-parse.json") {
@@ -124,9 +162,33 @@ func TestKeyFingerprintVectors(t *testing.T) {
 	}
 }
 
+// stdUDFBinary computes NOTE-WITNESS's UDFbin with the standard library alone: type byte
+// 0x60 (0x61 when D ends in 20 zero bits) || the first 63 bytes of D = SHA-512(UTF8(content
+// type) || ':' || SHA-512(DER OCTET STRING of the key)).
+func stdUDFBinary(pub []byte) []byte {
+	inner := sha512.Sum512(append([]byte{0x04, byte(len(pub))}, pub...))
+	d := sha512.Sum512(append([]byte("application/x509-keyinfo:"), inner[:]...))
+	typ := byte(0x60)
+	if d[63] == 0 && d[62] == 0 && d[61]&0x0f == 0 {
+		typ++
+	}
+	return append([]byte{typ}, d[:63]...)
+}
+
 func TestWitnessVectors(t *testing.T) {
 	for _, tc := range load[vectors.WitnessTest](t, "witness.json") {
 		t.Run(tc.TcID, func(t *testing.T) {
+			// The intermediate values, from the note's formula alone.
+			mb, db := stdUDFBinary(unb64(t, tc.MasterPublic)), stdUDFBinary(unb64(t, tc.DevicePublic))
+			if hex.EncodeToString(mb) != tc.MasterUDFBinary || hex.EncodeToString(db) != tc.DeviceUDFBinary {
+				t.Fatalf("UDFbin: the note's formula gives %x and %x, the vector %s and %s", mb, db, tc.MasterUDFBinary, tc.DeviceUDFBinary)
+			}
+			s1 := sha512.Sum512(append(mb, unb64(t, tc.ServerNonce)...))
+			s2 := sha512.Sum512(append(db, unb64(t, tc.ClientNonce)...))
+			w := sha512.Sum512(append(s1[:], s2[:]...))
+			if got, _ := udf.Present(w[:], 140); got != tc.Witness {
+				t.Fatalf("witness from the UDFbin values = %q, want %q", got, tc.Witness)
+			}
 			got, err := witness.FromKeys(alg(t, tc.Alg), unb64(t, tc.MasterPublic), unb64(t, tc.ServerNonce), unb64(t, tc.DevicePublic), unb64(t, tc.ClientNonce))
 			if err != nil || got != tc.Witness {
 				t.Fatalf("witness = %q, %v; want %q", got, err, tc.Witness)

@@ -1,8 +1,11 @@
 package vectors_test
 
 import (
+	"bytes"
 	"crypto/sha512"
 	"encoding/base32"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -84,5 +87,73 @@ func TestLogChainVectors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLogChainSteps checks the steps of the valid log-chain vectors against NOTE-LOG-RECORD
+// with the standard library alone: each record is the served one without its Chain, its
+// members in the note's order, its Digest the SHA-512 of the body, and each stage of the chain
+// is the note's formula.
+func TestLogChainSteps(t *testing.T) {
+	order := []string{"Index", "Time", "Transaction", "Account", "Entry", "Digest"}
+	seen := 0
+	for _, tc := range load[vectors.LogChainTest](t, "log-chain.json") {
+		if tc.Result != vectors.Valid {
+			if len(tc.Steps) > 0 {
+				t.Errorf("%s: steps on an invalid test", tc.TcID)
+			}
+			continue
+		}
+		if len(tc.Steps) != len(tc.Records) {
+			t.Fatalf("%s: %d steps for %d records", tc.TcID, len(tc.Steps), len(tc.Records))
+		}
+		prev := tc.PrevChain
+		for i, st := range tc.Steps {
+			seen++
+			if want := strings.TrimSuffix(st.Record, "}}") + `,"Chain":"` + st.Chain + `"}}`; want != tc.Records[i] {
+				t.Errorf("%s step %d: record and chain do not make the served record", tc.TcID, i)
+			}
+			var doc struct{ LogRecord json.RawMessage }
+			if err := json.Unmarshal([]byte(st.Record), &doc); err != nil {
+				t.Fatalf("%s step %d: %v", tc.TcID, i, err)
+			}
+			dec := json.NewDecoder(bytes.NewReader(doc.LogRecord))
+			_, _ = dec.Token() // {
+			next := 0
+			var digest string
+			for dec.More() {
+				k, _ := dec.Token()
+				for next < len(order) && order[next] != k {
+					next++
+				}
+				if next == len(order) {
+					t.Fatalf("%s step %d: member %v out of NOTE-LOG-RECORD's order", tc.TcID, i, k)
+				}
+				var v json.RawMessage
+				_ = dec.Decode(&v)
+				if k == "Digest" {
+					_ = json.Unmarshal(v, &digest)
+				}
+			}
+			if d := sha512.Sum512([]byte(st.Body)); base64.RawURLEncoding.EncodeToString(d[:]) != digest {
+				t.Errorf("%s step %d: Digest is not SHA-512 of the body", tc.TcID, i)
+			}
+			var compact bytes.Buffer
+			if err := json.Compact(&compact, []byte(st.Record)); err != nil || compact.String() != st.Record {
+				t.Errorf("%s step %d: the record is not compact JSON", tc.TcID, i)
+			}
+			inner := sha512.Sum512([]byte(st.Record))
+			outer := sha512.Sum512(append([]byte(prev), inner[:]...))
+			if hex.EncodeToString(inner[:]) != st.RecordSHA512 || hex.EncodeToString(append([]byte{0x60}, outer[:]...)) != st.ChainBinary {
+				t.Errorf("%s step %d: recordSha512 or chainBinary differs from the note's formula", tc.TcID, i)
+			}
+			if got := stdChain(prev, []byte(st.Record)); got != st.Chain {
+				t.Errorf("%s step %d: chain %s, the note's formula %s", tc.TcID, i, st.Chain, got)
+			}
+			prev = st.Chain
+		}
+	}
+	if seen == 0 {
+		t.Fatal("no valid log-chain vector spells out its steps")
 	}
 }

@@ -95,7 +95,11 @@ type WitnessTest struct {
 	ServerNonce  string `json:"serverNonce"`
 	DevicePublic string `json:"devicePublic"`
 	ClientNonce  string `json:"clientNonce"`
-	Witness      string `json:"witness"`
+	// MasterUDFBinary and DeviceUDFBinary are UDFbin of each key, hex: the 64 bytes the
+	// witness hashes (NOTE-WITNESS), given so that an implementer can find which stage differs.
+	MasterUDFBinary string `json:"masterUdfBinary"`
+	DeviceUDFBinary string `json:"deviceUdfBinary"`
+	Witness         string `json:"witness"`
 }
 
 // AuthSessionTest: a session of request authentication (NOTE-AUTH-SESSION, draft 7.1.1.2),
@@ -203,4 +207,19 @@ type LogChainTest struct {
 	PrevIndex  int      `json:"prevIndex"`
 	Records    []string `json:"records"`
 	ErrorClass string   `json:"errorClass,omitempty"`
+	// Steps (valid tests) spell out each record's computation (NOTE-LOG-RECORD), so that an
+	// implementer whose chain differs can find the first stage that does.
+	Steps []LogChainStep `json:"steps,omitempty"`
+}
+
+// LogChainStep is one record's computation: Body is the request body whose SHA-512 the
+// record's Digest holds; Record is R_n (the served record without its Chain member);
+// RecordSHA512 is SHA-512(R_n) and ChainBinary the 65 bytes 0x60 || SHA-512(UTF8(Chain_{n-1})
+// || SHA-512(R_n)), both hex; Chain is their presentation at 140 bits.
+type LogChainStep struct {
+	Body         string `json:"body"`
+	Record       string `json:"record"`
+	RecordSHA512 string `json:"recordSha512"`
+	ChainBinary  string `json:"chainBinary"`
+	Chain        string `json:"chain"`
 }

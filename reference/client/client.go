@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/meshconform/meshconform/reference/auth"
@@ -86,15 +87,18 @@ func (c *Client) rand() io.Reader {
 // New returns a client for the service URL.
 func New(serviceURL string) *Client { return &Client{URL: serviceURL} }
 
+// host is the portal's name as Host carries it and NOTE-AUTH signs it: no port, no trailing
+// dot, lower case (NOTE-HOST-PORT), the form the portal verifies against.
 func (c *Client) host() string {
-	if c.Host != "" && !c.Bugs.IgnoreHost {
-		return c.Host
+	name := c.Host
+	if name == "" || c.Bugs.IgnoreHost {
+		u, err := url.Parse(c.URL)
+		if err != nil {
+			return ""
+		}
+		name = u.Hostname()
 	}
-	u, err := url.Parse(c.URL)
-	if err != nil {
-		return ""
-	}
-	return u.Hostname()
+	return strings.ToLower(strings.TrimSuffix(name, "."))
 }
 
 // Do sends one request and decodes the response of its transaction. A non-2xx payload

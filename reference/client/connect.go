@@ -369,7 +369,9 @@ func (c *Client) AutoApprove(ctx context.Context, a *Account, pins []witness.PIN
 			if pin.Check(now) != nil {
 				continue
 			}
-			want, err := PinID(pin.Value, a.Name, pr.DeviceUDF)
+			// Over the Account the device wrote and signed (NOTE-PIN-CHECK): the portal has
+			// checked it names this account, but it may be the other form (bare or qualified).
+			want, err := PinID(pin.Value, pr.Request.Account, pr.DeviceUDF)
 			if err != nil || !udf.Compare(want, pr.Request.PinID) || len(pr.Request.PinID) < len(want) {
 				continue
 			}

@@ -12,6 +12,7 @@ import (
 	"github.com/cloudflare/circl/dh/x448"
 
 	"github.com/meshconform/meshconform/reference/auth"
+	"github.com/meshconform/meshconform/reference/client"
 	"github.com/meshconform/meshconform/reference/dare"
 	"github.com/meshconform/meshconform/reference/keys"
 	"github.com/meshconform/meshconform/reference/mesh"
@@ -65,6 +66,7 @@ var cryptoNotes = map[string]vectors.Note{
 	"Generated":      {BugType: "BASIC", Description: "A value computed by the meshconform reference from a fixed seed."},
 	"Compressed":     {BugType: "EDGE_CASE", Description: "The digest ends in 20 or more zero bits, so the type byte is the compressed one (+1)."},
 	"Precision":      {BugType: "EDGE_CASE", Description: "A presentation precision other than the default 140 bits."},
+	"PinID":          {BugType: "BASIC", Description: "The PinID a device puts in its connection request: a keyed UDF under the connection PIN (NOTE-PIN-CHECK)."},
 	"Sha3":           {BugType: "BASIC", Description: "SHA-3-512 content digest (type 0x50)."},
 	"EmptyData":      {BugType: "EDGE_CASE", Description: "Zero bytes of content."},
 	"BadAlphabet":    {BugType: "MALFORMED", Description: "A character outside the Base32 alphabet."},
@@ -220,9 +222,31 @@ func udfAuthenticatorFile() (file, error) {
 		gen.Tests = append(gen.Tests, vectors.UdfAuthenticatorTest{Test: vectors.Test{TcID: fmt.Sprintf("udf-mac/generated-%d", bits), Comment: fmt.Sprintf("%d seeded bytes, %d bits", len(data), bits), Flags: flags, Result: vectors.Valid, Section: "2.5.1", NoteID: "NOTE-UDF"},
 			Key: key, ContentType: "application/mmm", DataHex: hex.EncodeToString(data), Bits: bits, Udf: u})
 	}
+	// PinIDs (NOTE-PIN-CHECK): keyed by the PIN as issued, over the request's Account, a
+	// newline and the device UDF; both forms of the account name, which give different PinIDs.
+	pins := vectors.Group[vectors.UdfAuthenticatorTest]{Type: "UdfAuthenticator", Source: source}
+	pr := seeded("pin-id")
+	pin, err := witness.NewPIN(pr, time.Time{})
+	if err != nil {
+		return file{}, err
+	}
+	dev, err := keys.Derive(keys.Ed448, []byte("pin-id"), "device")
+	if err != nil {
+		return file{}, err
+	}
+	for i, account := range []string{"alice@example.com", "alice"} {
+		data := account + "\n" + dev.Fingerprint()
+		u, err := client.PinID(pin.Value, account, dev.Fingerprint())
+		if err != nil {
+			return file{}, err
+		}
+		pins.Tests = append(pins.Tests, vectors.UdfAuthenticatorTest{Test: vectors.Test{TcID: fmt.Sprintf("udf-mac/pin-id-%d", i+1), Comment: fmt.Sprintf("the PinID of device %s for account %q", dev.Fingerprint(), account), Flags: []string{"PinID", "Generated"}, Result: vectors.Valid, Section: "2.9.3", NoteID: "NOTE-PIN-CHECK"},
+			Key: pin.Value, ContentType: client.PINContentType, DataHex: hex.EncodeToString([]byte(data)), Bits: udf.DefaultBits, Udf: u})
+	}
 	f := vectors.File[vectors.Group[vectors.UdfAuthenticatorTest]]{Header: header("udf_authenticator_schema.json", "udf-authenticator",
-		"Keyed UDFs: k = HKDF-SHA-512(key, 'KeyedUDFMaster', 'KeyedUDFExpand'), MAC = HMAC-SHA-512(k, contentType ':' SHA-512(data)), type 0x00 (WIRE.md 5).")}
-	f.TestGroups = []vectors.Group[vectors.UdfAuthenticatorTest]{pub, gen}
+		"Keyed UDFs: k = HKDF-SHA-512(key, 'KeyedUDFMaster', 'KeyedUDFExpand'), MAC = HMAC-SHA-512(k, contentType ':' SHA-512(data)), type 0x00 (WIRE.md 5).",
+		"PinID tests (NOTE-PIN-CHECK): key is the connection PIN as issued, contentType application/mmm-connection-pin, data UTF8(Account + \"\\n\" + device UDF).")}
+	f.TestGroups = []vectors.Group[vectors.UdfAuthenticatorTest]{pub, gen, pins}
 	finish(&f.Header, f.TestGroups, func(t vectors.UdfAuthenticatorTest) []string { return t.Flags })
 	return file{"udf-authenticator.json", f}, nil
 }
@@ -289,10 +313,12 @@ func witnessFile() (file, error) {
 				return file{}, err
 			}
 			g.Tests = append(g.Tests, vectors.WitnessTest{Test: vectors.Test{TcID: fmt.Sprintf("witness/%s-%d", strings.ToLower(algNames[alg]), i), Comment: "witness over seeded keys and nonces", Flags: []string{"Witness", "Generated"}, Result: vectors.Valid, Section: "2.9.3", Requirement: "REQ-WIRE-WITNESS"},
-				Alg: algNames[alg], MasterPublic: wire.EncodeBase64(master.PublicBytes()), ServerNonce: wire.EncodeBase64(sn), DevicePublic: wire.EncodeBase64(device.PublicBytes()), ClientNonce: wire.EncodeBase64(cn), Witness: w})
+				Alg: algNames[alg], MasterPublic: wire.EncodeBase64(master.PublicBytes()), ServerNonce: wire.EncodeBase64(sn), DevicePublic: wire.EncodeBase64(device.PublicBytes()), ClientNonce: wire.EncodeBase64(cn),
+				MasterUDFBinary: hex.EncodeToString(keys.FingerprintBinary(alg, master.PublicBytes())), DeviceUDFBinary: hex.EncodeToString(keys.FingerprintBinary(alg, device.PublicBytes())), Witness: w})
 		}
 	}
-	f := vectors.File[vectors.Group[vectors.WitnessTest]]{Header: header("witness_schema.json", "witness", "The connection witness of WIRE.md 5: SHA-512(SHA-512(UDFbin(master) || ServerNonce) || SHA-512(UDFbin(device) || ClientNonce)), first 140 bits in Base32 with dashes.")}
+	f := vectors.File[vectors.Group[vectors.WitnessTest]]{Header: header("witness_schema.json", "witness", "The connection witness of WIRE.md 5: SHA-512(SHA-512(UDFbin(master) || ServerNonce) || SHA-512(UDFbin(device) || ClientNonce)), first 140 bits in Base32 with dashes.",
+		"UDFbin(key) (masterUdfBinary, deviceUdfBinary, hex) is the first 64 bytes of the key's binary UDF: type byte 0x60 (0x61 when the digest ends in 20 zero bits) || the first 63 bytes of SHA-512(UTF8(\"application/x509-keyinfo\") || ':' || SHA-512(DER OCTET STRING of the public key)) (NOTE-WITNESS).")}
 	f.TestGroups = []vectors.Group[vectors.WitnessTest]{g}
 	finish(&f.Header, f.TestGroups, func(t vectors.WitnessTest) []string { return t.Flags })
 	return file{"witness.json", f}, nil

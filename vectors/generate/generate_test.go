@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
+
+	"github.com/meshconform/meshconform/reference/dare"
 )
 
 // TestCommittedVectorsAreCurrent fails when the committed files differ from a fresh
@@ -79,6 +83,41 @@ func TestEveryTransactionHasValidAndInvalidVectors(t *testing.T) {
 		}
 		if !kinds[true] || !kinds[false] {
 			t.Errorf("transaction %s lacks a valid or an invalid vector", tx)
+		}
+	}
+}
+
+// signatureAlg finds the alg of the first signature of each DARE signatures array, in plain
+// JSON and in JSON quoted inside a JSON string (envelopes carried as vector strings).
+var signatureAlg = regexp.MustCompile(`signatures\\*"\s*:\s*\[\s*\{\s*\\*"alg\\*"\s*:\s*\\*"([^"\\]*)`)
+
+// TestDareSignatureAlgAgreesAcrossFiles: the structure vectors must not put in a
+// DareSignature's alg a value the DARE vectors (written by reference/dare, as the 2019
+// reference wrote them: the digest's identifier, NOTE-DARE-DIGEST) never use. Issue 18 found
+// Ed448 in structures-dare.json and S512 in dare.json.
+func TestDareSignatureAlgAgreesAcrossFiles(t *testing.T) {
+	all, err := All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	written := map[string]bool{}
+	for _, m := range signatureAlg.FindAllSubmatch(all["dare.json"], -1) {
+		written[string(m[1])] = true
+	}
+	if !written[dare.DigS512] {
+		t.Fatalf("dare.json has no signature with alg %s: %v", dare.DigS512, written)
+	}
+	for name, data := range all {
+		if !strings.HasPrefix(name, "structures-") {
+			continue
+		}
+		for _, m := range signatureAlg.FindAllSubmatch(data, -1) {
+			if bytes.HasPrefix(m[1], []byte("value of ")) {
+				continue // the codec vectors' filler for every String field
+			}
+			if !written[string(m[1])] {
+				t.Errorf("%s: a DareSignature with alg %q, which reference/dare never writes (it writes %v)", name, m[1], written)
+			}
 		}
 	}
 }

@@ -3,6 +3,7 @@ package generate
 import (
 	"bytes"
 	"crypto/sha512"
+	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -25,8 +26,9 @@ func logChainFile() (file, error) {
 	// raw[i] is R_{i+1}, the record without Chain; chains[i] its Chain, from the empty chain.
 	var raw [][]byte
 	var chains []string
+	body := func(idx int, tx string) string { return fmt.Sprintf(`{"%s":{"n":%d}}`, tx, idx) }
 	encode := func(idx int, tx, account string, e *mesh.DareMessage) ([]byte, error) {
-		d := sha512.Sum512([]byte(fmt.Sprintf(`{"%s":{"n":%d}}`, tx, idx)))
+		d := sha512.Sum512([]byte(body(idx, tx)))
 		return mesh.Marshal(&mesh.LogRecord{Index: mesh.Int(int32(idx)), Time: mesh.Time(base.Add(time.Duration(idx) * time.Minute)),
 			Transaction: tx, Account: account, Entry: e, Digest: d[:]})
 	}
@@ -43,6 +45,20 @@ func logChainFile() (file, error) {
 		raw, chains, prev = append(raw, r), append(chains, c), c
 	}
 	served := func(i int) string { return string(logchain.Serve(raw[i], chains[i])) }
+	steps := func(from, to int) []vectors.LogChainStep {
+		var out []vectors.LogChainStep
+		for i := from; i < to; i++ {
+			prevChain := ""
+			if i > 0 {
+				prevChain = chains[i-1]
+			}
+			inner := sha512.Sum512(raw[i])
+			outer := sha512.Sum512(append([]byte(prevChain), inner[:]...))
+			out = append(out, vectors.LogChainStep{Body: body(i+1, writes[i].tx), Record: string(raw[i]),
+				RecordSHA512: hex.EncodeToString(inner[:]), ChainBinary: hex.EncodeToString(append([]byte{0x60}, outer[:]...)), Chain: chains[i]})
+		}
+		return out
+	}
 	span := func(from, to int) []string {
 		var out []string
 		for i := from; i < to; i++ {
@@ -75,16 +91,17 @@ func logChainFile() (file, error) {
 		records           []string
 		class             string
 		flags             []string
+		steps             []vectors.LogChainStep
 	}{
-		{"from-start", "the first three records of a log", "", 0, span(0, 3), "", []string{"LogChain", "Generated"}},
-		{"segment", "records 4 and 5, following record 3's Chain", chains[2], 3, span(3, 5), "", []string{"LogChain", "Generated"}},
-		{"rewritten", "record 2's Account changed after its Chain was computed", "", 0, rewritten, "link", []string{"Rewritten"}},
-		{"dropped", "record 2 left out", "", 0, []string{served(0), served(2)}, "index", []string{"Dropped"}},
-		{"dropped-renumbered", "record 2 left out and record 3 renumbered 2, keeping its Chain", "", 0, []string{served(0), string(logchain.Serve(renumbered, chains[2]))}, "link", []string{"Dropped"}},
-		{"reordered", "records 2 and 3 served in the wrong order", "", 0, []string{served(0), served(2), served(1)}, "index", []string{"Reordered"}},
-		{"unlinked", "each Chain computed from the empty chain instead of the previous one", "", 0, unlinked, "link", []string{"Unlinked"}},
-		{"wrong-start", "the first record's Chain computed from a non-empty chain", "", 0, []string{string(logchain.Serve(raw[0], wrongStart))}, "link", []string{"Unlinked"}},
-		{"chain-not-last", "record 2's Chain written as its first member", chains[0], 1, []string{chainFirst}, "encoding", []string{"ChainNotLast"}},
+		{"from-start", "the first three records of a log", "", 0, span(0, 3), "", []string{"LogChain", "Generated"}, steps(0, 3)},
+		{"segment", "records 4 and 5, following record 3's Chain", chains[2], 3, span(3, 5), "", []string{"LogChain", "Generated"}, steps(3, 5)},
+		{"rewritten", "record 2's Account changed after its Chain was computed", "", 0, rewritten, "link", []string{"Rewritten"}, nil},
+		{"dropped", "record 2 left out", "", 0, []string{served(0), served(2)}, "index", []string{"Dropped"}, nil},
+		{"dropped-renumbered", "record 2 left out and record 3 renumbered 2, keeping its Chain", "", 0, []string{served(0), string(logchain.Serve(renumbered, chains[2]))}, "link", []string{"Dropped"}, nil},
+		{"reordered", "records 2 and 3 served in the wrong order", "", 0, []string{served(0), served(2), served(1)}, "index", []string{"Reordered"}, nil},
+		{"unlinked", "each Chain computed from the empty chain instead of the previous one", "", 0, unlinked, "link", []string{"Unlinked"}, nil},
+		{"wrong-start", "the first record's Chain computed from a non-empty chain", "", 0, []string{string(logchain.Serve(raw[0], wrongStart))}, "link", []string{"Unlinked"}, nil},
+		{"chain-not-last", "record 2's Chain written as its first member", chains[0], 1, []string{chainFirst}, "encoding", []string{"ChainNotLast"}, nil},
 	}
 	g := vectors.Group[vectors.LogChainTest]{Type: "LogChain", Source: source}
 	for _, c := range cases {
@@ -94,11 +111,12 @@ func logChainFile() (file, error) {
 		}
 		g.Tests = append(g.Tests, vectors.LogChainTest{Test: vectors.Test{TcID: "log-chain/" + c.id, Comment: c.comment, Flags: c.flags, Result: res,
 			Section: "7.1.7", Requirement: "REQ-LOG-CHECKPOINT-GROWS", NoteID: "NOTE-LOG"},
-			PrevChain: c.prev, PrevIndex: c.prevIndex, Records: c.records, ErrorClass: c.class})
+			PrevChain: c.prev, PrevIndex: c.prevIndex, Records: c.records, ErrorClass: c.class, Steps: c.steps})
 	}
 	f := vectors.File[vectors.Group[vectors.LogChainTest]]{Header: header("log_chain_schema.json", "log-chain",
 		"The hash chain of the portal's write log (NOTE-LOG, draft 7.1.7): records are served LogRecord payloads, as in Transfer's DataItems.",
 		"R_n is a served record with its final member ,\"Chain\":\"<Chain_n>\" removed (the record then ends in }}); Chain_n = UDF presentation at 140 bits of 0x60 || SHA-512(UTF8(Chain_{n-1}) || SHA-512(R_n)); Chain_0 is the empty string (prevChain), and Index counts up by one from prevIndex.",
+		"R_n is compact JSON {\"LogRecord\":{Index, Time, Transaction, Account, Entry, Digest}} in that order, absent members omitted; Digest is SHA-512 of the request body (NOTE-LOG-RECORD). The valid tests spell each record's computation out in steps: body, record (R_n), recordSha512 and chainBinary (hex), chain.",
 		"invalid: the first failure is errorClass: index (not the previous Index plus one), encoding (the record does not end with its Chain member), link (the Chain does not recompute).")}
 	f.TestGroups = []vectors.Group[vectors.LogChainTest]{g}
 	finish(&f.Header, f.TestGroups, func(t vectors.LogChainTest) []string { return t.Flags })

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/meshconform/meshconform/reference/dare"
 	"github.com/meshconform/meshconform/reference/mesh"
 	"github.com/meshconform/meshconform/spec"
 	"github.com/meshconform/meshconform/vectors"
@@ -142,7 +143,10 @@ func fullValue(name string) mesh.Structure {
 		d.Header = &mesh.DareHeader{Enc: "A256CBC", Dig: "S512", Salt: nameBytes("Salt"), Cty: "application/mmm",
 			Recipients: []mesh.DareRecipient{{Kid: "MDDK-7N6A-727A-JZNO-STRX-XKS7-DJAF", Epk: &mesh.PublicKeyECDH{Crv: "Ed448", Public: nameBytes("epk")}, Wmk: nameBytes("wmk")}}}
 		d.Payload = nameBytes("Payload")
-		d.Trailer = &mesh.DareTrailer{Signatures: []mesh.DareSignature{{Alg: "Ed448", Kid: "MDDK-7N6A-727A-JZNO-STRX-XKS7-DJAF", Signature: nameBytes("signature")}}, PayloadDigest: nameBytes("PayloadDigest")}
+		// alg as the 2019 reference wrote it and reference/dare emits (NOTE-DARE-DIGEST): the
+		// digest's identifier, since its KeyPair.SignatureAlgorithmID returns the digest's ID
+		// for every key but RSA.
+		d.Trailer = &mesh.DareTrailer{Signatures: []mesh.DareSignature{{Alg: dare.DigS512, Kid: "MDDK-7N6A-727A-JZNO-STRX-XKS7-DJAF", Signature: nameBytes("signature")}}, PayloadDigest: nameBytes("PayloadDigest")}
 		return d
 	}
 	fill(reflect.ValueOf(v).Elem(), 0)
