@@ -113,42 +113,12 @@ func TestInvocation(t *testing.T) {
 	}
 }
 
-// shellWords splits a command line the way a POSIX shell does for what ShellQuote writes:
-// words separated by spaces, single-quoted spans, and '\” for a quote inside one.
+// shellWords is splitShellWords for a test: an unreadable line fails it.
 func shellWords(t *testing.T, line string) []string {
 	t.Helper()
-	var words []string
-	var cur strings.Builder
-	inWord, quoted := false, false
-	for i := 0; i < len(line); i++ {
-		c := line[i]
-		switch {
-		case quoted && c == '\'':
-			quoted = false
-		case quoted:
-			cur.WriteByte(c)
-		case c == '\'':
-			quoted, inWord = true, true
-		case c == '\\' && i+1 < len(line):
-			i++
-			cur.WriteByte(line[i])
-			inWord = true
-		case c == ' ':
-			if inWord {
-				words = append(words, cur.String())
-				cur.Reset()
-				inWord = false
-			}
-		default:
-			cur.WriteByte(c)
-			inWord = true
-		}
-	}
-	if quoted {
-		t.Fatalf("unbalanced quote in %q", line)
-	}
-	if inWord {
-		words = append(words, cur.String())
+	words, err := splitShellWords(line)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return words
 }
