@@ -178,7 +178,8 @@ func New(opts Options) (*HTTP, error) {
 }
 
 // ParsePortalURL reads a portal URL the one way every command reads it: http or https, a host,
-// and WellKnownPath when the path is empty or "/" (any other path is used as given, for portals
+// and WellKnownPath when the path is empty, "/" or WellKnownPath without its trailing slash
+// (the protocol's own path, however typed; any other path is used as given, for portals
 // mounted elsewhere). A URL without a scheme is refused with the URL it most likely meant
 // (ErrNoScheme): guessing would send requests somewhere the user did not name.
 func ParsePortalURL(raw string) (*url.URL, error) {
@@ -198,7 +199,7 @@ func ParsePortalURL(raw string) (*url.URL, error) {
 	if u.Host == "" {
 		return nil, fmt.Errorf("%q: no host", raw)
 	}
-	if u.Path == "" || u.Path == "/" {
+	if u.Path == "" || u.Path == "/" || u.Path == strings.TrimSuffix(WellKnownPath, "/") {
 		u.Path = WellKnownPath
 	}
 	return u, nil

@@ -318,6 +318,9 @@ func TestPortalURL(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"http://p.example", "http://p.example/.well-known/mmm/"},
 		{"http://p.example/", "http://p.example/.well-known/mmm/"},
+		{"http://p.example/.well-known/mmm", "http://p.example/.well-known/mmm/"},
+		{"http://p.example/.well-known/mmm/", "http://p.example/.well-known/mmm/"},
+		{"http://p.example/x/.well-known/mmm", "http://p.example/x/.well-known/mmm"},
 		{"https://p.example:8443/custom/", "https://p.example:8443/custom/"},
 	}
 	for _, tc := range tests {
