@@ -55,7 +55,9 @@ const runExitCodes = `Exit codes:
      without a verdict (error), the portal died mid-run, or a warning under --strict
   2  the run could not be made: usage or configuration, a failed pre-flight, no check
      selected, or --deadline passed (the partial report is written)
-  (go run reports any non-zero code as 1: build the binary, or read the summary's last line)`
+  go run reports any non-zero code as 1, and make any as 2 (make conform prints the suite's
+  own code last: "meshconform exited N"): in CI run a built binary,
+  go install github.com/meshconform/meshconform/cmd/meshconform@VERSION`
 
 // registerTarget adds the flags that say how to reach the portal and which embedded portal to
 // start: the flags of every command that talks to a portal the way run does.
