@@ -18,6 +18,7 @@ import (
 	"github.com/meshconform/meshconform/reference/auth"
 	"github.com/meshconform/meshconform/reference/keys"
 	"github.com/meshconform/meshconform/reference/mesh"
+	"github.com/meshconform/meshconform/reference/wire"
 	"github.com/meshconform/meshconform/reports/render"
 	"github.com/meshconform/meshconform/spec"
 )
@@ -34,16 +35,18 @@ func init() {
 		Use:   "check FILE|-",
 		Short: "Decode a Mesh message or structure strictly and verify the signatures of the profiles it carries",
 		Long: `Decode one Mesh document (a tagged message or structure, or a bare DARE envelope; - reads
-standard input) and verify every signed profile in it whose key it can find: a ProfileMaster
-must be signed by its MasterSignatureKey, a ProfileDevice by its DeviceSignatureKey, a
-ProfileMesh by an OnlineSignatureKey of the master profile it carries. Other envelopes name
-keys the document does not hold: each is listed as info, not verified. Members the schema does
-not define are info (a portal SHOULD ignore them, spec/notes.json NOTE-UNKNOWN-MEMBERS).
+standard input) strictly and verify every signed profile in it whose key it can find: a
+ProfileMaster must be signed by its MasterSignatureKey, a ProfileDevice by its
+DeviceSignatureKey, a ProfileMesh by an OnlineSignatureKey of the master profile it carries.
+Other envelopes name keys the document does not hold: each is listed as info, not verified.
+Members the schema does not define are info (a portal SHOULD ignore them, spec/notes.json
+NOTE-UNKNOWN-MEMBERS); a member of the wrong type or form fails, with the requirement it breaks
+(REQ-WIRE-LIMITS, REQ-WIRE-STATUS-PRESENT, or else the schema, spec/schema.json).
 
 Exit codes:
-  0  every verified signature holds
-  1  a signature does not verify (or, under --strict, a warning)
-  2  usage, or the input is not a Mesh document (the decoder's error names the member)`,
+  0  the document decodes and every verified signature holds
+  1  a signature does not verify, a member breaks the schema (or, under --strict, a warning)
+  2  usage, or the input is no Mesh document: not JSON, or it names no Mesh class`,
 		Example: `  meshconform check profile.json
   meshclient --portal http://localhost:8080/ --state st get --account alice | meshconform check -`,
 		Args: cobra.ExactArgs(1),
@@ -84,10 +87,6 @@ func checkDocument(stdin io.Reader, name string, strict bool) (*result.Run, erro
 		return nil, usage("%s: larger than %d bytes", name, maxCheckDocument)
 	}
 	start := time.Now()
-	v, err := decodeDocument(data, nil)
-	if err != nil {
-		return nil, usage("%s is not a Mesh document: %v", name, err)
-	}
 	sp, err := spec.Load()
 	if err != nil {
 		return nil, failed("loading the requirement catalog: %v", err)
@@ -95,22 +94,34 @@ func checkDocument(stdin io.Reader, name string, strict bool) (*result.Run, erro
 	var results []result.CheckResult
 	add := func(id, title, req string, outcome result.Outcome, reason string, finding *result.Finding) {
 		cr := result.CheckResult{ID: id, Title: title, Category: "deviation", Outcome: outcome, Reason: reason, Finding: finding}
+		if outcome == result.Info {
+			cr.Notes = []string{reason} // what the summary prints of an observation
+		}
 		cr.Requirement = requirementOf(sp, req)
 		cr.Section, cr.Level = cr.Requirement.Section, cr.Requirement.Level
 		results = append(results, cr)
 	}
 
-	// Strict decoding differs from lenient only on members the schema does not define.
-	if _, err := decodeDocument(data, &mesh.DecodeOptions{Strict: true}); err != nil {
-		add("check.members", "Every member is one the schema defines", "REQ-WIRE-UNKNOWN-MEMBERS", result.Info,
-			fmt.Sprintf("%v (a portal SHOULD ignore it: NOTE-UNKNOWN-MEMBERS)", err), nil)
-	} else {
-		add("check.members", "Every member is one the schema defines", "REQ-WIRE-UNKNOWN-MEMBERS", result.Pass,
-			"strict decoding accepts the document", nil)
-	}
-
-	for _, e := range envelopes(v, v.MeshType()) {
-		results = append(results, verifyEnvelope(sp, e.path, e.env)...)
+	v, err := decodeDocument(data, nil)
+	switch {
+	case err != nil && !namesMeshClass(err):
+		return nil, usage("%s is not a Mesh document: %v", name, err)
+	case err != nil:
+		// A Mesh class whose members are not what the schema defines: a deviation, not bad input.
+		dev := decodeDeviation(sp, err)
+		results = append(results, dev)
+	default:
+		// Strict decoding differs from lenient only on members the schema does not define.
+		if _, err := decodeDocument(data, &mesh.DecodeOptions{Strict: true}); err != nil {
+			add("check.members", "Every member is one the schema defines", "REQ-WIRE-UNKNOWN-MEMBERS", result.Info,
+				fmt.Sprintf("%v (a portal SHOULD ignore it: NOTE-UNKNOWN-MEMBERS)", err), nil)
+		} else {
+			add("check.members", "Every member is one the schema defines", "REQ-WIRE-UNKNOWN-MEMBERS", result.Pass,
+				"strict decoding accepts the document", nil)
+		}
+		for _, e := range envelopes(v, v.MeshType()) {
+			results = append(results, verifyEnvelope(sp, e.path, e.env)...)
+		}
 	}
 	run := &result.Run{SchemaVersion: result.SchemaVersion, Tool: tool(), Mode: result.ModeCheck, Target: name,
 		StartedAt: start, Duration: time.Since(start), Results: results,
@@ -123,6 +134,43 @@ func checkDocument(stdin io.Reader, name string, strict bool) (*result.Run, erro
 	}
 	run.Summary = result.Summarize(run.Results)
 	return run, nil
+}
+
+// namesMeshClass tells a document that names a Mesh class but breaks its schema (a decoding error
+// inside it, at a member path) from one that is not JSON or names no class: no Mesh document.
+func namesMeshClass(err error) bool {
+	var de *mesh.DecodeError
+	var syn *wire.SyntaxError
+	return errors.As(err, &de) && de.Path != "" && !errors.As(err, &syn)
+}
+
+// decodeDeviation reports a document that does not decode as the schema defines its class: the
+// member path and the cause, with the requirement the cause breaks where the catalog has one
+// (limits, a response's Status); any other member of the wrong kind or form breaks the schema
+// itself, cited as spec/schema.json.
+func decodeDeviation(sp *spec.Spec, err error) result.CheckResult {
+	var de *mesh.DecodeError
+	errors.As(err, &de) // namesMeshClass said so
+	steps := strings.Split(de.Path, ".")
+	last := steps[len(steps)-1]
+	var req *result.Requirement
+	var le *wire.LimitError
+	switch {
+	case errors.As(err, &le):
+		req = requirementOf(sp, "REQ-WIRE-LIMITS")
+	case strings.HasSuffix(steps[0], "Response") && len(steps) == 2 && (last == "Status" || last == "StatusExtended"):
+		req = requirementOf(sp, "REQ-WIRE-STATUS-PRESENT")
+	default:
+		// The catalog has no requirement of its own for the schema: the classes are defined in
+		// draft section 3, spec/schema.json holds them, WIRE.md says how each type is encoded.
+		req = &result.Requirement{ID: "spec/schema.json", Kind: "schema", Section: "3", Level: "MUST",
+			Text: "every member of a Mesh class has the type and form spec/schema.json defines (WIRE.md)"}
+	}
+	cr := result.CheckResult{ID: "check.decode", Title: "The document decodes as the schema defines its class",
+		Category: "deviation", Outcome: result.Fail, Requirement: req, Section: req.Section, Level: req.Level,
+		Finding: &result.Finding{Message: de.Error(), Expected: jsonString("the member " + de.Path + " as the schema defines it"),
+			Observed: jsonString(de.Err.Error())}}
+	return cr
 }
 
 // decodeDocument reads a tagged structure, or a bare DARE envelope (a JSON array).
@@ -186,6 +234,9 @@ func verifyEnvelope(sp *spec.Spec, path string, env *mesh.DareMessage) []result.
 	res := func(req, title string, outcome result.Outcome, reason string, finding *result.Finding) result.CheckResult {
 		cr := result.CheckResult{ID: checkID(path), Title: title, Category: "deviation", Outcome: outcome,
 			Reason: reason, Finding: finding, Requirement: requirementOf(sp, req)}
+		if outcome == result.Info {
+			cr.Notes = []string{reason}
+		}
 		cr.Section, cr.Level = cr.Requirement.Section, cr.Requirement.Level
 		return cr
 	}

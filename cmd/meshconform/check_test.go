@@ -50,6 +50,10 @@ func TestCheck(t *testing.T) {
 	goodFile, forgedFile, createFile := write("good.json", good), write("forged.json", forged), write("create.json", create)
 	hello := filepath.Join(dir, "hello.json")
 	os.WriteFile(hello, []byte(`{"HelloRequest": {"Surprise": 1}}`), 0o600)
+	deep := filepath.Join(dir, "deep.json")
+	os.WriteFile(deep, []byte(`{"ValidateRequest": {"Unknown": `+strings.Repeat("[", 100)+strings.Repeat("]", 100)+`}}`), 0o600)
+	long := filepath.Join(dir, "long.json")
+	os.WriteFile(long, []byte(`{"ValidateRequest": {"Account": "`+strings.Repeat("a", 600<<10)+`"}}`), 0o600)
 	junk := filepath.Join(dir, "junk.json")
 	os.WriteFile(junk, []byte(`{"NoSuchThing": {}}`), 0o600)
 
@@ -66,6 +70,9 @@ func TestCheck(t *testing.T) {
 		// in it: info) and the device profile inside the entry.
 		{createFile, exitOK, map[string]result.Outcome{"REQ-PROFILE-MESH-SIGNED": result.Pass, "REQ-PROFILE-MASTER-SIGNED": result.Pass,
 			"REQ-PROFILE-DEVICE-SIGNED": result.Pass, "REQ-WIRE-DARE-SIGNATURE": result.Info}},
+		// Past the limits of NOTE-LIMITS (depth, string length): a failure citing them.
+		{deep, exitFailure, map[string]result.Outcome{"REQ-WIRE-LIMITS": result.Fail}},
+		{long, exitFailure, map[string]result.Outcome{"REQ-WIRE-LIMITS": result.Fail}},
 	} {
 		reports := t.TempDir()
 		code, out, errOut := runCommand(t, "check", tt.file, "--report-dir", reports)

@@ -17,6 +17,10 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/meshconform/meshconform/harness/result"
+	"github.com/meshconform/meshconform/reference/auth"
+	"github.com/meshconform/meshconform/reference/client"
+	"github.com/meshconform/meshconform/reference/keys"
+	"github.com/meshconform/meshconform/reference/mesh"
 	"github.com/meshconform/meshconform/reference/portal"
 )
 
@@ -40,6 +44,9 @@ func TestMain(m *testing.M) {
 //	reproduce N [-from RUN.json] [-drop FLAG]  run the first reproduce line of the last stdout
 //	                        (or of a run.json) as printed, or without FLAG and its value, and
 //	                        require exit code N
+//	fixture KIND FILE       write a signed document made by the reference client from fixed
+//	                        seeds: mesh-profile, forged-mesh-profile (signed by a key its master
+//	                        profile does not name), create-request
 //	gobuild OUT [FLAGS...]  build ./cmd/meshconform into OUT with go build FLAGS, from the module
 //	                        root (for what only a built binary shows: -ldflags stamps)
 func TestScripts(t *testing.T) {
@@ -77,6 +84,7 @@ func TestScripts(t *testing.T) {
 			"exits":     scriptExits,
 			"reproduce": scriptReproduce,
 			"gobuild":   scriptGoBuild,
+			"fixture":   scriptFixture,
 		},
 	})
 }
@@ -263,4 +271,34 @@ func splitShellWords(line string) ([]string, error) {
 		return nil, fmt.Errorf("empty command line")
 	}
 	return words, nil
+}
+
+func scriptFixture(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: fixture KIND FILE")
+	}
+	a, err := client.NewMaster(keys.Ed448, []byte("fixture-a"))
+	ts.Check(err)
+	var doc mesh.Structure
+	switch args[0] {
+	case "mesh-profile":
+		doc, err = a.ProfileMesh("alice@example.com")
+	case "forged-mesh-profile":
+		// B's master profile under a mesh profile signed by A's OnlineSignatureKey.
+		b, berr := client.NewMaster(keys.Ed448, []byte("fixture-b"))
+		ts.Check(berr)
+		bMaster, berr := b.ProfileMaster()
+		ts.Check(berr)
+		doc, err = auth.SignStructure(&mesh.ProfileMesh{Account: "alice@example.com", MasterProfile: bMaster}, a.OSK)
+	case "create-request":
+		dev, derr := client.NewDevice(keys.Ed448, []byte("fixture-dev"))
+		ts.Check(derr)
+		doc, err = (&client.Account{Name: "alice@example.com", Master: a, Device: dev}).CreateRequest()
+	default:
+		ts.Fatalf("fixture: unknown kind %q", args[0])
+	}
+	ts.Check(err)
+	data, err := mesh.Marshal(doc)
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), data, 0o600))
 }
