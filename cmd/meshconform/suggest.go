@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -50,6 +51,23 @@ func checkOnlyGlobs(flag, lister string, globs []string, ids []string) error {
 			return usage("%s %q matches no check; did you mean %s?", flag, g, strings.Join(near, " or "))
 		}
 		return usage("%s %q matches no check (`%s --list` lists them)", flag, g, lister)
+	}
+	return nil
+}
+
+// checkSections refuses a --section prefix that selects no check, naming the sections that
+// come close, before anything is started or sent.
+func checkSections(prefixes, sections []string) error {
+	for _, p := range prefixes {
+		sel := harness.Selection{Sections: []string{p}}
+		if slices.ContainsFunc(sections, func(sec string) bool { return sel.Selects("", sec, harness.MUST) }) {
+			continue
+		}
+		distinct := slices.Compact(slices.Sorted(slices.Values(sections)))
+		if near := suggest.Closest(p, distinct); len(near) > 0 {
+			return usage("--section %q selects no check; did you mean %s?", p, strings.Join(near, " or "))
+		}
+		return usage("--section %q selects no check (`meshconform run --list` shows each check's section)", p)
 	}
 	return nil
 }
