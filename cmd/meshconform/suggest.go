@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"path"
 	"slices"
 	"strings"
@@ -70,6 +71,33 @@ func checkSections(prefixes, sections []string) error {
 		return usage("--section %q selects no check (`meshconform run --list` shows each check's section)", p)
 	}
 	return nil
+}
+
+// guardGroups gives every command that only groups others (vectors, dare, spec, ...) an answer
+// to an unknown subcommand: cobra prints the group's help and exits 0 for `vectors rnu`, which a
+// CI script would take for success. Bare, a group still prints its help (exit 0).
+func guardGroups(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		guardGroups(sub)
+	}
+	if c == rootCmd || !c.HasSubCommands() || c.Runnable() {
+		return
+	}
+	c.Args = cobra.ArbitraryArgs
+	c.RunE = func(c *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return c.Help()
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], c.CommandPath())
+		var names []string
+		for _, sub := range c.Commands() {
+			names = append(names, sub.Name())
+		}
+		if near := suggest.Closest(args[0], names); len(near) > 0 {
+			msg += "; did you mean " + strings.Join(near, " or ") + "?"
+		}
+		return usage("%s\nusage: %s COMMAND\n(`%s --help` lists its commands)", msg, c.CommandPath(), c.CommandPath())
+	}
 }
 
 func init() {
