@@ -105,6 +105,10 @@ func TestInvocation(t *testing.T) {
 		{"./bin/meshconform", "/src/bin/meshconform", onPath(""), true, "./bin/meshconform"},
 		{"./bin/meshconform", "/src/bin/meshconform", onPath("/usr/bin/meshconform"), true, "./bin/meshconform"},
 		{"/my dir/meshconform", "/my dir/meshconform", onPath(""), false, "'/my dir/meshconform'"},
+		// go run caches what it builds when it can (Go 1.24 on; -buildvcs=false makes a build cacheable).
+		{"/root/.cache/go-build/32/326050644468db00f0d26aa28b71f1ac766deacb63c7d3d9fe836fef5f2c22bd-d/meshconform",
+			"/root/.cache/go-build/32/326050644468db00f0d26aa28b71f1ac766deacb63c7d3d9fe836fef5f2c22bd-d/meshconform", onPath(""), true,
+			"go run ./cmd/meshconform"},
 		{"/tmp/go-build1/b001/meshconform.test", "/tmp/go-build1/b001/meshconform.test", onPath(""), true, "meshconform"},
 	} {
 		if got := invocationOf(tt.argv0, tt.exe, tt.lookPath, tt.inModuleRoot); got != tt.want {
