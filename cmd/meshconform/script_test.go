@@ -41,14 +41,14 @@ func TestMain(m *testing.M) {
 //	                        localhost, or with -tls example.com, served over TLS by a certificate
 //	                        of an authority written to ca.pem
 //	exits N PROG [ARGS...]  run PROG and require exit code N (exec only tells zero from non-zero)
-//	reproduce N [-from RUN.json] [-drop FLAG]  run the first reproduce line of the last stdout
-//	                        (or of a run.json) as printed, or without FLAG and its value, and
-//	                        require exit code N
+//	reproduce N [-from FILE] [-drop FLAG]  run the first reproduce (or replay) line of the last
+//	                        stdout (or of FILE: a saved stdout, or a run.json) as printed, or
+//	                        without FLAG and its value, and require exit code N
 //	fixture KIND FILE       write a signed document made by the reference client from fixed
 //	                        seeds: mesh-profile, forged-mesh-profile (signed by a key its master
 //	                        profile does not name), create-request
-//	gobuild OUT [FLAGS...]  build ./cmd/meshconform into OUT with go build FLAGS, from the module
-//	                        root (for what only a built binary shows: -ldflags stamps)
+//	gobuild PKG OUT [FLAGS...]  build PKG (./cmd/meshconform) into OUT with go build FLAGS, from
+//	                        the module root (for what only a built binary shows: -ldflags stamps)
 func TestScripts(t *testing.T) {
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
@@ -173,7 +173,8 @@ func scriptReproduce(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	line := ""
-	if from != "" {
+	text := ts.ReadFile("stdout")
+	if strings.HasSuffix(from, ".json") {
 		f, err := os.Open(ts.MkAbs(from))
 		ts.Check(err)
 		run, err := result.Read(f)
@@ -186,8 +187,16 @@ func scriptReproduce(ts *testscript.TestScript, neg bool, args []string) {
 			}
 		}
 	} else {
-		for _, l := range strings.Split(ts.ReadFile("stdout"), "\n") {
-			if rest, ok := strings.CutPrefix(strings.TrimSpace(l), "reproduce: "); ok {
+		if from != "" {
+			text = ts.ReadFile(from)
+		}
+		for _, l := range strings.Split(text, "\n") {
+			l = strings.TrimSpace(l)
+			if rest, ok := strings.CutPrefix(l, "reproduce: "); ok {
+				line = rest
+				break
+			}
+			if rest, ok := strings.CutPrefix(l, "replay: "); ok { // the fuzzers' findings
 				line = rest
 				break
 			}
@@ -221,12 +230,12 @@ func scriptReproduce(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 func scriptGoBuild(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) < 1 {
-		ts.Fatalf("usage: gobuild OUT [FLAGS...]")
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: gobuild PKG OUT [FLAGS...]")
 	}
-	out := ts.MkAbs(args[0])
-	build := append([]string{"build", "-C", ts.Getenv("MODROOT"), "-o", out}, args[1:]...)
-	if code := execCode(ts, "go", append(build, "./cmd/meshconform")...); code != 0 {
+	out := ts.MkAbs(args[1])
+	build := append([]string{"build", "-C", ts.Getenv("MODROOT"), "-o", out}, args[2:]...)
+	if code := execCode(ts, "go", append(build, args[0])...); code != 0 {
 		ts.Fatalf("go build exited %d:\n%s", code, ts.ReadFile("stderr"))
 	}
 }
