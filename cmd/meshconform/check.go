@@ -51,9 +51,9 @@ Exit codes:
   meshclient --portal http://localhost:8080/ --state st get --account alice | meshconform check -`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			formats, err := render.ParseList(reports)
+			formats, err := parseReports(reports)
 			if err != nil {
-				return usage("--report: %v", err)
+				return err
 			}
 			run, err := checkDocument(c.InOrStdin(), args[0], strict)
 			if err != nil {

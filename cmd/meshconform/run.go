@@ -224,9 +224,9 @@ func runSuite(c *cobra.Command, f *runFlags) error {
 		}
 		cfg.ExpectationsSource = f.expectFile
 	}
-	formats, err := render.ParseList(f.reports)
+	formats, err := parseReports(f.reports)
 	if err != nil {
-		return usage("--report: %v", err)
+		return err
 	}
 
 	tg, domain, closeTarget, err := openTarget(ctx, c, f)

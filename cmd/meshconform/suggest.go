@@ -12,6 +12,7 @@ import (
 
 	"github.com/meshconform/meshconform/harness"
 	"github.com/meshconform/meshconform/internal/suggest"
+	"github.com/meshconform/meshconform/reports/render"
 )
 
 // flagError is every command's answer to a flag it cannot read: the error, the closest flag
@@ -71,6 +72,24 @@ func checkSections(prefixes, sections []string) error {
 		return usage("--section %q selects no check (`meshconform run --list` shows each check's section)", p)
 	}
 	return nil
+}
+
+// parseReports reads a --report list as render.ParseList does, and names the nearest format of
+// one it does not know.
+func parseReports(list string) ([]string, error) {
+	formats, err := render.ParseList(list)
+	if err == nil {
+		return formats, nil
+	}
+	for _, part := range strings.Split(list, ",") {
+		part = strings.TrimSpace(part)
+		if _, lerr := render.Lookup(part); part != "" && lerr != nil {
+			if near := suggest.Closest(part, render.Names()); len(near) > 0 {
+				return nil, usage("--report: %v; did you mean %s?", err, strings.Join(near, " or "))
+			}
+		}
+	}
+	return nil, usage("--report: %v", err)
 }
 
 // guardGroups gives every command that only groups others (vectors, dare, spec, ...) an answer
