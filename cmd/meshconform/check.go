@@ -18,6 +18,7 @@ import (
 	"github.com/meshconform/meshconform/reference/auth"
 	"github.com/meshconform/meshconform/reference/keys"
 	"github.com/meshconform/meshconform/reference/mesh"
+	"github.com/meshconform/meshconform/reference/udf"
 	"github.com/meshconform/meshconform/reference/wire"
 	"github.com/meshconform/meshconform/reports/render"
 	"github.com/meshconform/meshconform/spec"
@@ -27,7 +28,8 @@ import (
 const maxCheckDocument = 16 << 20
 
 // `meshconform check FILE|-`: one document, decoded in strict mode, and the signatures of the
-// profiles it carries verified with the keys the profiles themselves name.
+// profiles it carries verified with the keys the profiles themselves name, those of other
+// envelopes with keys the document holds.
 func init() {
 	var reportDir, reports string
 	var strict bool
@@ -38,7 +40,9 @@ func init() {
 standard input) strictly and verify every signed profile in it whose key it can find: a
 ProfileMaster must be signed by its MasterSignatureKey, a ProfileDevice by its
 DeviceSignatureKey, a ProfileMesh by an OnlineSignatureKey of the master profile it carries.
-Other envelopes name keys the document does not hold: each is listed as info, not verified.
+Any other envelope is verified with the key its signature names when the document holds it
+(a device entry signed by an OnlineSignatureKey of the master profile in the same request);
+one signed by a key the document does not hold is listed as info, not verified.
 Members the schema does not define are info (a portal SHOULD ignore them, spec/notes.json
 NOTE-UNKNOWN-MEMBERS); a member of the wrong type or form fails, with the requirement it breaks
 (REQ-WIRE-LIMITS, REQ-WIRE-STATUS-PRESENT, or else the schema, spec/schema.json).
@@ -119,8 +123,9 @@ func checkDocument(stdin io.Reader, name string, strict bool) (*result.Run, erro
 			add("check.members", "Every member is one the schema defines", "REQ-WIRE-UNKNOWN-MEMBERS", result.Pass,
 				"strict decoding accepts the document", nil)
 		}
+		held := documentKeys(v, v.MeshType())
 		for _, e := range envelopes(v, v.MeshType()) {
-			results = append(results, verifyEnvelope(sp, e.path, e.env)...)
+			results = append(results, verifyEnvelope(sp, e.path, e.env, held)...)
 		}
 	}
 	run := &result.Run{SchemaVersion: result.SchemaVersion, Tool: tool(), Mode: result.ModeCheck, Target: name,
@@ -230,7 +235,7 @@ func envelopes(v mesh.Structure, path string) []located {
 
 // verifyEnvelope judges one envelope: a signed profile against the key the requirement names,
 // anything else as info (its signers' keys are not in the document).
-func verifyEnvelope(sp *spec.Spec, path string, env *mesh.DareMessage) []result.CheckResult {
+func verifyEnvelope(sp *spec.Spec, path string, env *mesh.DareMessage, held []heldKey) []result.CheckResult {
 	res := func(req, title string, outcome result.Outcome, reason string, finding *result.Finding) result.CheckResult {
 		cr := result.CheckResult{ID: checkID(path), Title: title, Category: "deviation", Outcome: outcome,
 			Reason: reason, Finding: finding, Requirement: requirementOf(sp, req)}
@@ -274,8 +279,74 @@ func verifyEnvelope(sp *spec.Spec, path string, env *mesh.DareMessage) []result.
 		_, err = auth.VerifyByAny(env, master.OnlineSignatureKeys)
 		return []result.CheckResult{verdict("REQ-PROFILE-MESH-SIGNED", title, "master profile's OnlineSignatureKeys", err)}
 	}
+	// Any other envelope: verified when the document holds its signer's key.
+	title := "The envelope is signed by the key its signature names"
+	for _, sig := range auth.Signatures(env) {
+		for _, k := range held {
+			if sig.Kid == "" || !udf.Compare(sig.Kid, k.fingerprint) {
+				continue
+			}
+			// The signature names a key the document holds: it must verify by it.
+			return []result.CheckResult{verdict("REQ-WIRE-DARE-SIGNATURE", title, "key at "+k.path,
+				auth.VerifyBy(env, k.alg, k.pub))}
+		}
+	}
+	for _, k := range held { // a signature without kid
+		if auth.VerifyBy(env, k.alg, k.pub) == nil {
+			return []result.CheckResult{verdict("REQ-WIRE-DARE-SIGNATURE", title, "key at "+k.path, nil)}
+		}
+	}
 	return []result.CheckResult{res("REQ-WIRE-DARE-SIGNATURE", "Envelope signature", result.Info,
-		fmt.Sprintf("not verified: a %s names no key of its own signer", inner.MeshType()), nil)}
+		fmt.Sprintf("not verified: the %s is signed by a key the document does not hold", inner.MeshType()), nil)}
+}
+
+// heldKey is a public key the document holds, with its member path.
+type heldKey struct {
+	path, fingerprint string
+	alg               keys.Algorithm
+	pub               []byte
+}
+
+// documentKeys lists every usable public key in v and in the structures its envelopes hold.
+func documentKeys(v mesh.Structure, path string) []heldKey {
+	var out []heldKey
+	var walk func(rv reflect.Value, path string)
+	walk = func(rv reflect.Value, path string) {
+		switch rv.Kind() {
+		case reflect.Pointer, reflect.Interface:
+			if rv.IsNil() {
+				return
+			}
+			if env, ok := rv.Interface().(*mesh.DareMessage); ok {
+				if inner, err := auth.Open(env); err == nil {
+					walk(reflect.ValueOf(inner), path+"."+inner.MeshType())
+				}
+				return
+			}
+			walk(rv.Elem(), path)
+		case reflect.Struct:
+			if pk, ok := rv.Interface().(mesh.PublicKey); ok {
+				if alg, pub, err := keys.FromMeshPublicKey(&pk); err == nil {
+					out = append(out, heldKey{path: path, fingerprint: keys.Fingerprint(alg, pub), alg: alg, pub: pub})
+				}
+				return
+			}
+			for i := 0; i < rv.NumField(); i++ {
+				if f := rv.Type().Field(i); f.IsExported() {
+					walk(rv.Field(i), path+"."+f.Name)
+				}
+			}
+		case reflect.Slice, reflect.Array:
+			if rv.Type().Elem().Kind() == reflect.Uint8 {
+				return
+			}
+			for i := 0; i < rv.Len(); i++ {
+				walk(rv.Index(i), fmt.Sprintf("%s[%d]", path, i))
+			}
+		}
+	}
+	walk(reflect.ValueOf(v), path)
+	return out
 }
 
 func verifyByKey(env *mesh.DareMessage, pk *mesh.PublicKey) error {

@@ -66,10 +66,10 @@ func TestCheck(t *testing.T) {
 			"REQ-WIRE-UNKNOWN-MEMBERS": result.Pass}},
 		{forgedFile, exitFailure, map[string]result.Outcome{"REQ-PROFILE-MESH-SIGNED": result.Fail, "REQ-PROFILE-MASTER-SIGNED": result.Pass}},
 		{hello, exitOK, map[string]result.Outcome{"REQ-WIRE-UNKNOWN-MEMBERS": result.Info}},
-		// Nested envelopes: the profile, its master, the catalog entry (its signer's key is not
-		// in it: info) and the device profile inside the entry.
+		// Nested envelopes: the profile, its master, the catalog entry (signed by a key the
+		// master profile holds) and the device profile inside the entry.
 		{createFile, exitOK, map[string]result.Outcome{"REQ-PROFILE-MESH-SIGNED": result.Pass, "REQ-PROFILE-MASTER-SIGNED": result.Pass,
-			"REQ-PROFILE-DEVICE-SIGNED": result.Pass, "REQ-WIRE-DARE-SIGNATURE": result.Info}},
+			"REQ-PROFILE-DEVICE-SIGNED": result.Pass, "REQ-WIRE-DARE-SIGNATURE": result.Pass}},
 		// Past the limits of NOTE-LIMITS (depth, string length): a failure citing them.
 		{deep, exitFailure, map[string]result.Outcome{"REQ-WIRE-LIMITS": result.Fail}},
 		{long, exitFailure, map[string]result.Outcome{"REQ-WIRE-LIMITS": result.Fail}},

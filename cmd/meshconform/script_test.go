@@ -46,7 +46,9 @@ func TestMain(m *testing.M) {
 //	                        without FLAG and its value, and require exit code N
 //	fixture KIND FILE       write a signed document made by the reference client from fixed
 //	                        seeds: mesh-profile, forged-mesh-profile (signed by a key its master
-//	                        profile does not name), create-request
+//	                        profile does not name), create-request, create-request-tampered-device
+//	                        (its device entry changed after signing), device-entry (that entry
+//	                        alone, a bare envelope)
 //	gobuild PKG OUT [FLAGS...]  build PKG (./cmd/meshconform) into OUT with go build FLAGS, from
 //	                        the module root (for what only a built binary shows: -ldflags stamps)
 func TestScripts(t *testing.T) {
@@ -299,10 +301,22 @@ func scriptFixture(ts *testscript.TestScript, neg bool, args []string) {
 		bMaster, berr := b.ProfileMaster()
 		ts.Check(berr)
 		doc, err = auth.SignStructure(&mesh.ProfileMesh{Account: "alice@example.com", MasterProfile: bMaster}, a.OSK)
-	case "create-request":
+	case "create-request", "create-request-tampered-device", "device-entry":
 		dev, derr := client.NewDevice(keys.Ed448, []byte("fixture-dev"))
 		ts.Check(derr)
-		doc, err = (&client.Account{Name: "alice@example.com", Master: a, Device: dev}).CreateRequest()
+		var cr *mesh.CreateRequest
+		cr, err = (&client.Account{Name: "alice@example.com", Master: a, Device: dev}).CreateRequest()
+		if err == nil && args[0] == "create-request-tampered-device" {
+			// The device entry's payload changed after signing (a space added: it still decodes).
+			cr.Device.Payload = append(cr.Device.Payload, ' ')
+			if cr.Device.Trailer != nil {
+				cr.Device.Trailer.PayloadDigest = nil
+			}
+		}
+		doc = cr
+		if err == nil && args[0] == "device-entry" {
+			doc = cr.Device // alone: its signer's key is in the master profile, not here
+		}
 	default:
 		ts.Fatalf("fixture: unknown kind %q", args[0])
 	}
