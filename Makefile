@@ -6,9 +6,15 @@ ARGS      ?=
 CLIENT    ?=
 FUZZTIME  ?= 10s
 REPORTDIR ?= meshconform-report
+BINDIR    ?= bin
 STATICCHECK_VERSION ?= v0.8.2
 BENCHSTAT_VERSION ?= v0.0.0-20260908200009-22c9c6c9d4da
 COUNT     ?= 6
+# The commit every report names. go build records it from the checkout, except with
+# -buildvcs=false (in GOFLAGS on some CI images) or outside one: stamped at link time, it is there
+# either way.
+COMMIT    ?= $(shell git describe --always --dirty=+dirty --abbrev=12 --exclude='*' 2>/dev/null)
+LDFLAGS   := $(if $(COMMIT),-X main.stampCommit=$(COMMIT))
 
 .PHONY: all build test conform model vectors fuzz lint bench bench-portal generate tidy-check help mutate
 
@@ -28,7 +34,7 @@ help:
 	@echo "make bench-portal COUNT=6  the portal's throughput beside its baselines, summarised by benchstat"
 
 build:
-	$(GO) build -o bin/ ./cmd/...
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BINDIR)/ ./cmd/...
 
 # internal/cmd/benchratio is a module of its own (its x/perf dependency stays out of the suite's
 # go.mod), which ./... does not reach: its tests and vet run with -C.
@@ -47,12 +53,12 @@ test:
 # deadline). make itself then exits 2 for any non-zero code, so CI should read that line or, better,
 # run the binary directly (README: go install .../cmd/meshconform@VERSION).
 conform:
-	@$(GO) build -o bin/meshconform ./cmd/meshconform
+	@$(GO) build -ldflags '$(LDFLAGS)' -o $(BINDIR)/meshconform ./cmd/meshconform
 ifneq ($(CLIENT),)
-	@./bin/meshconform client --bin $(CLIENT) --report-dir $(REPORTDIR) --report json,junit,sarif,html $(ARGS); \
+	@$(BINDIR)/meshconform client --bin $(CLIENT) --report-dir $(REPORTDIR) --report json,junit,sarif,html $(ARGS); \
 		code=$$?; echo "meshconform exited $$code"; exit $$code
 else
-	@./bin/meshconform run $(if $(PORTAL),--portal $(PORTAL)) $(if $(HOST),--host $(HOST)) --report-dir $(REPORTDIR) \
+	@$(BINDIR)/meshconform run $(if $(PORTAL),--portal $(PORTAL)) $(if $(HOST),--host $(HOST)) --report-dir $(REPORTDIR) \
 		--report json,junit,sarif,html $(ARGS); code=$$?; echo "meshconform exited $$code"; exit $$code
 endif
 

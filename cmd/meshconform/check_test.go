@@ -50,6 +50,10 @@ func TestCheck(t *testing.T) {
 	goodFile, forgedFile, createFile := write("good.json", good), write("forged.json", forged), write("create.json", create)
 	hello := filepath.Join(dir, "hello.json")
 	os.WriteFile(hello, []byte(`{"HelloRequest": {"Surprise": 1}}`), 0o600)
+	deep := filepath.Join(dir, "deep.json")
+	os.WriteFile(deep, []byte(`{"ValidateRequest": {"Unknown": `+strings.Repeat("[", 100)+strings.Repeat("]", 100)+`}}`), 0o600)
+	long := filepath.Join(dir, "long.json")
+	os.WriteFile(long, []byte(`{"ValidateRequest": {"Account": "`+strings.Repeat("a", 600<<10)+`"}}`), 0o600)
 	junk := filepath.Join(dir, "junk.json")
 	os.WriteFile(junk, []byte(`{"NoSuchThing": {}}`), 0o600)
 
@@ -62,10 +66,13 @@ func TestCheck(t *testing.T) {
 			"REQ-WIRE-UNKNOWN-MEMBERS": result.Pass}},
 		{forgedFile, exitFailure, map[string]result.Outcome{"REQ-PROFILE-MESH-SIGNED": result.Fail, "REQ-PROFILE-MASTER-SIGNED": result.Pass}},
 		{hello, exitOK, map[string]result.Outcome{"REQ-WIRE-UNKNOWN-MEMBERS": result.Info}},
-		// Nested envelopes: the profile, its master, the catalog entry (its signer's key is not
-		// in it: info) and the device profile inside the entry.
+		// Nested envelopes: the profile, its master, the catalog entry (signed by a key the
+		// master profile holds) and the device profile inside the entry.
 		{createFile, exitOK, map[string]result.Outcome{"REQ-PROFILE-MESH-SIGNED": result.Pass, "REQ-PROFILE-MASTER-SIGNED": result.Pass,
-			"REQ-PROFILE-DEVICE-SIGNED": result.Pass, "REQ-WIRE-DARE-SIGNATURE": result.Info}},
+			"REQ-PROFILE-DEVICE-SIGNED": result.Pass, "REQ-WIRE-DARE-SIGNATURE": result.Pass}},
+		// Past the limits of NOTE-LIMITS (depth, string length): a failure citing them.
+		{deep, exitFailure, map[string]result.Outcome{"REQ-WIRE-LIMITS": result.Fail}},
+		{long, exitFailure, map[string]result.Outcome{"REQ-WIRE-LIMITS": result.Fail}},
 	} {
 		reports := t.TempDir()
 		code, out, errOut := runCommand(t, "check", tt.file, "--report-dir", reports)

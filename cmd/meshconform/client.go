@@ -169,9 +169,9 @@ func runClientChecks(c *cobra.Command, f *clientFlags, command, binFlag string, 
 	if f.config != "" && hcfg.ExpectationsSource == "" {
 		hcfg.ExpectationsSource = f.config
 	}
-	formats, err := render.ParseList(f.reports)
+	formats, err := parseReports(f.reports)
 	if err != nil {
-		return usage("--report: %v", err)
+		return err
 	}
 	tty := terminal.IsTerminal(os.Stdout) && out == os.Stdout
 	progress := terminal.NewProgress(out, tty)

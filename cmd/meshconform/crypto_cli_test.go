@@ -99,12 +99,12 @@ func TestUDFCommands(t *testing.T) {
 
 func TestShamirCommands(t *testing.T) {
 	secret := "EDD5-JNHT-BVHG-J5SR-NRHB-XXMC-HDWQ"
-	code, out := runCLI(t, "", "shamir", "split", "--secret", secret, "--shares", "5", "--threshold", "3", "--seed", "s")
+	code, out := runCLI(t, "", "shamir", "split", "--secret", secret, "--shares", "5", "--threshold", "3", "--seed", "11")
 	shares := strings.Fields(out)
 	if code != 0 || len(shares) != 5 {
 		t.Fatalf("split: %d %q", code, out)
 	}
-	if _, again := runCLI(t, "", "shamir", "split", "--secret", secret, "--shares", "5", "--threshold", "3", "--seed", "s"); again != out {
+	if _, again := runCLI(t, "", "shamir", "split", "--secret", secret, "--shares", "5", "--threshold", "3", "--seed", "11"); again != out {
 		t.Fatal("--seed is not replayable")
 	}
 	code, out = runCLI(t, "", "shamir", "recover", shares[4], shares[1], shares[2])
@@ -138,8 +138,8 @@ func TestDareCommands(t *testing.T) {
 		}
 		return p
 	}
-	gen := func(name, alg string) (priv, pub string) {
-		code, out := runCLI(t, "", "keygen", "--alg", alg, "--seed", name)
+	gen := func(name, alg, seed string) (priv, pub string) {
+		code, out := runCLI(t, "", "keygen", "--alg", alg, "--seed", seed)
 		if code != 0 {
 			t.Fatalf("keygen %s: %d", alg, code)
 		}
@@ -150,9 +150,9 @@ func TestDareCommands(t *testing.T) {
 		}
 		return priv, write(name+".pub", out)
 	}
-	signer, signerPub := gen("signer", "ed448")
-	rcpt, rcptPub := gen("rcpt", "x25519")
-	other, _ := gen("other", "ed448")
+	signer, signerPub := gen("signer", "ed448", "1")
+	rcpt, rcptPub := gen("rcpt", "x25519", "2")
+	other, _ := gen("other", "ed448", "3")
 	kf, _ := os.ReadFile(signerPub)
 	parsed, _ := keys.ParseKeyFile(kf)
 	pubB64 := base64.RawURLEncoding.EncodeToString(parsed.Public)
@@ -204,7 +204,7 @@ func TestDareCommands(t *testing.T) {
 		}
 	}
 
-	code, enc := runCLI(t, payload, "dare", "encrypt", "--to", rcptPub, "--to", signerPub, "--key", signer, "--seed", "e")
+	code, enc := runCLI(t, payload, "dare", "encrypt", "--to", rcptPub, "--to", signerPub, "--key", signer, "--seed", "5")
 	if code != 0 || strings.Contains(enc, base64.RawURLEncoding.EncodeToString([]byte(payload))[:12]) {
 		t.Fatalf("encrypt: %d %q", code, enc)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -106,7 +107,7 @@ func init() {
 	sign.Flags().String("content-type", "", "cty of the payload")
 
 	encrypt := &cobra.Command{
-		Use:   "encrypt --to KEYFILE [--to KEYFILE...] [--key SIGNERKEYFILE] [--content-type CT] [--seed S] [FILE|-]",
+		Use:   "encrypt --to KEYFILE [--to KEYFILE...] [--key SIGNERKEYFILE] [--content-type CT] [--seed N] [FILE|-]",
 		Short: "Encrypt (and optionally sign) a payload; prints the envelope",
 		Args:  cobra.MaximumNArgs(1),
 		RunE:  func(cmd *cobra.Command, args []string) error { return seal(cmd, args, true) },
@@ -114,7 +115,7 @@ func init() {
 	encrypt.Flags().StringArray("to", nil, "recipient key file (public or private); repeatable")
 	encrypt.Flags().String("key", "", "signer's private key file (optional)")
 	encrypt.Flags().String("content-type", "", "cty of the payload")
-	encrypt.Flags().String("seed", "", "seed for a replayable envelope (default: crypto/rand)")
+	encrypt.Flags().Int64("seed", 0, "seed for a replayable envelope (0: crypto/rand)")
 
 	decrypt := &cobra.Command{
 		Use:   "decrypt --key KEYFILE [--trust KEYFILE...] [FILE|-]",
@@ -162,7 +163,7 @@ func init() {
 	decrypt.Flags().StringArray("trust", nil, "trusted signer key file; repeatable")
 
 	keygen := &cobra.Command{
-		Use:   "keygen (--alg ed448|ed25519|x448|x25519 [--seed S] | --public KEYFILE)",
+		Use:   "keygen (--alg ed448|ed25519|x448|x25519 [--seed N] | --public KEYFILE)",
 		Short: "Print a new private key file, or the public key file of a private one",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -185,8 +186,8 @@ func init() {
 				return usage("--alg: %v", err)
 			}
 			var r io.Reader
-			if f.Changed("seed") {
-				r = seedReader(f.Lookup("seed").Value.String())
+			if sr := seedFlagReader(cmd); sr != nil {
+				r = sr
 			}
 			k, err := keys.Generate(alg, r)
 			if err != nil {
@@ -201,7 +202,7 @@ func init() {
 		},
 	}
 	keygen.Flags().String("alg", "ed448", "key algorithm")
-	keygen.Flags().String("seed", "", "seed for a replayable key (default: crypto/rand)")
+	keygen.Flags().Int64("seed", 0, "seed for a replayable key (0: crypto/rand)")
 	keygen.Flags().String("public", "", "private key file whose public key file to print")
 
 	dareCmd.AddCommand(verify, sign, encrypt, decrypt)
@@ -213,6 +214,16 @@ func seedReader(seed string) io.Reader {
 	h := sha3.NewSHAKE256()
 	h.Write([]byte(seed))
 	return h
+}
+
+// seedFlagReader is the randomness of a crypto tool's --seed, an int64 as in every command
+// (its decimal text expanded by seedReader), or nil for 0: the tool then uses crypto/rand.
+func seedFlagReader(cmd *cobra.Command) io.Reader {
+	seed, err := cmd.Flags().GetInt64("seed")
+	if err != nil || seed == 0 {
+		return nil
+	}
+	return seedReader(strconv.FormatInt(seed, 10))
 }
 
 // seal implements dare sign and dare encrypt.
@@ -245,8 +256,8 @@ func seal(cmd *cobra.Command, args []string, encrypt bool) error {
 			}
 			opts.Recipients = append(opts.Recipients, dare.Recipient{Algorithm: kf.Algorithm, Bytes: kf.Public})
 		}
-		if f.Changed("seed") {
-			opts.Rand = seedReader(f.Lookup("seed").Value.String())
+		if sr := seedFlagReader(cmd); sr != nil {
+			opts.Rand = sr
 		}
 	}
 	payload, err := inputArg(cmd, args)

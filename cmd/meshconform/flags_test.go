@@ -12,8 +12,8 @@ import (
 // TestSharedFlagsMeanTheSame: a flag name used by several of the commands that test a target
 // has one type and one default in all of them (--seed was an int64 in run and a uint in vectors
 // run), except the defaults listed here with their reason. (The crypto tools, udf, dare, keygen
-// and shamir, have flags of their own: --alg names a different algorithm family in each, and
-// their --seed is a text from which key material is derived.)
+// and shamir, have flags of their own: --alg names a different algorithm family in each.) --seed
+// is an int64 defaulting to 0 in every command, the crypto tools' included (it was a text there).
 func TestSharedFlagsMeanTheSame(t *testing.T) {
 	ownDefault := map[string]string{
 		"fuzz --timeout":              "a request slower than 5s is a hang to the fuzzer, which values throughput",
@@ -41,6 +41,23 @@ func TestSharedFlagsMeanTheSame(t *testing.T) {
 		}
 	}
 	visit(rootCmd)
+	seeds := 0
+	var visitSeeds func(c *cobra.Command)
+	visitSeeds = func(c *cobra.Command) {
+		if f := c.LocalFlags().Lookup("seed"); f != nil {
+			seeds++
+			if f.Value.Type() != "int64" || f.DefValue != "0" {
+				t.Errorf("%s --seed is %s (default %q), want int64 (default 0)", c.CommandPath(), f.Value.Type(), f.DefValue)
+			}
+		}
+		for _, sub := range c.Commands() {
+			visitSeeds(sub)
+		}
+	}
+	visitSeeds(rootCmd)
+	if seeds < 9 {
+		t.Errorf("only %d commands with --seed found: the walk is broken", seeds)
+	}
 	names := make([]string, 0, len(uses))
 	for n := range uses {
 		names = append(names, n)

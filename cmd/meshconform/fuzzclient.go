@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	clientfuzz "github.com/meshconform/meshconform/fuzz/client"
+	"github.com/meshconform/meshconform/harness"
 	"github.com/meshconform/meshconform/harness/shim"
 	"github.com/meshconform/meshconform/spec"
 )
@@ -59,7 +60,7 @@ func fuzzClient(c *cobra.Command, bin, config string, seed uint64, duration time
 		}
 		fmt.Fprintf(w, "  observed: %s\n", f.Observed)
 		if f.File != "" {
-			fmt.Fprintf(w, "  replay: meshconform replay %s --client %s%s\n", f.File, bin, configArg(config))
+			fmt.Fprintf(w, "  replay: %s replay %s --client %s%s\n", invocation(), harness.ShellQuote(f.File), harness.ShellQuote(bin), configArg(config))
 		}
 	}
 	return failed("%d findings against the client", len(st.Findings))

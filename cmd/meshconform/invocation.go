@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -38,9 +39,19 @@ func dirExists(p string) bool {
 	return err == nil && st.IsDir()
 }
 
+// goRunCached is the folder go run keeps a binary in when it caches it (Go 1.24 on, for a
+// cacheable build: with -buildvcs=false, say): $GOCACHE/xx/<action ID>-d/.
+var goRunCached = regexp.MustCompile(`/[0-9a-f]{2}/[0-9a-f]{64}-d/[^/]+$`)
+
+// builtByGoRun tells a binary go run built: in a temporary go-build folder, or in the build
+// cache.
+func builtByGoRun(exe string) bool {
+	return strings.Contains(exe, "/go-build") && strings.Contains(exe, "/exe/") || goRunCached.MatchString(exe)
+}
+
 // invocationOf decides invocation from argv[0], the resolved executable, a PATH lookup and
 // whether the working directory is the module's root:
-//   - a binary that `go run` built (it lives in a go-build temporary folder) is named by how
+//   - a binary that `go run` built (in a go-build temporary folder, or the build cache) is named by how
 //     to run it again: `go run ./cmd/meshconform` from the module root, else the module path;
 //   - a test binary (name.test) stands for meshconform run in-process;
 //   - a binary found on PATH under its base name is named by that name;
@@ -51,7 +62,7 @@ func invocationOf(argv0, exe string, lookPath func(string) string, inModuleRoot 
 	switch {
 	case strings.HasSuffix(base, ".test"):
 		return "meshconform"
-	case strings.Contains(norm, "/go-build") && strings.Contains(norm, "/exe/"):
+	case builtByGoRun(norm):
 		if inModuleRoot {
 			return "go run ./cmd/meshconform"
 		}

@@ -49,6 +49,7 @@ func main() {
 
 // run executes the command line and maps its error to an exit code.
 func run(args []string) int {
+	guardGroups(rootCmd)
 	rootCmd.SetArgs(args)
 	err := rootCmd.Execute()
 	if err == nil {

@@ -70,9 +70,9 @@ func runModel(ctx context.Context, c *cobra.Command, f *runFlags, cfg model.Conf
 	if cfg.Sequences < 0 || cfg.Steps <= 0 || cfg.Duration < 0 {
 		return usage("--sequences, --steps and --duration must not be negative (--steps above 0)")
 	}
-	formats, err := render.ParseList(f.reports)
+	formats, err := parseReports(f.reports)
 	if err != nil {
-		return usage("--report: %v", err)
+		return err
 	}
 	f.timeout = 10 * time.Second
 	tg, domain, closeTarget, err := openTarget(ctx, c, f)

@@ -105,6 +105,10 @@ func TestInvocation(t *testing.T) {
 		{"./bin/meshconform", "/src/bin/meshconform", onPath(""), true, "./bin/meshconform"},
 		{"./bin/meshconform", "/src/bin/meshconform", onPath("/usr/bin/meshconform"), true, "./bin/meshconform"},
 		{"/my dir/meshconform", "/my dir/meshconform", onPath(""), false, "'/my dir/meshconform'"},
+		// go run caches what it builds when it can (Go 1.24 on; -buildvcs=false makes a build cacheable).
+		{"/root/.cache/go-build/32/326050644468db00f0d26aa28b71f1ac766deacb63c7d3d9fe836fef5f2c22bd-d/meshconform",
+			"/root/.cache/go-build/32/326050644468db00f0d26aa28b71f1ac766deacb63c7d3d9fe836fef5f2c22bd-d/meshconform", onPath(""), true,
+			"go run ./cmd/meshconform"},
 		{"/tmp/go-build1/b001/meshconform.test", "/tmp/go-build1/b001/meshconform.test", onPath(""), true, "meshconform"},
 	} {
 		if got := invocationOf(tt.argv0, tt.exe, tt.lookPath, tt.inModuleRoot); got != tt.want {
@@ -113,42 +117,12 @@ func TestInvocation(t *testing.T) {
 	}
 }
 
-// shellWords splits a command line the way a POSIX shell does for what ShellQuote writes:
-// words separated by spaces, single-quoted spans, and '\” for a quote inside one.
+// shellWords is splitShellWords for a test: an unreadable line fails it.
 func shellWords(t *testing.T, line string) []string {
 	t.Helper()
-	var words []string
-	var cur strings.Builder
-	inWord, quoted := false, false
-	for i := 0; i < len(line); i++ {
-		c := line[i]
-		switch {
-		case quoted && c == '\'':
-			quoted = false
-		case quoted:
-			cur.WriteByte(c)
-		case c == '\'':
-			quoted, inWord = true, true
-		case c == '\\' && i+1 < len(line):
-			i++
-			cur.WriteByte(line[i])
-			inWord = true
-		case c == ' ':
-			if inWord {
-				words = append(words, cur.String())
-				cur.Reset()
-				inWord = false
-			}
-		default:
-			cur.WriteByte(c)
-			inWord = true
-		}
-	}
-	if quoted {
-		t.Fatalf("unbalanced quote in %q", line)
-	}
-	if inWord {
-		words = append(words, cur.String())
+	words, err := splitShellWords(line)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return words
 }

@@ -55,7 +55,9 @@ const runExitCodes = `Exit codes:
      without a verdict (error), the portal died mid-run, or a warning under --strict
   2  the run could not be made: usage or configuration, a failed pre-flight, no check
      selected, or --deadline passed (the partial report is written)
-  (go run reports any non-zero code as 1: build the binary, or read the summary's last line)`
+  go run reports any non-zero code as 1, and make any as 2 (make conform prints the suite's
+  own code last: "meshconform exited N"): in CI run a built binary,
+  go install github.com/meshconform/meshconform/cmd/meshconform@VERSION`
 
 // registerTarget adds the flags that say how to reach the portal and which embedded portal to
 // start: the flags of every command that talks to a portal the way run does.
@@ -185,22 +187,23 @@ func runSuite(c *cobra.Command, f *runFlags) error {
 	ctx, cancel := signal.NotifyContext(c.Context(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	out := c.OutOrStdout()
-	if err := checkOnlyGlobs(onlyFlag(c), "meshconform run", f.only, idsOf(conformance.All(conformance.Env{}))); err != nil {
+	// Everything the flags say is read before a portal is started or a request sent: a typo
+	// stops the run at once, with a hint, instead of after the pre-flight.
+	all := conformance.All(conformance.Env{})
+	if err := checkOnlyGlobs(onlyFlag(c), "meshconform run", f.only, idsOf(all)); err != nil {
 		return err
 	}
-
-	tg, domain, closeTarget, err := openTarget(ctx, c, f)
-	defer closeTarget()
-	if err != nil {
+	if err := checkOnlyGlobs("--skip", "meshconform run", f.skip, idsOf(all)); err != nil {
 		return err
 	}
-	replayTarget := targetArgs(f, tg.URL())
-
+	if err := checkSections(f.sections, sectionsOf(all)); err != nil {
+		return err
+	}
 	cfg := harness.Config{
-		Target: tg, Catalog: conformance.Catalog(spec.MustLoad()), Tool: tool(),
+		Catalog: conformance.Catalog(spec.MustLoad()), Tool: tool(),
 		Seed: f.seed, Jobs: f.jobs, List: f.list, CheckTimeout: f.checkTimeout, Strict: f.strict, NoCleanup: f.noCleanup,
 		Selection: harness.Selection{Only: f.only, Skip: f.skip, Sections: f.sections},
-		Probe:     helloProbe(tg), ReplayCommand: invocation() + " replay", ReplayTarget: &replayTarget, Deadline: f.deadline,
+		Deadline:  f.deadline,
 	}
 	for _, l := range f.levels {
 		lv, err := harness.ParseLevel(l)
@@ -209,6 +212,7 @@ func runSuite(c *cobra.Command, f *runFlags) error {
 		}
 		cfg.Levels = append(cfg.Levels, lv)
 	}
+	var err error
 	if f.shard != "" {
 		if cfg.Shard, err = harness.ParseShard(f.shard); err != nil {
 			return usage("--shard: %v", err)
@@ -220,10 +224,19 @@ func runSuite(c *cobra.Command, f *runFlags) error {
 		}
 		cfg.ExpectationsSource = f.expectFile
 	}
-	formats, err := render.ParseList(f.reports)
+	formats, err := parseReports(f.reports)
 	if err != nil {
-		return usage("--report: %v", err)
+		return err
 	}
+
+	tg, domain, closeTarget, err := openTarget(ctx, c, f)
+	defer closeTarget()
+	if err != nil {
+		return err
+	}
+	replayTarget := targetArgs(f, tg.URL())
+	cfg.Target, cfg.Probe = tg, helloProbe(tg)
+	cfg.ReplayCommand, cfg.ReplayTarget = invocation()+" replay", &replayTarget
 	tty := terminal.IsTerminal(os.Stdout) && out == os.Stdout
 	progress := terminal.NewProgress(out, tty)
 	cfg.Progress = progress.Event
@@ -389,6 +402,22 @@ func replayFile(c *cobra.Command, f *runFlags, path string) error {
 	}
 	fmt.Fprintf(c.OutOrStdout(), "%s: fixed\n", path)
 	return nil
+}
+
+// sectionsOf lists the draft sections of checks: their own, else their requirement's.
+func sectionsOf(checks []harness.Check) []string {
+	sp := spec.MustLoad()
+	var out []string
+	for _, c := range checks {
+		sec := c.Section
+		if r, ok := sp.Requirement(c.Requirement); sec == "" && ok {
+			sec = r.Section
+		}
+		if sec != "" {
+			out = append(out, sec)
+		}
+	}
+	return out
 }
 
 // onlyFlag names what gave the --only globs: the flag, or replay's argument.

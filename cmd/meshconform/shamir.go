@@ -2,7 +2,6 @@ package main
 
 import (
 	"crypto/rand"
-	"crypto/sha3"
 	"fmt"
 	"io"
 
@@ -18,7 +17,7 @@ var shamirCmd = &cobra.Command{
 
 func init() {
 	split := &cobra.Command{
-		Use:   "split --secret UDF --shares N --threshold K [--seed S]",
+		Use:   "split --secret UDF --shares N --threshold K [--seed N]",
 		Short: "Split a type-0x20 secret UDF; prints one share UDF a line",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -26,17 +25,14 @@ func init() {
 			s, _ := f.GetString("secret")
 			n, _ := f.GetInt("shares")
 			k, _ := f.GetInt("threshold")
-			seed, _ := f.GetString("seed")
 			secret, err := shamir.ParseSecret(s)
 			if err != nil {
 				return usage("--secret: %v", err)
 			}
 			// --seed makes the coefficients replayable: they are drawn from SHAKE-256(seed).
 			var r io.Reader = rand.Reader
-			if f.Changed("seed") {
-				h := sha3.NewSHAKE256()
-				h.Write([]byte(seed))
-				r = h
+			if sr := seedFlagReader(cmd); sr != nil {
+				r = sr
 			}
 			shares, err := shamir.Split(secret, n, k, r)
 			if err != nil {
@@ -51,7 +47,7 @@ func init() {
 	split.Flags().String("secret", "", "the secret, as a type-0x20 UDF")
 	split.Flags().Int("shares", 0, "number of shares n (<= 15)")
 	split.Flags().Int("threshold", 0, "shares needed k (<= n)")
-	split.Flags().String("seed", "", "seed for replayable coefficients (default: crypto/rand)")
+	split.Flags().Int64("seed", 0, "seed for replayable coefficients (0: crypto/rand)")
 
 	recoverCmd := &cobra.Command{
 		Use:   "recover SHARE...",

@@ -2,7 +2,9 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/meshconform/meshconform/harness"
 	"github.com/meshconform/meshconform/internal/suggest"
+	"github.com/meshconform/meshconform/reports/render"
 )
 
 // flagError is every command's answer to a flag it cannot read: the error, the closest flag
@@ -52,6 +55,68 @@ func checkOnlyGlobs(flag, lister string, globs []string, ids []string) error {
 		return usage("%s %q matches no check (`%s --list` lists them)", flag, g, lister)
 	}
 	return nil
+}
+
+// checkSections refuses a --section prefix that selects no check, naming the sections that
+// come close, before anything is started or sent.
+func checkSections(prefixes, sections []string) error {
+	for _, p := range prefixes {
+		sel := harness.Selection{Sections: []string{p}}
+		if slices.ContainsFunc(sections, func(sec string) bool { return sel.Selects("", sec, harness.MUST) }) {
+			continue
+		}
+		distinct := slices.Compact(slices.Sorted(slices.Values(sections)))
+		if near := suggest.Closest(p, distinct); len(near) > 0 {
+			return usage("--section %q selects no check; did you mean %s?", p, strings.Join(near, " or "))
+		}
+		return usage("--section %q selects no check (`meshconform run --list` shows each check's section)", p)
+	}
+	return nil
+}
+
+// parseReports reads a --report list as render.ParseList does, and names the nearest format of
+// one it does not know.
+func parseReports(list string) ([]string, error) {
+	formats, err := render.ParseList(list)
+	if err == nil {
+		return formats, nil
+	}
+	for _, part := range strings.Split(list, ",") {
+		part = strings.TrimSpace(part)
+		if _, lerr := render.Lookup(part); part != "" && lerr != nil {
+			if near := suggest.Closest(part, render.Names()); len(near) > 0 {
+				return nil, usage("--report: %v; did you mean %s?", err, strings.Join(near, " or "))
+			}
+		}
+	}
+	return nil, usage("--report: %v", err)
+}
+
+// guardGroups gives every command that only groups others (vectors, dare, spec, ...) an answer
+// to an unknown subcommand: cobra prints the group's help and exits 0 for `vectors rnu`, which a
+// CI script would take for success. Bare, a group still prints its help (exit 0).
+func guardGroups(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		guardGroups(sub)
+	}
+	if c == rootCmd || !c.HasSubCommands() || c.Runnable() {
+		return
+	}
+	c.Args = cobra.ArbitraryArgs
+	c.RunE = func(c *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return c.Help()
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], c.CommandPath())
+		var names []string
+		for _, sub := range c.Commands() {
+			names = append(names, sub.Name())
+		}
+		if near := suggest.Closest(args[0], names); len(near) > 0 {
+			msg += "; did you mean " + strings.Join(near, " or ") + "?"
+		}
+		return usage("%s\nusage: %s COMMAND\n(`%s --help` lists its commands)", msg, c.CommandPath(), c.CommandPath())
+	}
 }
 
 func init() {

@@ -5,22 +5,17 @@ import (
 	"io/fs"
 	"math"
 	"math/rand/v2"
-	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	clientchecks "github.com/meshconform/meshconform/conformance/client"
 	"github.com/meshconform/meshconform/harness"
 
-	"github.com/meshconform/meshconform/harness/target"
 	"github.com/meshconform/meshconform/reference/client"
-	"github.com/meshconform/meshconform/reference/portal"
 	"github.com/meshconform/meshconform/spec"
 	"github.com/meshconform/meshconform/vectors"
 	"github.com/meshconform/meshconform/vectors/generate"
@@ -28,38 +23,15 @@ import (
 	"github.com/meshconform/meshconform/vectors/script"
 )
 
-// runVectors replays every transaction vector and prints one line per test.
-func runVectors(c *cobra.Command, portalURL, host string, bugs []string, seed int64) error {
+// runVectors replays every transaction vector against the portal of f (reached the way run
+// reaches it: the same target flags, URL reading and pre-flight) and prints one line per test,
+// and for a failing run the command line that replays it.
+func runVectors(c *cobra.Command, f *runFlags, seed int64) error {
 	out := c.OutOrStdout()
-	portalURL, err := normalizePortal(portalURL)
+	tg, domain, closeTarget, err := openTarget(c.Context(), c, f)
+	defer closeTarget()
 	if err != nil {
 		return err
-	}
-	if portalURL == "" {
-		var b portal.Bugs
-		for _, n := range bugs {
-			if err := b.Set(n); err != nil {
-				return usage("--bug: %v", err)
-			}
-		}
-		u, stop, err := portal.StartLoopback(c.Context(), portal.Config{Bugs: b})
-		if err != nil {
-			return usage("start the embedded reference portal: %v", err)
-		}
-		defer stop()
-		portalURL = u
-	} else if len(bugs) > 0 {
-		return usage("--bug applies to the embedded portal only (omit --portal)")
-	}
-	u, err := url.Parse(portalURL)
-	if err != nil || u.Hostname() == "" {
-		return usage("--portal %q is not a URL", portalURL)
-	}
-	if err := preflight(c.Context(), out, target.Options{URL: portalURL, Host: host, Timeout: 10 * time.Second}); err != nil {
-		return err
-	}
-	if host == "" {
-		host = u.Hostname()
 	}
 	if seed == 0 {
 		seed = rand.Int64N(math.MaxInt64) + 1 // positive, so that --seed N replays it as every command reads --seed
@@ -68,12 +40,12 @@ func runVectors(c *cobra.Command, portalURL, host string, bugs []string, seed in
 	if err != nil {
 		return usage("%v", err)
 	}
-	cl := client.New(portalURL)
-	cl.Host = host
-	cl.HTTP = &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	fmt.Fprintf(out, "transaction vectors against %s (seed %d)\n", portalURL, seed)
+	cl := client.New(tg.URL())
+	cl.Host = domain
+	cl.HTTP = tg.Client()
+	fmt.Fprintf(out, "transaction vectors against %s (seed %d)\n", tg.URL(), seed)
 	failures := 0
-	for _, r := range (&script.Runner{Client: cl, Domain: host, Seed: uint64(seed)}).Run(c.Context(), tests) {
+	for _, r := range (&script.Runner{Client: cl, Domain: domain, Seed: uint64(seed)}).Run(c.Context(), tests) {
 		if r.Pass {
 			fmt.Fprintf(out, "PASS %s\n", r.TcID)
 			continue
@@ -83,6 +55,10 @@ func runVectors(c *cobra.Command, portalURL, host string, bugs []string, seed in
 	}
 	fmt.Fprintf(out, "%d passed, %d failed\n", len(tests)-failures, failures)
 	if failures > 0 {
+		// Without --seed: the vectors leave their accounts on the portal, so a replay with this
+		// seed, which names the same accounts, would meet them and fail where the portal is right.
+		fmt.Fprintf(out, "reproduce: %s\n", strings.Join(strings.Fields(invocation()+" vectors run "+targetArgs(f, tg.URL())), " "))
+		fmt.Fprintf(out, "  (--seed %d names the same accounts with the same keys: for a portal that no longer holds this run's accounts)\n", seed)
 		return failed("%d transaction vectors failed", failures)
 	}
 	return nil
@@ -160,21 +136,28 @@ func init() {
 	}
 	lintCmd.Flags().StringVar(&dir, "dir", "", "lint the files under DIR/testvectors instead of the embedded ones")
 
-	var portalURL, host string
-	var bugs []string
+	var tf runFlags
 	var seed int64
 	var cf clientFlags
 	runCmd := &cobra.Command{
 		Use:   "run [--portal URL | --client BIN [--config FILE]]",
 		Short: "Replay the transaction vectors against a portal (default: the embedded reference portal), or serve the client-response vectors to a client binary",
-		Long: "With --portal (or nothing), replays the transaction vectors against the portal and prints one line per vector.\n" +
+		Long: "With --portal (or nothing), replays the transaction vectors against the portal and prints one line per vector; " +
+			"the portal is reached as `run` reaches it (--host, --ca, --insecure, --header, --proxy, --timeout, --rate; --bug and --allow for the embedded portal).\n" +
 			"With --client BIN, serves each client-response vector (vectors/testvectors/" + vectors.ClientResponsesFile + ") to the binary through a test portal and the shim contract (docs/SHIM.md), " +
-			"as checks in the result model of `run`: --config, --only, --skip, --report and the other flags of `meshconform client` apply.",
+			"as checks in the result model of `run`: --config, --only, --skip, --report and the other flags of `meshconform client` apply.\n\n" +
+			"Exit codes: 0 every vector passed; 1 a vector failed (a reproduce line follows); 2 usage, configuration or a failed pre-flight.",
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if cf.bin != "" || cf.list || c.Flags().Changed("client") {
-				if portalURL != "" || len(bugs) > 0 || host != "" {
-					return usage("--client does not combine with --portal, --host or --bug")
+				var portalFlags []string
+				for _, name := range []string{"portal", "host", "ca", "insecure", "client-cert", "client-key", "header", "proxy", "timeout", "rate", "bug", "allow"} {
+					if c.Flags().Changed(name) {
+						portalFlags = append(portalFlags, "--"+name)
+					}
+				}
+				if len(portalFlags) > 0 {
+					return usage("--client does not combine with %s (a portal's flags)", strings.Join(portalFlags, ", "))
 				}
 				cf.seed = seed
 				return runClientVectors(c, &cf)
@@ -182,14 +165,12 @@ func init() {
 			if c.Flags().Changed("config") {
 				return usage("--config applies to --client only")
 			}
-			return runVectors(c, portalURL, host, bugs, seed)
+			return runVectors(c, &tf, seed)
 		},
 	}
 	runCmd.Flags().StringVar(&cf.bin, "client", "", "serve the client-response vectors to this client binary (docs/SHIM.md) instead of replaying the transaction vectors against a portal")
 	cf.register(runCmd, false)
-	runCmd.Flags().StringVar(&portalURL, "portal", "", "portal URL (default: start the embedded reference portal)")
-	runCmd.Flags().StringVar(&host, "host", "", "the portal's DNS name (default: the URL's host)")
-	runCmd.Flags().StringArrayVar(&bugs, "bug", nil, "embedded portal only: turn on a misbehaviour knob (repeatable)")
+	tf.registerTarget(runCmd.Flags())
 	runCmd.Flags().Int64Var(&seed, "seed", 0, "seed of every random choice: account names and keys (0: pick one; it is printed)")
 
 	cmd.AddCommand(gen, lintCmd, runCmd)

@@ -15,18 +15,30 @@ import (
 // from a checkout: `go build`, `go run`, `go test`).
 const version = "0.1.0"
 
-// moduleVersion is the module's version as the go command recorded it (v1.2.3 for
-// `go install ...@v1.2.3`), else version.
+// stampVersion and stampCommit, when set at link time (go build -ldflags "-X
+// main.stampCommit=..."), name the build whatever the go command recorded: a build with
+// -buildvcs=false (some CI images put it in GOFLAGS), or from an export without .git, records no
+// commit; `make build` and `make conform` stamp it.
+var stampVersion, stampCommit string
+
+// moduleVersion is the stamped version, else the module's version as the go command recorded
+// it (v1.2.3 for `go install ...@v1.2.3`), else version.
 func moduleVersion() string {
+	if stampVersion != "" {
+		return stampVersion
+	}
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		return bi.Main.Version
 	}
 	return version
 }
 
-// vcsCommit is the commit the binary was built from (with "+dirty" for local changes), when
-// the build recorded one.
+// vcsCommit is the commit the binary was built from (with "+dirty" for local changes): the
+// stamped one, else the one the build recorded, else "".
 func vcsCommit() string {
+	if stampCommit != "" {
+		return stampCommit
+	}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return ""
@@ -72,7 +84,7 @@ func init() {
 			w := c.OutOrStdout()
 			commit := t.Commit
 			if commit == "" {
-				commit = "unknown (built without VCS information)"
+				commit = "unknown (built with -buildvcs=false or outside a git checkout; stamp it with -ldflags '-X main.stampCommit=REV', as make build does)"
 			}
 			fmt.Fprintf(w, "meshconform %s\ncommit:  %s\ngo:      %s\ndraft:   %s\nschema:  %s\ncatalog: %s\nnotes:   %s\n",
 				t.Version, commit, t.GoVersion, t.Draft, t.Schema, t.Catalog, t.Notes)

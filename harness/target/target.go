@@ -178,7 +178,8 @@ func New(opts Options) (*HTTP, error) {
 }
 
 // ParsePortalURL reads a portal URL the one way every command reads it: http or https, a host,
-// and WellKnownPath when the path is empty or "/" (any other path is used as given, for portals
+// and WellKnownPath when the path is empty, "/" or WellKnownPath without its trailing slash
+// (the protocol's own path, however typed; any other path is used as given, for portals
 // mounted elsewhere). A URL without a scheme is refused with the URL it most likely meant
 // (ErrNoScheme): guessing would send requests somewhere the user did not name.
 func ParsePortalURL(raw string) (*url.URL, error) {
@@ -198,7 +199,7 @@ func ParsePortalURL(raw string) (*url.URL, error) {
 	if u.Host == "" {
 		return nil, fmt.Errorf("%q: no host", raw)
 	}
-	if u.Path == "" || u.Path == "/" {
+	if u.Path == "" || u.Path == "/" || u.Path == strings.TrimSuffix(WellKnownPath, "/") {
 		u.Path = WellKnownPath
 	}
 	return u, nil
@@ -244,6 +245,33 @@ func (h *HTTP) Timeout() time.Duration { return h.timeout }
 
 // Close releases idle connections.
 func (h *HTTP) Close() { h.client.CloseIdleConnections() }
+
+// Client is an *http.Client that reaches the portal as the target does (TLS settings, proxy,
+// per-request timeout, rate, extra headers, no redirect followed), for code that speaks the
+// protocol through a client of its own: the transaction vectors' reference client. Host and
+// the request's own headers stay the caller's.
+func (h *HTTP) Client() *http.Client {
+	return &http.Client{Timeout: h.timeout, Transport: &targetTransport{h: h}, CheckRedirect: h.client.CheckRedirect}
+}
+
+// targetTransport adds the target's rate limit and extra headers to a caller's requests.
+type targetTransport struct{ h *HTTP }
+
+func (t *targetTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if err := t.h.limiter.wait(r.Context()); err != nil {
+		if r.Body != nil {
+			r.Body.Close()
+		}
+		return nil, fmt.Errorf("target: waiting for rate limit: %w", err)
+	}
+	r = r.Clone(r.Context())
+	for k, vs := range t.h.header {
+		if _, set := r.Header[k]; !set {
+			r.Header[k] = append([]string(nil), vs...)
+		}
+	}
+	return t.h.client.Transport.RoundTrip(r)
+}
 
 // Pinned returns a view of the target whose requests go, one after the other, over one
 // connection of its own, kept alive between them unless the portal closes it: what checks use

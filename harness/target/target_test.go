@@ -318,6 +318,9 @@ func TestPortalURL(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"http://p.example", "http://p.example/.well-known/mmm/"},
 		{"http://p.example/", "http://p.example/.well-known/mmm/"},
+		{"http://p.example/.well-known/mmm", "http://p.example/.well-known/mmm/"},
+		{"http://p.example/.well-known/mmm/", "http://p.example/.well-known/mmm/"},
+		{"http://p.example/x/.well-known/mmm", "http://p.example/x/.well-known/mmm"},
 		{"https://p.example:8443/custom/", "https://p.example:8443/custom/"},
 	}
 	for _, tc := range tests {
@@ -338,6 +341,27 @@ func TestPortalURL(t *testing.T) {
 	tg, err := New(Options{URL: "https://user:secret@p.example/"})
 	mustNil(t, err, "")
 	isTrue(t, !strings.Contains(tg.URL(), "secret"), "the printable URL drops user information")
+}
+
+// TestClient: the target's *http.Client sends the extra headers (not over the caller's own), and
+// answers a redirect with the redirect, as Post does.
+func TestClient(t *testing.T) {
+	var got http.Header
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Clone()
+		http.Redirect(w, r, "/elsewhere", http.StatusTemporaryRedirect)
+	}))
+	defer srv.Close()
+	tg, err := New(Options{URL: srv.URL + "/", Header: http.Header{"X-Api-Key": {"k"}, "X-Both": {"target"}}})
+	mustNil(t, err, "")
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/.well-known/mmm/", strings.NewReader("{}"))
+	req.Header.Set("X-Both", "caller")
+	resp, err := tg.Client().Do(req)
+	mustNil(t, err, "")
+	resp.Body.Close()
+	eq(t, http.StatusTemporaryRedirect, resp.StatusCode)
+	eq(t, "k", got.Get("X-Api-Key"))
+	eq(t, "caller", got.Get("X-Both"))
 }
 
 func TestParseHeader(t *testing.T) {
