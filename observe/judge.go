@@ -334,8 +334,12 @@ func (j *Judge) clientRules(v *view, judge judgeFunc) {
 	}
 	if v.auth != nil && v.auth.Nonce != "" {
 		first, seen := j.sentNonce[v.auth.Nonce]
-		short := v.header != nil && len(nonceBytes(v.header.Nonce)) != auth.NonceSize
-		judge(RuleClientNonce, seen || short, "an Authorization nonce is reused or short",
+		var nb []byte
+		if v.header != nil {
+			nb = nonceBytes(v.header.Nonce)
+		}
+		short := v.header != nil && len(nb) != auth.NonceSize
+		judge(RuleClientNonce, seen || short || patterned(nb), "an Authorization nonce is reused, short or patterned",
 			"a fresh 16-byte nonce per request", nonceNote(seen, first, short))
 		j.remember(j.sentNonce, v.auth.Nonce, v.seq)
 	}
@@ -354,7 +358,7 @@ func (j *Judge) clientRules(v *view, judge judgeFunc) {
 		if st != nil {
 			key := string(st.clientNonce)
 			first, seen := j.clientNonces[key]
-			judge(RuleClientNonce, seen || len(st.clientNonce) != 16, "a ClientNonce is reused or not 128 bits",
+			judge(RuleClientNonce, seen || len(st.clientNonce) != 16 || patterned(st.clientNonce), "a ClientNonce is reused, not 128 bits or patterned",
 				"a fresh 16-byte ClientNonce", nonceNote(seen, first, len(st.clientNonce) != 16))
 			j.remember(j.clientNonces, key, v.seq)
 		}
@@ -368,6 +372,24 @@ func (j *Judge) clientRules(v *view, judge judgeFunc) {
 		err := checkEntry(r.Entry)
 		judge(RulePublishSigned, err != nil, fmt.Sprintf("the published entry is not a signed envelope: %v", err), "a signed entry", fmt.Sprint(err))
 	}
+}
+
+// patterned reports a nonce that holds one byte value six times in a row: a random 128-bit nonce
+// does so with a probability below 2^-36, a counter or a fixed filler (draft 7.1.3) always.
+// The judgement is deterministic: it never depends on how many nonces the session showed.
+func patterned(n []byte) bool {
+	run := 1
+	for i := 1; i < len(n); i++ {
+		if n[i] == n[i-1] {
+			run++
+			if run >= 6 {
+				return true
+			}
+		} else {
+			run = 1
+		}
+	}
+	return false
 }
 
 func nonceNote(seen bool, first int, short bool) string {
@@ -714,8 +736,8 @@ func (j *Judge) judgeChallenge(v *view, judge judgeFunc, st *start, ch *mesh.Con
 	key := string(ch.ServerNonce)
 	first, seen := j.serverNonces[key]
 	short := len(ch.ServerNonce) != 16
-	judge(RuleServerNonce, seen || short, "a ServerNonce is reused or not 128 bits", "a fresh 16-byte ServerNonce",
-		nonceNote(seen, first, short)+fmt.Sprintf(" (%d bytes)", len(ch.ServerNonce)))
+	judge(RuleServerNonce, seen || short || patterned(ch.ServerNonce), "a ServerNonce is reused, not 128 bits or patterned", "a fresh 16-byte random ServerNonce",
+		nonceNote(seen, first, short)+fmt.Sprintf(" (%x)", ch.ServerNonce))
 	j.remember(j.serverNonces, key, v.seq)
 	j.judgeWitness(v, judge, st, ch)
 }
