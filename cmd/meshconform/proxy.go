@@ -147,14 +147,15 @@ func runProxy(c *cobra.Command, f *proxyFlags) error {
 		ln = tls.NewListener(ln, srv.TLSConfig)
 		scheme = "https"
 	}
+	// The signals are caught before anyone is told the address, so that a SIGINT sent as soon
+	// as the proxy is up ends it cleanly.
+	ctx, stop := signal.NotifyContext(c.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	addr := ln.Addr().String()
 	fmt.Fprintf(out, "proxy: %s://%s%s -> %s (portal name %s)\n", scheme, addr, observe.WellKnownPath, base, host)
 	if proxyListening != nil {
 		proxyListening(addr)
 	}
-
-	ctx, stop := signal.NotifyContext(c.Context(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	if f.duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, f.duration)

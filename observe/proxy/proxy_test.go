@@ -11,7 +11,7 @@ import (
 
 	"github.com/meshconform/meshconform/harness/result"
 	"github.com/meshconform/meshconform/observe"
-	"github.com/meshconform/meshconform/observe/internal/scenario"
+	"github.com/meshconform/meshconform/internal/scenario"
 	"github.com/meshconform/meshconform/observe/proxy"
 	"github.com/meshconform/meshconform/reference/client"
 	"github.com/meshconform/meshconform/reference/portal"
