@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"github.com/meshconform/meshconform/harness/result"
-	"github.com/meshconform/meshconform/observe"
 	"github.com/meshconform/meshconform/internal/scenario"
+	"github.com/meshconform/meshconform/observe"
 	"github.com/meshconform/meshconform/observe/proxy"
 	"github.com/meshconform/meshconform/reference/client"
 	"github.com/meshconform/meshconform/reference/portal"
