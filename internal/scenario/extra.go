@@ -12,6 +12,7 @@ import (
 	"github.com/meshconform/meshconform/reference/client"
 	"github.com/meshconform/meshconform/reference/keys"
 	"github.com/meshconform/meshconform/reference/mesh"
+	"github.com/meshconform/meshconform/reference/wire"
 )
 
 // Step is one extra exchange sequence a test adds to a session: what no conforming client
@@ -65,6 +66,29 @@ var Steps = map[string]Step{
 			return err
 		}
 		_, err := created(ctx, url, host, seed, "e")
+		return err
+	},
+	// offer-unsigned: a signed Publish with a session offer appended that its signature does not
+	// cover (NOTE-AUTH-SESSION: no grant, and no acceptance, for such a request).
+	"offer-unsigned": func(ctx context.Context, url, host, seed string) error {
+		a, err := created(ctx, url, host, seed, "frank")
+		if err != nil {
+			return err
+		}
+		body, authz, err := signedPublish(a, host, time.Now())
+		if err != nil {
+			return err
+		}
+		o, err := auth.NewOffer(nil)
+		if err != nil {
+			return err
+		}
+		_, err = Raw(ctx, url, host, body, authz+`, session="`+wire.EncodeBase64(o.Public[:])+`"`)
+		return err
+	},
+	// garbage: a body that names no transaction.
+	"garbage": func(ctx context.Context, url, host, _ string) error {
+		_, err := Raw(ctx, url, host, []byte(`{"NoSuchTransaction": {}}`), "")
 		return err
 	},
 	// get-unknown: a Get of an account that does not exist (a 404 to mirror).

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"testing"
 	"time"
 
@@ -34,6 +35,9 @@ func BenchmarkAnswerTime(b *testing.B) {
 	}
 	capw := observe.NewCaptureWriter(io.Discard, nil)
 	p := proxy.New(proxy.Config{Portal: u, Consume: func(ex *observe.Exchange) {
+		if os.Getenv("NOJUDGE") != "" {
+			return
+		}
 		j.Observe(ex)
 		_ = capw.Write(ex)
 	}})

@@ -114,6 +114,12 @@ func TestProxyJudgesEachSide(t *testing.T) {
 			want: []string{observe.RuleServerNonce}},
 		{name: "portal reencode-entries", portalBugs: []string{"reencode-entries"},
 			want: []string{observe.RuleServedProfile}},
+		{name: "portal wrong-witness", portalBugs: []string{"wrong-witness"},
+			want: []string{observe.RuleWitness}},
+		{name: "portal session-offer-unsigned", portalBugs: []string{"session-offer-unsigned"}, steps: []string{"offer-unsigned"},
+			want: []string{observe.RuleAuthRefused, observe.RuleSessionGrant}},
+		{name: "portal skip-authentication", portalBugs: []string{"skip-authentication"}, clientBugs: []string{"no-auth-header"},
+			want: []string{observe.RuleAuthRefused}},
 		{name: "client reuse-nonce", clientBugs: []string{"reuse-nonce"},
 			want: []string{observe.RuleClientNonce}},
 		{name: "client no-auth-header", clientBugs: []string{"no-auth-header"},
@@ -134,7 +140,7 @@ func TestProxyJudgesEachSide(t *testing.T) {
 			}
 			c, p := broken(results)
 			got, other, base := p, c, baseClient
-			if len(tc.clientBugs) > 0 {
+			if len(tc.clientBugs) > 0 && len(tc.portalBugs) == 0 {
 				got, other, base = c, p, basePortal
 			} else if len(tc.portalBugs) == 0 && len(c) > 0 {
 				t.Errorf("the reference client is blamed for %v", c)
@@ -149,7 +155,7 @@ func TestProxyJudgesEachSide(t *testing.T) {
 				t.Logf("what the client reported: %v", problems)
 				t.Errorf("the knob's side broke %v, want %v", got, tc.want)
 			}
-			if o := added(other, base); len(tc.portalBugs)+len(tc.clientBugs) > 0 && len(o) > 0 && len(tc.clientBugs) > 0 {
+			if o := added(other, base); len(tc.portalBugs)+len(tc.clientBugs) > 0 && len(o) > 0 && len(tc.clientBugs) > 0 && len(tc.portalBugs) == 0 {
 				t.Errorf("a client knob blamed the portal for %v", o)
 			}
 		})
@@ -173,20 +179,27 @@ func added(got, base []string) []string {
 	return out
 }
 
-// TestCleanSessionCoverage: the clean session judges every rule but those that only apply to
-// traffic a conforming pair never sends (an undecodable body, a refused authentication, a
-// session, a rejected name, a repeated Create), so a rule that silently stops applying fails here.
+// TestCleanSessionCoverage: the clean session, with a few requests no conforming client sends
+// (a body naming no transaction, an unsigned session offer, a repeated Create), judges every
+// rule but those only a misbehaving portal gives occasion to, so a rule that silently stops
+// applying fails here.
 func TestCleanSessionCoverage(t *testing.T) {
-	results, _, problems := session(t, nil, nil, nil)
+	results, _, problems := session(t, nil, nil, []string{"garbage", "offer-unsigned", "validate-then-create", "create-twice"})
 	if len(problems) > 0 {
 		t.Fatalf("the clean session failed: %v", problems)
 	}
-	idle := map[string]bool{observe.RuleNoTransaction: true, observe.RuleAuthRefused: true, observe.RuleSessionGrant: true,
-		observe.RuleValidateCreate: true, observe.RuleCreateOnce: true}
+	// A conforming portal grants no session to that offer, and Validate said "e" is Valid.
+	idle := map[string]bool{observe.RuleSessionGrant: true, observe.RuleValidateCreate: true}
+	// The extra steps are the test client's own misbehaviour: a body naming no transaction, a
+	// signature not covering its offer.
+	clientAtFault := map[string]bool{observe.RuleAuthSignature: true, observe.RuleRequestTag: true}
 	for _, r := range results {
 		want := result.Pass
-		if idle[r.ID] {
+		switch {
+		case idle[r.ID]:
 			want = result.Skip
+		case clientAtFault[r.ID]:
+			want = result.Fail
 		}
 		if r.Outcome != want {
 			t.Errorf("%s: %s (%s), want %s", r.ID, r.Outcome, r.Reason, want)

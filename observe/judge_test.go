@@ -1,0 +1,109 @@
+package observe_test
+
+import (
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/meshconform/meshconform/observe"
+	"github.com/meshconform/meshconform/reference/client"
+	"github.com/meshconform/meshconform/reference/keys"
+	"github.com/meshconform/meshconform/reference/mesh"
+)
+
+// step is one hand-made exchange: what no knob of the reference portal produces.
+type step struct {
+	req       []byte
+	truncated int64 // > 0: only req was kept of a body this long
+	status    int   // 0: no answer
+	resp      string
+}
+
+func exchange(s step) *observe.Exchange {
+	ex := &observe.Exchange{Start: time.Now(), Request: observe.Message{Method: "POST", URL: observe.WellKnownPath, Host: "localhost",
+		Header: http.Header{"Content-Type": {"application/json"}}, Body: s.req, Size: int64(len(s.req))}}
+	if s.truncated > 0 {
+		ex.Request.Size, ex.Request.Truncated = s.truncated, true
+	}
+	if s.status == 0 {
+		ex.Error = "connection reset"
+		return ex
+	}
+	ex.Response = &observe.Message{Status: s.status, Header: http.Header{"Content-Type": {"application/json"}, "Cache-Control": {"no-store"}},
+		Body: []byte(s.resp), Size: int64(len(s.resp))}
+	return ex
+}
+
+func encode(t *testing.T, r mesh.MeshRequest) []byte {
+	t.Helper()
+	b, err := mesh.EncodeRequest(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestJudgeSequences(t *testing.T) {
+	m, _ := client.NewMaster(keys.Ed448, []byte("judge/master"))
+	d, _ := client.NewDevice(keys.Ed448, []byte("judge/device"))
+	acct := &client.Account{Name: "zed@localhost", Master: m, Device: d}
+	cr, err := acct.CreateRequest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	create := encode(t, cr)
+	validate := encode(t, &mesh.ValidateRequest{Account: "zed@localhost"})
+	invalid := `{"ValidateResponse":{"Status":201,"Valid":false}}`
+	for _, tc := range []struct {
+		name  string
+		steps []step
+		want  []string
+	}{
+		{"created after Valid false", []step{{req: validate, status: 200, resp: invalid},
+			{req: create, status: 201, resp: `{"CreateResponse":{"Status":201}}`}}, []string{observe.RuleValidateCreate}},
+		{"refused after Valid false", []step{{req: validate, status: 200, resp: invalid},
+			{req: create, status: 409, resp: `{"CreateResponse":{"Status":409}}`}}, nil},
+		{"created twice", []step{{req: create, status: 201, resp: `{"CreateResponse":{"Status":201}}`},
+			{req: create, status: 201, resp: `{"CreateResponse":{"Status":201}}`}}, []string{observe.RuleCreateOnce}},
+		{"a body over the limit served", []step{{req: []byte(`{"Get`), truncated: 2 << 20, status: 200, resp: `{"GetResponse":{"Status":201}}`}},
+			[]string{observe.RuleNoTransaction}},
+		{"a body over the limit refused", []step{{req: []byte(`{"Get`), truncated: 2 << 20, status: 413, resp: `{"Status":413}`}}, nil},
+		{"an unimplemented Status", []step{{req: encode(t, &mesh.StatusRequest{}), status: 501, resp: `not json`}}, nil},
+		{"a server error", []step{{req: validate, status: 500, resp: `{"ValidateResponse":{"Status":500}}`}}, []string{observe.RuleServerError}},
+		{"no answer", []step{{req: validate}}, []string{observe.RuleServerError}},
+		{"an answer of another class", []step{{req: validate, status: 200, resp: `{"GetResponse":{"Status":201}}`}},
+			[]string{observe.RuleResponseTag}},
+		{"HTTP 200 for a 404", []step{{req: encode(t, &mesh.GetRequest{Account: "x@localhost"}), status: 200, resp: `{"GetResponse":{"Status":404}}`}},
+			[]string{observe.RuleStatusMirror}},
+		{"a refusal of 401 under HTTP 200", []step{{req: encode(t, &mesh.DeleteRequest{Account: "zed@localhost"}), status: 200,
+			resp: `{"DeleteResponse":{"Status":401}}`}}, []string{observe.RuleAuthPresent, observe.RuleAuthRefused, observe.RuleStatusMirror}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			j, err := observe.New(observe.Config{Host: "localhost"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]bool{}
+			for _, s := range tc.steps {
+				for _, o := range j.Observe(exchange(s)) {
+					got[o.Rule] = true
+					if o.Requirement == "" || o.Level == "" || o.Text == "" || o.Exchange == 0 {
+						t.Errorf("observation without its requirement or exchange: %+v", o)
+					}
+				}
+			}
+			var list []string
+			for r := range got {
+				list = append(list, r)
+			}
+			sort.Strings(list)
+			want := append([]string(nil), tc.want...)
+			sort.Strings(want)
+			if strings.Join(list, ",") != strings.Join(want, ",") {
+				t.Errorf("broken %v, want %v", list, want)
+			}
+		})
+	}
+}
