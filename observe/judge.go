@@ -81,6 +81,14 @@ type Judge struct {
 	invalid      map[string]int                     // account -> exchange that said Valid false
 	created      map[string]int                     // account -> exchange whose Create was answered 2xx
 	starts       map[string]*start                  // device UDF -> its pending connection request
+	verified     map[string]verdict                 // profile verifications, by envelope and account
+}
+
+// verdict is a cached profile verification: a profile is fetched far more often than it changes,
+// and its three Ed448 verifications are most of what judging a Get costs.
+type verdict struct {
+	p   *client.VerifiedProfile
+	err error
 }
 
 type start struct {
@@ -113,7 +121,7 @@ func New(cfg Config) (*Judge, error) {
 	return &Judge{cfg: cfg, sp: sp, tally: map[string]*tally{},
 		sentAuth: map[string]int{}, acceptedAuth: map[string]int{}, sentNonce: map[string]int{}, acceptedPair: map[string]int{},
 		clientNonces: map[string]int{}, serverNonces: map[string]int{}, profiles: map[string]*client.VerifiedProfile{},
-		invalid: map[string]int{}, created: map[string]int{}, starts: map[string]*start{}}, nil
+		invalid: map[string]int{}, created: map[string]int{}, starts: map[string]*start{}, verified: map[string]verdict{}}, nil
 }
 
 // Exchanges is the number of exchanges judged so far.
@@ -348,7 +356,7 @@ func (j *Judge) clientRules(v *view, judge judgeFunc) {
 	}
 	switch r := v.req.(type) {
 	case *mesh.CreateRequest:
-		_, err := client.VerifyProfile(r.Profile, r.Account)
+		_, err := j.verifyProfile(r.Profile, r.Account)
 		judge(RuleCreateProfile, err != nil, fmt.Sprintf("the profile of CreateAccount %s does not verify: %v", r.Account, err),
 			"a ProfileMesh signed by an OnlineSignatureKey of its self-signed master, naming "+r.Account, fmt.Sprint(err))
 	case *mesh.ConnectStartRequest:
@@ -369,7 +377,7 @@ func (j *Judge) clientRules(v *view, judge judgeFunc) {
 				"a signature by an OnlineSignatureKey of "+r.AccountID, fmt.Sprint(err))
 		}
 	case *mesh.PublishRequest:
-		err := checkEntry(r.Entry)
+		err := j.checkEntry(r.Entry)
 		judge(RulePublishSigned, err != nil, fmt.Sprintf("the published entry is not a signed envelope: %v", err), "a signed entry", fmt.Sprint(err))
 	}
 }
@@ -439,7 +447,7 @@ func (j *Judge) remember(m map[string]int, key string, seq int) {
 }
 
 // checkEntry verifies a published entry: signed, and when it is a profile, by its own keys.
-func checkEntry(env *mesh.DareMessage) error {
+func (j *Judge) checkEntry(env *mesh.DareMessage) error {
 	if env == nil {
 		return errors.New("no Entry")
 	}
@@ -451,7 +459,7 @@ func checkEntry(env *mesh.DareMessage) error {
 		return nil // an encrypted or opaque payload: signed, its signer unknown here
 	}
 	if _, ok := inner.(*mesh.ProfileMesh); ok {
-		_, err := client.VerifyProfile(env, "")
+		_, err := j.verifyProfile(env, "")
 		return err
 	}
 	return nil
@@ -615,7 +623,7 @@ func (j *Judge) sessionRules(v *view, judge judgeFunc) {
 		}
 		if v.ok2xx {
 			j.remember(j.created, acct, v.seq)
-			if p, err := client.VerifyProfile(r.Profile, r.Account); err == nil {
+			if p, err := j.verifyProfile(r.Profile, r.Account); err == nil {
 				j.learn(acct, p)
 			}
 		}
@@ -632,7 +640,7 @@ func (j *Judge) sessionRules(v *view, judge judgeFunc) {
 					continue
 				}
 				if pm, ok := in.(*mesh.ProfileMesh); ok {
-					p, err := client.VerifyProfile(env, "")
+					p, err := j.verifyProfile(env, "")
 					judge(RuleServedProfile, err != nil, fmt.Sprintf("entry %d, a ProfileMesh, does not verify: %v", i, err),
 						"a ProfileMesh signed by an OnlineSignatureKey of its master", fmt.Sprint(err))
 					if err == nil && pm.Account != "" {
@@ -722,6 +730,27 @@ func resultDevice(in mesh.Structure, starts map[string]*start) string {
 		}
 	}
 	return ""
+}
+
+// verifyProfile is client.VerifyProfile, remembered by the envelope's exact bytes.
+func (j *Judge) verifyProfile(env *mesh.DareMessage, account string) (*client.VerifiedProfile, error) {
+	if env == nil {
+		return client.VerifyProfile(env, account)
+	}
+	raw, err := mesh.MarshalBare(env)
+	if err != nil {
+		return client.VerifyProfile(env, account)
+	}
+	key := digest(raw, []byte(account))
+	if v, ok := j.verified[key]; ok {
+		return v.p, v.err
+	}
+	p, err := client.VerifyProfile(env, account)
+	if len(j.verified) >= maxProfiles {
+		clear(j.verified) // a cache: forgetting costs only time
+	}
+	j.verified[key] = verdict{p, err}
+	return p, err
 }
 
 func (j *Judge) learn(acct string, p *client.VerifiedProfile) {

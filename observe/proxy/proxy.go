@@ -84,7 +84,7 @@ func New(cfg Config) *Proxy {
 		Transport:      cfg.Transport,
 		ModifyResponse: p.modifyResponse,
 		ErrorHandler:   p.errorHandler,
-		ErrorLog:       nil,
+		BufferPool:     bufferPool{},
 	}
 	go p.consume()
 	return p
@@ -230,3 +230,11 @@ func (r *recorder) snapshot() ([]byte, int64, bool) {
 	defer r.mu.Unlock()
 	return r.buf, r.size, r.truncated
 }
+
+// bufferPool lends ReverseProxy its copy buffers, which it would otherwise allocate per request.
+type bufferPool struct{}
+
+var buffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+func (bufferPool) Get() []byte  { return *buffers.Get().(*[]byte) }
+func (bufferPool) Put(b []byte) { buffers.Put(&b) }
