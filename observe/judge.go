@@ -82,6 +82,7 @@ type Judge struct {
 	created      map[string]int                     // account -> exchange whose Create was answered 2xx
 	starts       map[string]*start                  // device UDF -> its pending connection request
 	verified     map[string]verdict                 // profile verifications, by envelope and account
+	devices      map[string]map[string]bool         // account created in the traffic -> its devices' AuthUDFs
 }
 
 // verdict is a cached profile verification: a profile is fetched far more often than it changes,
@@ -121,7 +122,7 @@ func New(cfg Config) (*Judge, error) {
 	return &Judge{cfg: cfg, sp: sp, tally: map[string]*tally{},
 		sentAuth: map[string]int{}, acceptedAuth: map[string]int{}, sentNonce: map[string]int{}, acceptedPair: map[string]int{},
 		clientNonces: map[string]int{}, serverNonces: map[string]int{}, profiles: map[string]*client.VerifiedProfile{},
-		invalid: map[string]int{}, created: map[string]int{}, starts: map[string]*start{}, verified: map[string]verdict{}}, nil
+		invalid: map[string]int{}, created: map[string]int{}, starts: map[string]*start{}, verified: map[string]verdict{}, devices: map[string]map[string]bool{}}, nil
 }
 
 // Exchanges is the number of exchanges judged so far.
@@ -573,6 +574,9 @@ func (j *Judge) sessionRules(v *view, judge judgeFunc) {
 				fmt.Sprintf("HTTP %d, Status %d", ex.Response.Status, v.status))
 		}
 	}
+	if stateChanging[v.tx] && v.ok2xx && v.auth != nil && v.auth.Scheme == auth.Scheme && v.auth.Malformed == "" {
+		j.judgeDevice(v, judge)
+	}
 	if v.hasSt && v.status == 401 {
 		judge(RuleAuthRefused, ex.Response.Status != 401, "a refusal with Status 401 is not HTTP 401", "HTTP 401", fmt.Sprintf("HTTP %d", ex.Response.Status))
 	}
@@ -622,6 +626,12 @@ func (j *Judge) sessionRules(v *view, judge judgeFunc) {
 				"Status 409", fmt.Sprintf("Status %d", v.status))
 		}
 		if v.ok2xx {
+			if len(j.devices) < maxProfiles {
+				j.devices[j.qualify(r.Account)] = map[string]bool{}
+				j.addDevice(r.Account, r.Device)
+			} else {
+				j.full = true
+			}
 			j.remember(j.created, acct, v.seq)
 			if p, err := j.verifyProfile(r.Profile, r.Account); err == nil {
 				j.learn(acct, p)
@@ -630,6 +640,15 @@ func (j *Judge) sessionRules(v *view, judge judgeFunc) {
 	case *mesh.DeleteRequest:
 		if v.ok2xx {
 			delete(j.created, accountKey(r.Account))
+			delete(j.devices, j.qualify(r.Account))
+		}
+	case *mesh.PublishRequest:
+		if v.ok2xx && r.Entry != nil {
+			if in, err := auth.Open(r.Entry); err == nil {
+				if e, ok := in.(*mesh.CatalogEntryDevice); ok {
+					j.addDevice(e.Account, r.Entry)
+				}
+			}
 		}
 	case *mesh.GetRequest:
 		if gr, ok := v.resp.(*mesh.GetResponse); ok {
@@ -679,6 +698,7 @@ func (j *Judge) sessionRules(v *view, judge judgeFunc) {
 		if !v.ok2xx || r.Result == nil {
 			return
 		}
+		j.addDevice(r.AccountID, r.Result)
 		if in, err := auth.Open(r.Result); err == nil {
 			dev := resultDevice(in, j.starts)
 			if st := j.starts[dev]; st != nil {
@@ -702,6 +722,69 @@ func (j *Judge) sessionRules(v *view, judge judgeFunc) {
 					"the result of an accepted ConnectComplete", resultNote(st.completed))
 			}
 		}
+	}
+}
+
+// target is the account a request acts on, when it names one.
+func target(req mesh.MeshRequest) string {
+	switch r := req.(type) {
+	case *mesh.DeleteRequest:
+		return r.Account
+	case *mesh.ConnectPendingRequest:
+		return r.AccountID
+	case *mesh.ConnectCompleteRequest:
+		return r.AccountID
+	}
+	return ""
+}
+
+// judgeDevice judges an accepted signed request: its Authorization names the account it acts
+// on, and its key is a device of that account when the traffic showed all of them.
+func (j *Judge) judgeDevice(v *view, judge judgeFunc) {
+	hacct := j.qualify(v.auth.Account)
+	acct := hacct
+	if t := target(v.req); t != "" {
+		acct = j.qualify(t)
+	}
+	if acct != hacct {
+		judge(RuleAuthDevice, true, fmt.Sprintf("%s for %s accepted under an Authorization for %s", v.tx, acct, hacct),
+			"HTTP 401, Status 401", fmt.Sprintf("Status %d", v.status))
+		return
+	}
+	devs, ok := j.devices[acct]
+	if !ok {
+		return // the account predates the traffic: its devices are not all known
+	}
+	known := false
+	for d := range devs {
+		known = known || udf.Compare(d, v.auth.Key)
+	}
+	judge(RuleAuthDevice, !known, fmt.Sprintf("%s for %s accepted under key %s, no device of the account", v.tx, acct, v.auth.Key),
+		"HTTP 401, Status 401", fmt.Sprintf("Status %d", v.status))
+}
+
+// qualify is an account name as NOTE-ACCOUNT-NAMES compares it: lower case, a bare local part
+// in the portal's domain.
+func (j *Judge) qualify(a string) string {
+	a = strings.ToLower(a)
+	if !strings.Contains(a, "@") && j.cfg.Host != "" {
+		a += "@" + strings.ToLower(j.cfg.Host)
+	}
+	return a
+}
+
+// addDevice records the AuthUDF of a device entry accepted for an account created in the traffic.
+func (j *Judge) addDevice(acct string, env *mesh.DareMessage) {
+	devs, ok := j.devices[j.qualify(acct)]
+	if !ok || env == nil {
+		return
+	}
+	in, err := auth.Open(env)
+	if err != nil {
+		return
+	}
+	if e, ok := in.(*mesh.CatalogEntryDevice); ok && e.AuthUDF != "" && len(devs) < maxProfiles {
+		devs[e.AuthUDF] = true
 	}
 }
 

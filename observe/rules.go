@@ -41,6 +41,7 @@ const (
 	RuleNoTransaction  = "observe.portal.no-transaction-refused"
 	RuleAuthRefused    = "observe.portal.auth-refused"
 	RuleReplayRefused  = "observe.portal.replay-refused"
+	RuleAuthDevice     = "observe.portal.auth-device"
 	RuleSessionGrant   = "observe.portal.session-grant"
 	RuleServedProfile  = "observe.portal.served-profile-signed"
 	RuleResultSigned   = "observe.portal.connect-result-signed"
@@ -93,6 +94,8 @@ var Rules = []Rule{
 		"NOTE-AUTH: a state-changing request with no Authorization, a malformed one or one whose signature does not verify gets HTTP 401 and Status 401, never data; every refusal with Status 401 is HTTP 401."},
 	{RuleReplayRefused, Portal, "REQ-AUTH-REPLAY", "", "No Authorization is accepted twice, nor a stale one",
 		"NOTE-AUTH: the same Authorization value, or the same (key, nonce) pair, accepted a second time is a replay; a time more than 300 s from the exchange accepted is stale."},
+	{RuleAuthDevice, Portal, "REQ-AUTH-REFUSE", "", "Requests are accepted only from a device of the account they act on",
+		"NOTE-AUTH: the Authorization names the account the request acts on, and its key's UDF is the AuthUDF of a device of that account. Judged for accounts created in the traffic, whose every device the traffic shows (CreateAccount, accepted ConnectComplete results, published device entries)."},
 	{RuleSessionGrant, Portal, "REQ-AUTH-SESSION-OFFER", "", "Sessions are granted only to a signed offer",
 		"NOTE-AUTH-SESSION: a Mesh-Session grant answers only a request whose Authorization: Mesh carried an offer and verified."},
 	{RuleServedProfile, Portal, "REQ-PROFILE-MESH-SIGNED", "", "Every mesh profile a Get returns verifies under its own keys",

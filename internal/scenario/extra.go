@@ -86,6 +86,26 @@ var Steps = map[string]Step{
 		_, err = Raw(ctx, url, host, body, authz+`, session="`+wire.EncodeBase64(o.Public[:])+`"`)
 		return err
 	},
+	// cross-account: bob's device asks to delete carol's account, under bob's Authorization.
+	"cross-account": func(ctx context.Context, url, host, seed string) error {
+		bob, err := created(ctx, url, host, seed, "bob2")
+		if err != nil {
+			return err
+		}
+		if _, err := created(ctx, url, host, seed, "carol2"); err != nil {
+			return err
+		}
+		body, err := mesh.EncodeRequest(&mesh.DeleteRequest{Account: "carol2@" + host})
+		if err != nil {
+			return err
+		}
+		authz, err := auth.Sign(bob.Device.DAK, host, bob.Name, body, time.Now(), nil)
+		if err != nil {
+			return err
+		}
+		_, err = Raw(ctx, url, host, body, authz)
+		return err
+	},
 	// garbage: a body that names no transaction.
 	"garbage": func(ctx context.Context, url, host, _ string) error {
 		_, err := Raw(ctx, url, host, []byte(`{"NoSuchTransaction": {}}`), "")

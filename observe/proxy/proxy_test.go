@@ -120,6 +120,8 @@ func TestProxyJudgesEachSide(t *testing.T) {
 			want: []string{observe.RuleAuthRefused, observe.RuleSessionGrant}},
 		{name: "portal skip-authentication", portalBugs: []string{"skip-authentication"}, clientBugs: []string{"no-auth-header"},
 			want: []string{observe.RuleAuthRefused}},
+		{name: "portal cross-account-auth", portalBugs: []string{"cross-account-auth"}, steps: []string{"cross-account"},
+			want: []string{observe.RuleAuthDevice}},
 		{name: "client reuse-nonce", clientBugs: []string{"reuse-nonce"},
 			want: []string{observe.RuleClientNonce}},
 		{name: "client no-auth-header", clientBugs: []string{"no-auth-header"},
@@ -184,7 +186,7 @@ func added(got, base []string) []string {
 // rule but those only a misbehaving portal gives occasion to, so a rule that silently stops
 // applying fails here.
 func TestCleanSessionCoverage(t *testing.T) {
-	results, _, problems := session(t, nil, nil, []string{"garbage", "offer-unsigned", "validate-then-create", "create-twice"})
+	results, _, problems := session(t, nil, nil, []string{"garbage", "offer-unsigned", "validate-then-create", "create-twice", "cross-account"})
 	if len(problems) > 0 {
 		t.Fatalf("the clean session failed: %v", problems)
 	}
