@@ -56,6 +56,8 @@ type Config struct {
 	Host string
 	// Base prefixes request paths in recorded exchanges (the portal's scheme and authority).
 	Base string
+	// Path is where requests must go: WellKnownPath unless the portal is mounted elsewhere.
+	Path string
 	// Redactor removes secrets from recorded evidence; nil redacts credential headers only.
 	Redactor *result.Redactor
 }
@@ -75,6 +77,7 @@ type Judge struct {
 	acceptedAuth map[string]int // ... that was answered 2xx
 	sentNonce    map[string]int // (key, nonce) digest -> first exchange
 	acceptedPair map[string]int
+	pairAt       map[string]time.Time // when each accepted (key, nonce) pair was first accepted
 	clientNonces map[string]int
 	serverNonces map[string]int
 	profiles     map[string]*client.VerifiedProfile // account -> its verified profile
@@ -119,8 +122,11 @@ func New(cfg Config) (*Judge, error) {
 	if cfg.Redactor == nil {
 		cfg.Redactor = result.NewRedactor()
 	}
+	if cfg.Path == "" {
+		cfg.Path = WellKnownPath
+	}
 	return &Judge{cfg: cfg, sp: sp, tally: map[string]*tally{},
-		sentAuth: map[string]int{}, acceptedAuth: map[string]int{}, sentNonce: map[string]int{}, acceptedPair: map[string]int{},
+		sentAuth: map[string]int{}, acceptedAuth: map[string]int{}, sentNonce: map[string]int{}, acceptedPair: map[string]int{}, pairAt: map[string]time.Time{},
 		clientNonces: map[string]int{}, serverNonces: map[string]int{}, profiles: map[string]*client.VerifiedProfile{},
 		invalid: map[string]int{}, created: map[string]int{}, starts: map[string]*start{}, verified: map[string]verdict{}, devices: map[string]map[string]bool{}}, nil
 }
@@ -300,9 +306,9 @@ func (j *Judge) clientRules(v *view, judge judgeFunc) {
 	ex := v.ex
 	rq := ex.Request
 	mt, _, _ := mime.ParseMediaType(rq.Header.Get("Content-Type"))
-	judge(RuleEndpoint, rq.Method != http.MethodPost || pathOf(rq.URL) != WellKnownPath || mt != "application/json",
-		"the request is not POST "+WellKnownPath+" with Content-Type application/json",
-		"POST "+WellKnownPath+", application/json", fmt.Sprintf("%s %s, Content-Type %q", rq.Method, rq.URL, rq.Header.Get("Content-Type")))
+	judge(RuleEndpoint, rq.Method != http.MethodPost || pathOf(rq.URL) != j.cfg.Path || mt != "application/json",
+		"the request is not POST "+j.cfg.Path+" with Content-Type application/json",
+		"POST "+j.cfg.Path+", application/json", fmt.Sprintf("%s %s, Content-Type %q", rq.Method, rq.URL, rq.Header.Get("Content-Type")))
 	if j.cfg.Host != "" {
 		got := hostname(rq.Host)
 		judge(RuleHost, !strings.EqualFold(got, j.cfg.Host), "the Host header does not name the portal", j.cfg.Host, rq.Host)
@@ -372,7 +378,7 @@ func (j *Judge) clientRules(v *view, judge judgeFunc) {
 			j.remember(j.clientNonces, key, v.seq)
 		}
 	case *mesh.ConnectCompleteRequest:
-		if p := j.profiles[accountKey(r.AccountID)]; p != nil && r.Result != nil {
+		if p := j.profiles[j.qualify(r.AccountID)]; p != nil && r.Result != nil {
 			_, err := auth.VerifyByAny(r.Result, p.Master.OnlineSignatureKeys)
 			judge(RuleCompleteSigned, err != nil, fmt.Sprintf("the result posted for %s is not signed by an administration key: %v", r.AccountID, err),
 				"a signature by an OnlineSignatureKey of "+r.AccountID, fmt.Sprint(err))
@@ -433,8 +439,6 @@ func snippet(b []byte) string {
 	return string(b)
 }
 
-func accountKey(a string) string { return strings.ToLower(a) }
-
 // remember records key in m unless the session state is full.
 func (j *Judge) remember(m map[string]int, key string, seq int) {
 	if _, ok := m[key]; ok {
@@ -494,7 +498,7 @@ func (j *Judge) checkConnectRequest(r *mesh.ConnectStartRequest) (*start, error)
 	if err != nil {
 		return nil, err
 	}
-	st := &start{account: accountKey(r.AccountID), messageID: mcr.MessageID, clientNonce: mcr.ClientNonce, dskAlg: alg, dsk: dsk}
+	st := &start{account: j.qualify(r.AccountID), messageID: mcr.MessageID, clientNonce: mcr.ClientNonce, dskAlg: alg, dsk: dsk}
 	if err := auth.VerifyBy(mcr.DeviceProfile, alg, dsk); err != nil {
 		return st, fmt.Errorf("device profile: %w", err)
 	}
@@ -584,7 +588,7 @@ func (j *Judge) sessionRules(v *view, judge judgeFunc) {
 		replay, how := false, ""
 		if first, ok := j.acceptedAuth[v.auth.Value]; ok && v.ok2xx {
 			replay, how = true, fmt.Sprintf("the same Authorization was accepted in exchange %d", first)
-		} else if first, ok := j.acceptedPair[v.auth.Nonce]; ok && v.ok2xx && v.auth.Nonce != "" {
+		} else if first, ok := j.acceptedPair[v.auth.Nonce]; ok && v.ok2xx && v.auth.Nonce != "" && inWindow(ex.Start, j.pairAt[v.auth.Nonce]) {
 			replay, how = true, fmt.Sprintf("the same key and nonce were accepted in exchange %d", first)
 		}
 		if t, err := wire.ParseDateTime(v.auth.Time); err == nil && v.ok2xx && !replay {
@@ -595,8 +599,12 @@ func (j *Judge) sessionRules(v *view, judge judgeFunc) {
 		judge(RuleReplayRefused, replay, v.tx+": "+how, "HTTP 401, Status 401", fmt.Sprintf("HTTP %d, Status %d", ex.Response.Status, v.status))
 		if v.ok2xx {
 			j.remember(j.acceptedAuth, v.auth.Value, v.seq)
-			if v.auth.Nonce != "" {
+			if _, seen := j.acceptedPair[v.auth.Nonce]; v.auth.Nonce != "" && (!seen || !inWindow(ex.Start, j.pairAt[v.auth.Nonce])) {
+				delete(j.acceptedPair, v.auth.Nonce)
 				j.remember(j.acceptedPair, v.auth.Nonce, v.seq)
+				if _, ok := j.acceptedPair[v.auth.Nonce]; ok {
+					j.pairAt[v.auth.Nonce] = ex.Start
+				}
 			}
 		}
 	}
@@ -611,12 +619,12 @@ func (j *Judge) sessionRules(v *view, judge judgeFunc) {
 	switch r := v.req.(type) {
 	case *mesh.ValidateRequest:
 		if vr, ok := v.resp.(*mesh.ValidateResponse); ok && vr.Valid != nil && !*vr.Valid && v.ok2xx {
-			j.remember(j.invalid, accountKey(r.Account), v.seq)
+			j.remember(j.invalid, j.qualify(r.Account), v.seq)
 		} else if ok && vr.Valid != nil && *vr.Valid {
-			delete(j.invalid, accountKey(r.Account))
+			delete(j.invalid, j.qualify(r.Account))
 		}
 	case *mesh.CreateRequest:
-		acct := accountKey(r.Account)
+		acct := j.qualify(r.Account)
 		if first, ok := j.invalid[acct]; ok {
 			judge(RuleValidateCreate, v.ok2xx, fmt.Sprintf("%s was created although ValidateAccount said it is not Valid (exchange %d)", r.Account, first),
 				"Create refused", fmt.Sprintf("Status %d", v.status))
@@ -639,7 +647,7 @@ func (j *Judge) sessionRules(v *view, judge judgeFunc) {
 		}
 	case *mesh.DeleteRequest:
 		if v.ok2xx {
-			delete(j.created, accountKey(r.Account))
+			delete(j.created, j.qualify(r.Account))
 			delete(j.devices, j.qualify(r.Account))
 		}
 	case *mesh.PublishRequest:
@@ -663,7 +671,7 @@ func (j *Judge) sessionRules(v *view, judge judgeFunc) {
 					judge(RuleServedProfile, err != nil, fmt.Sprintf("entry %d, a ProfileMesh, does not verify: %v", i, err),
 						"a ProfileMesh signed by an OnlineSignatureKey of its master", fmt.Sprint(err))
 					if err == nil && pm.Account != "" {
-						j.learn(accountKey(pm.Account), p)
+						j.learn(j.qualify(pm.Account), p)
 					}
 				}
 			}
@@ -710,13 +718,13 @@ func (j *Judge) sessionRules(v *view, judge judgeFunc) {
 		if !ok || sr.Result == nil || !v.ok2xx {
 			return
 		}
-		if p := j.profiles[accountKey(r.AccountID)]; p != nil {
+		if p := j.profiles[j.qualify(r.AccountID)]; p != nil {
 			_, err := auth.VerifyByAny(sr.Result, p.Master.OnlineSignatureKeys)
 			judge(RuleResultSigned, err != nil, fmt.Sprintf("the result for device %s is not signed by an administration key: %v", r.DeviceID, err),
 				"a signature by an OnlineSignatureKey of "+r.AccountID, fmt.Sprint(err))
 		}
 		for udfKey, st := range j.starts {
-			if udf.Compare(udfKey, r.DeviceID) && st.account == accountKey(r.AccountID) {
+			if udf.Compare(udfKey, r.DeviceID) && st.account == j.qualify(r.AccountID) {
 				judge(RuleConnectFlow, !st.completed || st.result != digest(sr.Result.Payload),
 					"ConnectStatus returned a result no administration device posted for this device",
 					"the result of an accepted ConnectComplete", resultNote(st.completed))
@@ -786,6 +794,13 @@ func (j *Judge) addDevice(acct string, env *mesh.DareMessage) {
 	if e, ok := in.(*mesh.CatalogEntryDevice); ok && e.AuthUDF != "" && len(devs) < maxProfiles {
 		devs[e.AuthUDF] = true
 	}
+}
+
+// inWindow: NOTE-AUTH asks a portal to remember a (key, nonce) pair for the accepted window
+// only; a pair accepted again after it is a client's reuse, not a portal's replay.
+func inWindow(now, first time.Time) bool {
+	d := now.Sub(first)
+	return d <= auth.MaxSkew && d >= -auth.MaxSkew
 }
 
 func resultNote(completed bool) string {

@@ -45,6 +45,46 @@ func encode(t *testing.T, r mesh.MeshRequest) []byte {
 	return b
 }
 
+// TestReplayWindow: a (key, nonce) pair accepted again within NOTE-AUTH's window is the
+// portal's replay; after it, only the client's reuse.
+func TestReplayWindow(t *testing.T) {
+	body := encode(t, &mesh.ValidateRequest{Account: "a@localhost"})
+	ok := `{"ValidateResponse":{"Status":201,"Valid":true}}`
+	at := func(start time.Time, value string) *observe.Exchange {
+		ex := exchange(step{req: body, status: 200, resp: ok})
+		ex.Start = start
+		ex.Auth = &observe.AuthSummary{Scheme: "Mesh", Account: "a", Time: start.UTC().Format(time.RFC3339), Nonce: "pair", Value: value}
+		return ex
+	}
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name  string
+		later time.Duration
+		want  []string
+	}{
+		{"within the window", time.Minute, []string{observe.RuleClientNonce, observe.RuleReplayRefused}},
+		{"after the window", 10 * time.Minute, []string{observe.RuleClientNonce}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			j, err := observe.New(observe.Config{Host: "localhost"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if obs := j.Observe(at(t0, "v1")); len(obs) > 0 {
+				t.Fatalf("first: %+v", obs)
+			}
+			var got []string
+			for _, o := range j.Observe(at(t0.Add(tc.later), "v2")) {
+				got = append(got, o.Rule)
+			}
+			sort.Strings(got)
+			if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("broken %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestJudgeSequences(t *testing.T) {
 	m, _ := client.NewMaster(keys.Ed448, []byte("judge/master"))
 	d, _ := client.NewDevice(keys.Ed448, []byte("judge/device"))

@@ -104,7 +104,7 @@ func runProxy(c *cobra.Command, f *proxyFlags) error {
 		return err
 	}
 	base := (&url.URL{Scheme: pu.Scheme, Host: pu.Host}).String()
-	judge, err := observe.New(observe.Config{Host: host, Base: base})
+	judge, err := observe.New(observe.Config{Host: host, Base: base, Path: pu.Path})
 	if err != nil {
 		return failed("%v", err)
 	}
@@ -152,7 +152,7 @@ func runProxy(c *cobra.Command, f *proxyFlags) error {
 	ctx, stop := signal.NotifyContext(c.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	addr := ln.Addr().String()
-	fmt.Fprintf(out, "proxy: %s://%s%s -> %s (portal name %s)\n", scheme, addr, observe.WellKnownPath, base, host)
+	fmt.Fprintf(out, "proxy: %s://%s%s -> %s (portal name %s)\n", scheme, addr, pu.Path, base, host)
 	if proxyListening != nil {
 		proxyListening(addr)
 	}

@@ -14,7 +14,7 @@ import (
 
 // `meshconform trace FILE`: the proxy's judgement, offline.
 func init() {
-	var reportDir, reports, host string
+	var reportDir, reports, host, path string
 	var strict bool
 	cmd := &cobra.Command{
 		Use:   "trace FILE",
@@ -49,7 +49,7 @@ file is not a trace.`,
 						h = ex.Portal
 					}
 					var err error
-					if judge, err = observe.New(observe.Config{Host: h}); err != nil {
+					if judge, err = observe.New(observe.Config{Host: h, Path: path}); err != nil {
 						return err
 					}
 				}
@@ -69,6 +69,7 @@ file is not a trace.`,
 		},
 	}
 	cmd.Flags().StringVar(&host, "host", "", "the portal's DNS name (default: the one a capture names; none for HAR, and Host is not judged)")
+	cmd.Flags().StringVar(&path, "path", observe.WellKnownPath, "the path requests must go to (a portal mounted elsewhere)")
 	cmd.Flags().StringVar(&reportDir, "report-dir", "meshconform-trace", "folder for the report files")
 	cmd.Flags().StringVar(&reports, "report", "json", "report formats to write: "+strings.Join(render.Names(), ","))
 	cmd.Flags().BoolVar(&strict, "strict", false, "warnings fail the run")
