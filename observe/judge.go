@@ -517,11 +517,16 @@ func (j *Judge) portalRules(v *view, judge judgeFunc) {
 	}
 	judge(RuleServerError, resp.Status >= 500 && resp.Status != 501 && resp.Status != 503,
 		fmt.Sprintf("HTTP %d", resp.Status), "no 5xx but 501 and 503", fmt.Sprintf("HTTP %d", resp.Status))
-	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-	cc := strings.ToLower(resp.Header.Get("Cache-Control"))
-	judge(RuleContentType, mt != "application/json" || !strings.Contains(cc, "no-store"),
-		"the answer is not application/json with Cache-Control no-store", "application/json, no-store",
-		fmt.Sprintf("Content-Type %q, Cache-Control %q", resp.Header.Get("Content-Type"), resp.Header.Get("Cache-Control")))
+	if v.resp != nil || v.hasSt {
+		// Only an answer that is a MeshResponse is held to the binding: a refusal outside the
+		// protocol (an unimplemented transaction's HTTP 404, NOTE-UNIMPLEMENTED; a limit's 4xx,
+		// NOTE-NO-TRANSACTION) may come without one.
+		mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+		cc := strings.ToLower(resp.Header.Get("Cache-Control"))
+		judge(RuleContentType, mt != "application/json" || !strings.Contains(cc, "no-store"),
+			"the answer is not application/json with Cache-Control no-store", "application/json, no-store",
+			fmt.Sprintf("Content-Type %q, Cache-Control %q", resp.Header.Get("Content-Type"), resp.Header.Get("Cache-Control")))
+	}
 	if v.tx == "" {
 		overLimit := ex.Request.Truncated && ex.Request.Size > int64(wire.DefaultLimits.MaxBytes)
 		if v.req == nil && (!ex.Request.Truncated || overLimit) {

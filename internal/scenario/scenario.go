@@ -19,6 +19,19 @@ import (
 // does not stop the session: every step is tried, and what went wrong is returned, one line
 // per failed step. The key material comes from seed, so that two runs send the same profiles.
 func Run(ctx context.Context, url, host string, bugs client.Bugs, seed string) []string {
+	return RunWith(ctx, url, host, Options{Bugs: bugs}, seed)
+}
+
+// Options are the client's knobs and allowances.
+type Options struct {
+	Bugs  client.Bugs
+	Allow client.Allowances
+}
+
+// RunWith is Run with allowances too: ed25519 keys, sessions (NOTE-AUTH-SESSION), and those
+// that change the requests the client library sends.
+func RunWith(ctx context.Context, url, host string, o Options, seed string) []string {
+	bugs := o.Bugs
 	var problems []string
 	note := func(step string, err error) {
 		if err != nil {
@@ -26,19 +39,26 @@ func Run(ctx context.Context, url, host string, bugs client.Bugs, seed string) [
 		}
 	}
 	mk := func() *client.Client {
-		return &client.Client{URL: url, Host: host, HTTP: bugs.HTTPClient(10 * time.Second), Bugs: bugs}
+		return &client.Client{URL: url, Host: host, HTTP: bugs.HTTPClient(10 * time.Second), Bugs: bugs, Allow: o.Allow}
 	}
 	c := mk()
-	master, err := client.NewMaster(keys.Ed448, []byte(seed+"/master"))
+	alg := keys.Ed448
+	if o.Allow.Ed25519 {
+		alg = keys.Ed25519
+	}
+	master, err := client.NewMaster(alg, []byte(seed+"/master"))
 	if err != nil {
 		return []string{err.Error()}
 	}
-	dev, err := client.NewDevice(keys.Ed448, []byte(seed+"/device"))
+	dev, err := client.NewDevice(alg, []byte(seed+"/device"))
 	if err != nil {
 		return []string{err.Error()}
 	}
 	name := "alice@" + host
 	a := &client.Account{Name: name, Master: master, Device: dev}
+	if o.Allow.Sessions {
+		a.Sessions = &client.Sessions{}
+	}
 
 	_, _, err = c.Hello(ctx)
 	note("hello", err)
@@ -53,7 +73,7 @@ func Run(ctx context.Context, url, host string, bugs client.Bugs, seed string) [
 	_, _, err = c.Get(ctx, &mesh.GetRequest{Account: name})
 	note("get", err)
 
-	second, err := client.NewDevice(keys.Ed448, []byte(seed+"/second"))
+	second, err := client.NewDevice(alg, []byte(seed+"/second"))
 	if err != nil {
 		return append(problems, err.Error())
 	}

@@ -33,7 +33,12 @@ func session(t *testing.T, portalBugs, clientBugs, steps []string) ([]result.Che
 			t.Fatal(err)
 		}
 	}
-	purl, stop, err := portal.StartLoopback(context.Background(), portal.Config{Bugs: pb})
+	return sessionWith(t, portal.Config{Bugs: pb}, scenario.Options{Bugs: cb}, steps)
+}
+
+func sessionWith(t *testing.T, pcfg portal.Config, o scenario.Options, steps []string) ([]result.CheckResult, []*observe.Exchange, []string) {
+	t.Helper()
+	purl, stop, err := portal.StartLoopback(context.Background(), pcfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +58,7 @@ func session(t *testing.T, portalBugs, clientBugs, steps []string) ([]result.Che
 	}})
 	srv := httptest.NewServer(p)
 	defer srv.Close()
-	problems := scenario.Run(context.Background(), srv.URL+observe.WellKnownPath, "localhost", cb, "observe-test")
+	problems := scenario.RunWith(context.Background(), srv.URL+observe.WellKnownPath, "localhost", o, "observe-test")
 	for _, st := range steps {
 		if err := scenario.Steps[st](context.Background(), srv.URL+observe.WellKnownPath, "localhost", "observe-test"); err != nil {
 			problems = append(problems, st+": "+err.Error())
@@ -207,4 +212,56 @@ func TestCleanSessionCoverage(t *testing.T) {
 			t.Errorf("%s: %s (%s), want %s", r.ID, r.Outcome, r.Reason, want)
 		}
 	}
+}
+
+// TestAllowancesBlameNobody: a behaviour the documents permit, on either side, is never judged a
+// failure; a portal allowance that departs from a SHOULD warns on that requirement only, as the
+// conformance allowance self-test asks of the checks.
+func TestAllowancesBlameNobody(t *testing.T) {
+	for _, a := range portal.ListAllowances() {
+		if a.Name == "delay-300ms" {
+			continue // a slower answer, nothing on the wire to judge; the session would take seconds
+		}
+		t.Run("portal "+a.Name, func(t *testing.T) {
+			var cfg portal.Config
+			if err := cfg.Allow.Set(a.Name); err != nil {
+				t.Fatal(err)
+			}
+			results, _, _ := sessionWith(t, cfg, scenario.Options{}, nil)
+			for _, r := range results {
+				switch {
+				case r.Outcome == result.Pass || r.Outcome == result.Skip:
+				case r.Outcome == result.Warn && r.Requirement != nil && contains(a.Should, r.Requirement.ID):
+				default:
+					t.Errorf("%s %s: %s %v", r.Outcome, r.ID, r.Reason, r.Notes)
+				}
+			}
+		})
+	}
+	for _, a := range client.ListAllowances() {
+		t.Run("client "+a.Name, func(t *testing.T) {
+			var o scenario.Options
+			if err := o.Allow.Set(a.Name); err != nil {
+				t.Fatal(err)
+			}
+			results, _, problems := sessionWith(t, portal.Config{}, o, nil)
+			if len(problems) > 0 {
+				t.Errorf("the session failed: %v", problems)
+			}
+			for _, r := range results {
+				if r.Outcome != result.Pass && r.Outcome != result.Skip {
+					t.Errorf("%s %s: %s %v", r.Outcome, r.ID, r.Reason, r.Notes)
+				}
+			}
+		})
+	}
+}
+
+func contains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
 }
