@@ -2,12 +2,22 @@ package main
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/meshconform/meshconform/harness/result"
 	"github.com/meshconform/meshconform/internal/scenario"
@@ -131,4 +141,80 @@ func TestTraceFixtures(t *testing.T) {
 			t.Errorf("trace %s exited %d, want %d", file, got, code)
 		}
 	}
+}
+
+// TestProxyTLS: TLS on both sides, the portal's certificate taken with --insecure, the proxy's
+// own from --tls-cert and --tls-key; the clean pair stays clean.
+func TestProxyTLS(t *testing.T) {
+	p, err := portal.New(portal.Config{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	upstream := httptest.NewTLSServer(p)
+	defer upstream.Close()
+	dir := t.TempDir()
+	certFile, keyFile := selfSignedFiles(t, dir)
+	resetFlags(rootCmd)
+	defer resetFlags(rootCmd)
+	listening := make(chan string, 1)
+	proxyListening = func(addr string) { listening <- addr }
+	defer func() { proxyListening = nil }()
+	exit := make(chan int, 1)
+	go func() {
+		exit <- run([]string{"proxy", "--listen", "127.0.0.1:0", "--portal", upstream.URL + "/", "--host", "localhost", "--insecure",
+			"--tls-cert", certFile, "--tls-key", keyFile, "--report-dir", dir})
+	}()
+	var addr string
+	select {
+	case addr = <-listening:
+	case code := <-exit:
+		t.Fatalf("proxy exited %d before listening", code)
+	}
+	problems := scenario.Run(context.Background(), "https://"+addr+observe.WellKnownPath, "localhost", client.Bugs{InsecureTLS: true}, "cmd-tls")
+	if len(problems) > 0 {
+		t.Errorf("the clean pair failed over TLS: %v", problems)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	if code := <-exit; code != 0 {
+		t.Errorf("proxy exited %d, want 0", code)
+	}
+	live := readRunJSON(t, filepath.Join(dir, "run.json"))
+	if got := brokenRules(live); len(got) > 0 {
+		t.Errorf("broken %v", got)
+	}
+	if live.Summary.Outcomes[result.Pass] < 15 {
+		t.Errorf("only %d rules passed: the traffic did not go through", live.Summary.Outcomes[result.Pass])
+	}
+}
+
+// selfSignedFiles writes a throwaway certificate for 127.0.0.1 and its key as PEM files.
+func selfSignedFiles(t *testing.T, dir string) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "localhost"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, DNSNames: []string{"localhost"},
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return certFile, keyFile
 }
