@@ -86,6 +86,30 @@ type Judge struct {
 	starts       map[string]*start                  // device UDF -> its pending connection request
 	verified     map[string]verdict                 // profile verifications, by envelope and account
 	devices      map[string]map[string]bool         // account created in the traffic -> its devices' AuthUDFs
+	clientBits   bits                               // every client nonce's bits, pooled
+	serverBits   bits                               // every ServerNonce's bits, pooled
+}
+
+// bits pools the bits of a session's nonces, for the balance judged at the end (draft 7.1.3,
+// as client.nonce.fresh judges it).
+type bits struct{ ones, total int64 }
+
+func (b *bits) add(n []byte) {
+	for _, c := range n {
+		for ; c != 0; c &= c - 1 {
+			b.ones++
+		}
+	}
+	b.total += int64(8 * len(n))
+}
+
+// Balance bounds: at least minBalanceBits pooled, the ones between 38% and 62% of them. A
+// working generator leaves that band with a probability far below 10^-13 at 1024 bits.
+const minBalanceBits = 1024
+
+func (b bits) judged() bool { return b.total >= minBalanceBits }
+func (b bits) balanced() bool {
+	return b.ones*100 >= 38*b.total && b.ones*100 <= 62*b.total
 }
 
 // verdict is a cached profile verification: a profile is fetched far more often than it changes,
@@ -357,6 +381,7 @@ func (j *Judge) clientRules(v *view, judge judgeFunc) {
 		judge(RuleClientNonce, seen || short || patterned(nb), "an Authorization nonce is reused, short or patterned",
 			"a fresh 16-byte nonce per request", nonceNote(seen, first, short))
 		j.remember(j.sentNonce, v.auth.Nonce, v.seq)
+		j.clientBits.add(nb)
 	}
 	if v.auth != nil {
 		j.remember(j.sentAuth, v.auth.Value, v.seq)
@@ -376,6 +401,7 @@ func (j *Judge) clientRules(v *view, judge judgeFunc) {
 			judge(RuleClientNonce, seen || len(st.clientNonce) != 16 || patterned(st.clientNonce), "a ClientNonce is reused, not 128 bits or patterned",
 				"a fresh 16-byte ClientNonce", nonceNote(seen, first, len(st.clientNonce) != 16))
 			j.remember(j.clientNonces, key, v.seq)
+			j.clientBits.add(st.clientNonce)
 		}
 	case *mesh.ConnectCompleteRequest:
 		if p := j.profiles[j.qualify(r.AccountID)]; p != nil && r.Result != nil {
@@ -871,6 +897,7 @@ func (j *Judge) judgeChallenge(v *view, judge judgeFunc, st *start, ch *mesh.Con
 	judge(RuleServerNonce, seen || short || patterned(ch.ServerNonce), "a ServerNonce is reused, not 128 bits or patterned", "a fresh 16-byte random ServerNonce",
 		nonceNote(seen, first, short)+fmt.Sprintf(" (%x)", ch.ServerNonce))
 	j.remember(j.serverNonces, key, v.seq)
+	j.serverBits.add(ch.ServerNonce)
 	j.judgeWitness(v, judge, st, ch)
 }
 
@@ -900,7 +927,7 @@ func (j *Judge) Results() []result.CheckResult {
 			cr.Requirement = &result.Requirement{ID: req.ID, Section: req.Section, Level: req.Level, Kind: req.Kind, Text: req.Text, Notes: req.Notes}
 			cr.Section = req.Section
 		}
-		t := j.tally[r.ID]
+		t := j.withBalance(r.ID)
 		switch {
 		case t == nil || t.judged == 0:
 			cr.Outcome, cr.Reason = result.Skip, "no exchange in the traffic was subject to this rule"
@@ -930,6 +957,39 @@ func (j *Judge) Results() []result.CheckResult {
 		out[0].Notes = append(out[0].Notes, fmt.Sprintf("the session state reached its bound (%d entries of one kind): later replays and nonces were not all tracked", maxState))
 	}
 	return out
+}
+
+// withBalance is the rule's tally with the session's nonce balance judged once more, for the two
+// nonce rules, when enough bits were pooled. It is a copy: Results may be called again.
+func (j *Judge) withBalance(rule string) *tally {
+	t := j.tally[rule]
+	var b bits
+	switch rule {
+	case RuleClientNonce:
+		b = j.clientBits
+	case RuleServerNonce:
+		b = j.serverBits
+	default:
+		return t
+	}
+	if !b.judged() {
+		return t
+	}
+	c := tally{}
+	if t != nil {
+		c = *t
+		c.violations = append([]Observation(nil), t.violations...)
+	}
+	c.judged++
+	if !b.balanced() {
+		r := ruleByID(rule)
+		o := Observation{Rule: rule, Side: r.Side, Requirement: r.Requirement, Level: j.level(r),
+			Message:  fmt.Sprintf("the session's nonces are biased: %d ones in %d bits", b.ones, b.total),
+			Expected: "between 38% and 62% ones", Observed: fmt.Sprintf("%.1f%%", 100*float64(b.ones)/float64(b.total))}
+		c.broken++
+		c.violations = append([]Observation{o}, c.violations...)
+	}
+	return &c
 }
 
 func outcomeOf(level string) result.Outcome {

@@ -1,13 +1,16 @@
 package observe_test
 
 import (
+	"fmt"
 	"net/http"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/meshconform/meshconform/harness/result"
 	"github.com/meshconform/meshconform/observe"
+	"github.com/meshconform/meshconform/reference/auth"
 	"github.com/meshconform/meshconform/reference/client"
 	"github.com/meshconform/meshconform/reference/keys"
 	"github.com/meshconform/meshconform/reference/mesh"
@@ -80,6 +83,60 @@ func TestReplayWindow(t *testing.T) {
 			sort.Strings(got)
 			if strings.Join(got, ",") != strings.Join(tc.want, ",") {
 				t.Errorf("broken %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// biased yields bytes with their high nibble clear: never six alike in a row, never repeated
+// across sixteen, a quarter of the bits ones.
+type biased struct{ x uint32 }
+
+func (b *biased) Read(p []byte) (int, error) {
+	for i := range p {
+		b.x = b.x*1103515245 + 12345
+		p[i] = byte(b.x>>16) & 0x0F
+	}
+	return len(p), nil
+}
+
+// TestNonceBalance: a generator that never repeats and never shows a pattern is still caught
+// when its pooled bits are unbalanced, once the session has enough of them.
+func TestNonceBalance(t *testing.T) {
+	key, err := keys.Generate(keys.Ed448, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		n    int
+		want result.Outcome
+	}{
+		{"too few bits to judge", 4, result.Pass},
+		{"biased", 10, result.Fail},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			j, err := observe.New(observe.Config{Host: "localhost"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rnd := &biased{}
+			for i := range tc.n {
+				body := encode(t, &mesh.ValidateRequest{Account: fmt.Sprintf("a%d@localhost", i)})
+				authz, err := auth.Sign(key, "localhost", "a@localhost", body, time.Now(), rnd)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ex := exchange(step{req: body, status: 200, resp: `{"ValidateResponse":{"Status":201,"Valid":true}}`})
+				ex.Request.Header.Set("Authorization", authz)
+				if obs := j.Observe(ex); len(obs) > 0 {
+					t.Fatalf("exchange %d: %+v", i, obs)
+				}
+			}
+			for _, r := range j.Results() {
+				if r.ID == observe.RuleClientNonce && r.Outcome != tc.want {
+					t.Errorf("%s: %s (%s), want %s", r.ID, r.Outcome, r.Reason, tc.want)
+				}
 			}
 		})
 	}
