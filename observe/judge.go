@@ -655,6 +655,10 @@ func (j *Judge) sessionRules(v *view, judge judgeFunc) {
 			delete(j.invalid, j.qualify(r.Account))
 		}
 	case *mesh.CreateRequest:
+		if _, err := j.verifyProfile(r.Profile, r.Account); err != nil {
+			judge(RuleForgedProfile, v.ok2xx, fmt.Sprintf("CreateAccount %s was accepted with a profile that does not verify: %v", r.Account, err),
+				"Create refused", fmt.Sprintf("Status %d", v.status))
+		}
 		acct := j.qualify(r.Account)
 		if first, ok := j.invalid[acct]; ok {
 			judge(RuleValidateCreate, v.ok2xx, fmt.Sprintf("%s was created although ValidateAccount said it is not Valid (exchange %d)", r.Account, first),
@@ -682,6 +686,10 @@ func (j *Judge) sessionRules(v *view, judge judgeFunc) {
 			delete(j.devices, j.qualify(r.Account))
 		}
 	case *mesh.PublishRequest:
+		if err := j.checkEntry(r.Entry); err != nil {
+			judge(RuleForgedEntry, v.ok2xx, fmt.Sprintf("Publish was accepted with an entry that is not signed as it must be: %v", err),
+				"Publish refused", fmt.Sprintf("Status %d", v.status))
+		}
 		if v.ok2xx && r.Entry != nil {
 			if in, err := auth.Open(r.Entry); err == nil {
 				if e, ok := in.(*mesh.CatalogEntryDevice); ok {
@@ -709,6 +717,10 @@ func (j *Judge) sessionRules(v *view, judge judgeFunc) {
 		}
 	case *mesh.ConnectStartRequest:
 		st, err := j.checkConnectRequest(r)
+		if err != nil {
+			judge(RuleForgedRequest, v.ok2xx, fmt.Sprintf("ConnectStart was accepted with a request that does not verify: %v", err),
+				"ConnectStart refused", fmt.Sprintf("Status %d", v.status))
+		}
 		cr, _ := v.resp.(*mesh.ConnectStartResponse)
 		if err != nil || cr == nil || !v.ok2xx {
 			return
@@ -734,6 +746,12 @@ func (j *Judge) sessionRules(v *view, judge judgeFunc) {
 			}
 		}
 	case *mesh.ConnectCompleteRequest:
+		if p := j.profiles[j.qualify(r.AccountID)]; p != nil && r.Result != nil {
+			if _, err := auth.VerifyByAny(r.Result, p.Master.OnlineSignatureKeys); err != nil {
+				judge(RuleForgedResult, v.ok2xx, fmt.Sprintf("ConnectComplete for %s was accepted with a result no administration key signed: %v", r.AccountID, err),
+					"ConnectComplete refused", fmt.Sprintf("Status %d", v.status))
+			}
+		}
 		if !v.ok2xx || r.Result == nil {
 			return
 		}

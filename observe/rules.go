@@ -49,6 +49,10 @@ const (
 	RuleServerNonce    = "observe.portal.server-nonce-fresh"
 	RuleValidateCreate = "observe.portal.validate-create"
 	RuleCreateOnce     = "observe.portal.create-once"
+	RuleForgedProfile  = "observe.portal.forged-profile-refused"
+	RuleForgedEntry    = "observe.portal.forged-entry-refused"
+	RuleForgedRequest  = "observe.portal.forged-request-refused"
+	RuleForgedResult   = "observe.portal.forged-result-refused"
 	RuleConnectFlow    = "observe.portal.connect-flow"
 )
 
@@ -110,6 +114,14 @@ var Rules = []Rule{
 		"Draft 3.6.2: \"If false, the account identifier is rejected.\" A CreateAccount answered 2xx for a name the portal said was not Valid contradicts it (a Valid name that Create refuses is allowed: REQ-VALIDATE-NO-GUARANTEE)."},
 	{RuleCreateOnce, Portal, "REQ-IDEMPOTENT-CREATE-409", "", "An account created in the session is not created again",
 		"NOTE-IDEMPOTENT: a second CreateAccount of an account created (and not deleted) earlier in the traffic is refused 409."},
+	{RuleForgedProfile, Portal, "REQ-PROFILE-MESH-SIGNED", "", "A CreateAccount whose profile does not verify is refused",
+		"Draft 2.6, NOTE-CREATE-PROFILE: the portal refuses a profile not signed by its own keys or naming another account; accepting it is the portal's fault as well as the client's."},
+	{RuleForgedEntry, Portal, "REQ-PUBLISH-SIGNED-ENTRY", "", "A Publish of an unsigned or forged entry is refused",
+		"NOTE-PUBLISH-ENTRY: an unsigned entry, or a mesh profile that does not verify under its own keys, is refused."},
+	{RuleForgedRequest, Portal, "REQ-CONNECT-REQUEST-SIGNED", "", "A ConnectStart whose request does not verify is refused",
+		"Draft 3.12.1: a connection request not signed by the DeviceSignatureKey of its self-signed device profile is refused."},
+	{RuleForgedResult, Portal, "REQ-CONNECT-RESULT-SIGNED", "", "A ConnectComplete whose result is not signed by an administration key is refused",
+		"Draft 3.15.1: when the account's master profile was seen in the traffic, a result no OnlineSignatureKey of it signed is refused."},
 	{RuleConnectFlow, Portal, "REQ-CONNECT-RESULT-SIGNED", "", "A device's connection result is the one an administration device posted",
 		"NOTE-CONNECT-FLOW: ConnectStatus returns a result for a device whose ConnectStart was seen only after a ConnectComplete for that device was accepted, and the result is the one posted."},
 }

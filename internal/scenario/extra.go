@@ -106,6 +106,51 @@ var Steps = map[string]Step{
 		_, err = Raw(ctx, url, host, body, authz)
 		return err
 	},
+	// forged-create: a CreateAccount whose ProfileMesh is signed by the device key, not an
+	// OnlineSignatureKey of its master.
+	"forged-create": func(ctx context.Context, url, host, seed string) error {
+		a, err := material(seed, "gina", host)
+		if err != nil {
+			return err
+		}
+		req, err := a.CreateRequest()
+		if err != nil {
+			return err
+		}
+		if req.Profile, err = resign(req.Profile, a.Device.DSK); err != nil {
+			return err
+		}
+		body, err := mesh.EncodeRequest(req)
+		if err != nil {
+			return err
+		}
+		_, err = Raw(ctx, url, host, body, "")
+		return err
+	},
+	// forged-publish: a Publish of the account's ProfileMesh signed by the device key.
+	"forged-publish": func(ctx context.Context, url, host, seed string) error {
+		a, err := created(ctx, url, host, seed, "hugo")
+		if err != nil {
+			return err
+		}
+		prof, err := a.Master.ProfileMesh(a.Name)
+		if err != nil {
+			return err
+		}
+		if prof, err = resign(prof, a.Device.DSK); err != nil {
+			return err
+		}
+		body, err := mesh.EncodeRequest(&mesh.PublishRequest{Entry: prof})
+		if err != nil {
+			return err
+		}
+		authz, err := auth.Sign(a.Device.DAK, host, a.Name, body, time.Now(), nil)
+		if err != nil {
+			return err
+		}
+		_, err = Raw(ctx, url, host, body, authz)
+		return err
+	},
 	// garbage: a body that names no transaction.
 	"garbage": func(ctx context.Context, url, host, _ string) error {
 		_, err := Raw(ctx, url, host, []byte(`{"NoSuchTransaction": {}}`), "")
@@ -119,9 +164,17 @@ var Steps = map[string]Step{
 	},
 }
 
-// created makes an account named local@host with material from seed; a refusal is not an error
-// (the second Create of create-twice is refused by a conforming portal).
-func created(ctx context.Context, url, host, seed, local string) (*client.Account, error) {
+// resign signs env's payload again with k alone.
+func resign(env *mesh.DareMessage, k keys.Signer) (*mesh.DareMessage, error) {
+	in, err := auth.Open(env)
+	if err != nil {
+		return nil, err
+	}
+	return auth.SignStructure(in, k)
+}
+
+// material is the key material of local@host from seed.
+func material(seed, local, host string) (*client.Account, error) {
 	m, err := client.NewMaster(keys.Ed448, []byte(seed+"/"+local+"/master"))
 	if err != nil {
 		return nil, err
@@ -130,7 +183,16 @@ func created(ctx context.Context, url, host, seed, local string) (*client.Accoun
 	if err != nil {
 		return nil, err
 	}
-	a := &client.Account{Name: local + "@" + host, Master: m, Device: d}
+	return &client.Account{Name: local + "@" + host, Master: m, Device: d}, nil
+}
+
+// created makes an account named local@host with material from seed; a refusal is not an error
+// (the second Create of create-twice is refused by a conforming portal).
+func created(ctx context.Context, url, host, seed, local string) (*client.Account, error) {
+	a, err := material(seed, local, host)
+	if err != nil {
+		return nil, err
+	}
 	req, err := a.CreateRequest()
 	if err != nil {
 		return nil, err

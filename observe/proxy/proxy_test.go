@@ -127,6 +127,8 @@ func TestProxyJudgesEachSide(t *testing.T) {
 			want: []string{observe.RuleAuthRefused}},
 		{name: "portal cross-account-auth", portalBugs: []string{"cross-account-auth"}, steps: []string{"cross-account"},
 			want: []string{observe.RuleAuthDevice}},
+		{name: "portal accept-unsigned-profile", portalBugs: []string{"accept-unsigned-profile"}, steps: []string{"forged-create", "forged-publish"},
+			want: []string{observe.RuleForgedEntry, observe.RuleForgedProfile}},
 		{name: "client reuse-nonce", clientBugs: []string{"reuse-nonce"},
 			want: []string{observe.RuleClientNonce}},
 		{name: "client no-auth-header", clientBugs: []string{"no-auth-header"},
@@ -191,15 +193,16 @@ func added(got, base []string) []string {
 // rule but those only a misbehaving portal gives occasion to, so a rule that silently stops
 // applying fails here.
 func TestCleanSessionCoverage(t *testing.T) {
-	results, _, problems := session(t, nil, nil, []string{"garbage", "offer-unsigned", "validate-then-create", "create-twice", "cross-account"})
+	results, _, problems := session(t, nil, nil, []string{"garbage", "offer-unsigned", "validate-then-create", "create-twice", "cross-account", "forged-create", "forged-publish"})
 	if len(problems) > 0 {
 		t.Fatalf("the clean session failed: %v", problems)
 	}
 	// A conforming portal grants no session to that offer, and Validate said "e" is Valid.
-	idle := map[string]bool{observe.RuleSessionGrant: true, observe.RuleValidateCreate: true}
+	idle := map[string]bool{observe.RuleSessionGrant: true, observe.RuleValidateCreate: true, observe.RuleForgedRequest: true, observe.RuleForgedResult: true}
 	// The extra steps are the test client's own misbehaviour: a body naming no transaction, a
-	// signature not covering its offer.
-	clientAtFault := map[string]bool{observe.RuleAuthSignature: true, observe.RuleRequestTag: true}
+	// signature not covering its offer, profiles signed by the device key.
+	clientAtFault := map[string]bool{observe.RuleAuthSignature: true, observe.RuleRequestTag: true,
+		observe.RuleCreateProfile: true, observe.RulePublishSigned: true}
 	for _, r := range results {
 		want := result.Pass
 		switch {
