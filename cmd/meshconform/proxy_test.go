@@ -218,3 +218,21 @@ func selfSignedFiles(t *testing.T, dir string) (certFile, keyFile string) {
 	}
 	return certFile, keyFile
 }
+
+// TestProxyDuration: --duration ends the proxy by itself; no traffic skips every rule (never a
+// pass) and says so.
+func TestProxyDuration(t *testing.T) {
+	resetFlags(rootCmd)
+	defer resetFlags(rootCmd)
+	dir := t.TempDir()
+	if code := run([]string{"proxy", "--listen", "127.0.0.1:0", "--portal", "http://127.0.0.1:9/", "--duration", "200ms", "--report-dir", dir}); code != 0 {
+		t.Fatalf("exit %d, want 0", code)
+	}
+	r := readRunJSON(t, filepath.Join(dir, "run.json"))
+	if r.Summary.Outcomes[result.Skip] != len(r.Results) || len(r.Results) == 0 {
+		t.Errorf("outcomes %v over %d rules, want every one skipped", r.Summary.Outcomes, len(r.Results))
+	}
+	if len(r.Warnings) == 0 || !strings.Contains(r.Warnings[0], "no exchange") {
+		t.Errorf("warnings %v", r.Warnings)
+	}
+}
