@@ -123,7 +123,7 @@ var Rules = []Rule{
 	{RuleForgedResult, Portal, "REQ-CONNECT-RESULT-SIGNED", "", "A ConnectComplete whose result is not signed by an administration key is refused",
 		"Draft 3.15.1: when the account's master profile was seen in the traffic, a result no OnlineSignatureKey of it signed is refused."},
 	{RuleConnectFlow, Portal, "REQ-CONNECT-RESULT-SIGNED", "", "A device's connection result is the one an administration device posted",
-		"NOTE-CONNECT-FLOW: ConnectStatus returns a result for a device whose ConnectStart was seen only after a ConnectComplete for that device was accepted, and the result is the one posted."},
+		"NOTE-CONNECT-FLOW: ConnectStatus returns a result for a device whose ConnectStart was seen only after a ConnectComplete for that device was accepted, and the result is the one posted. It assumes all the portal's traffic for the account passes the proxy: a trace of part of it may lack the ConnectComplete."},
 }
 
 func ruleByID(id string) *Rule {

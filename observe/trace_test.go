@@ -140,6 +140,33 @@ func TestTraces(t *testing.T) {
 	}
 }
 
+// TestBinaryTraces judges the traces meshclient, meshportal and meshconform proxy recorded as
+// separate processes (testdata/README.md says how): the clean one breaks nothing and leaves
+// skipped only the rules a conforming pair gives no occasion to; the portal knob's breaks its rule.
+func TestBinaryTraces(t *testing.T) {
+	idle := []string{observe.RuleAuthRefused, observe.RuleCreateOnce, observe.RuleForgedEntry, observe.RuleForgedProfile,
+		observe.RuleForgedRequest, observe.RuleForgedResult, observe.RuleNoTransaction, observe.RuleSessionGrant, observe.RuleValidateCreate}
+	for file, want := range map[string][]string{
+		"meshclient-cli-clean.ndjson":                    nil,
+		"meshclient-cli-portal-omit-content-type.ndjson": {observe.RuleContentType},
+	} {
+		t.Run(file, func(t *testing.T) {
+			var broken []string
+			for _, r := range judgeFile(t, filepath.Join("testdata", file)) {
+				switch {
+				case r.Outcome == result.Skip && !slicesContain(idle, r.ID) && r.ID != observe.RuleAuthSignature:
+					t.Errorf("%s skipped: %s", r.ID, r.Reason)
+				case r.Outcome != result.Pass && r.Outcome != result.Skip:
+					broken = append(broken, r.ID)
+				}
+			}
+			if strings.Join(broken, ",") != strings.Join(want, ",") {
+				t.Errorf("broken %v, want %v", broken, want)
+			}
+		})
+	}
+}
+
 func slicesContain(s []string, v string) bool {
 	for _, x := range s {
 		if x == v {
