@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"net/http"
 	"time"
 
@@ -72,7 +73,7 @@ func Summarize(value string) *AuthSummary {
 		s.Scheme = auth.SessionScheme
 		sh, err := auth.ParseSession(value)
 		if err != nil {
-			s.Malformed = err.Error()
+			s.Malformed = malformed(err)
 			return s
 		}
 		s.Time = sh.Time
@@ -84,13 +85,22 @@ func Summarize(value string) *AuthSummary {
 			if len(value) > len(auth.Scheme) && value[:len(auth.Scheme)+1] == auth.Scheme+" " {
 				s.Scheme = auth.Scheme
 			}
-			s.Malformed = err.Error()
+			s.Malformed = malformed(err)
 			return s
 		}
 		s.Scheme, s.Account, s.Time, s.Key, s.Offer = auth.Scheme, h.Account, h.Time, h.Fingerprint(), h.Offer != ""
 		s.Nonce = digest(h.Key, []byte(h.Nonce))
 	}
 	return s
+}
+
+// malformed names what is wrong with a header without quoting it: the parser's error may hold a
+// piece of the value (a parameter it could not read), which may be the signature.
+func malformed(err error) string {
+	if errors.Is(err, auth.ErrMalformed) {
+		return auth.ErrMalformed.Error()
+	}
+	return "unreadable Authorization header"
 }
 
 func digest(parts ...[]byte) string {

@@ -190,7 +190,7 @@ func (j *Judge) Observe(ex *Exchange) []Observation {
 	}
 	v := j.decode(ex)
 	var out []Observation
-	judge := func(rule string, broken bool, msg, expected, observed string) {
+	judge := func(rule string, broken bool, msg, expected string, observed any) {
 		t := j.tallyOf(rule)
 		t.judged++
 		if !broken {
@@ -198,7 +198,7 @@ func (j *Judge) Observe(ex *Exchange) []Observation {
 		}
 		r := ruleByID(rule)
 		o := Observation{Rule: rule, Side: r.Side, Exchange: v.seq, Requirement: r.Requirement, Level: j.level(r),
-			Message: msg, Expected: expected, Observed: observed}
+			Message: msg, Expected: expected, Observed: fmt.Sprint(observed)}
 		if req, ok := j.sp.Requirement(r.Requirement); ok {
 			o.Text = req.Text
 		}
@@ -219,7 +219,9 @@ func (j *Judge) Observe(ex *Exchange) []Observation {
 	return out
 }
 
-type judgeFunc func(rule string, broken bool, msg, expected, observed string)
+// judgeFunc records one judgement; observed is rendered (fmt.Sprint) only when the rule is
+// broken, so that a body's redacted excerpt is made only for the record.
+type judgeFunc func(rule string, broken bool, msg, expected string, observed any)
 
 func (j *Judge) tallyOf(rule string) *tally {
 	t := j.tally[rule]
@@ -293,7 +295,7 @@ func (j *Judge) decode(ex *Exchange) *view {
 			}
 			v.sigOK = v.sigErr == nil && !ex.Request.Truncated
 		} else {
-			v.sigErr = err
+			v.sigErr = errors.New(malformed(err))
 		}
 	}
 	return v
@@ -458,11 +460,16 @@ func pathOf(u string) string {
 	return u
 }
 
-func snippet(b []byte) string {
-	if len(b) > 200 {
-		return string(b[:200]) + "..."
+// snippet is a body as an observation shows it: its first 200 bytes, secret members redacted
+// (on the whole body, which the redactor must parse), made only when printed.
+type snippet []byte
+
+func (b snippet) String() string {
+	r := result.NewRedactor().Body(b)
+	if len(r) > 200 {
+		return string(r[:200]) + "..."
 	}
-	return string(b)
+	return string(r)
 }
 
 // remember records key in m unless the session state is full.
@@ -955,8 +962,9 @@ func (j *Judge) Results() []result.CheckResult {
 			cr.Outcome = outcomeOf(cr.Level)
 			first := t.violations[0]
 			cr.Reason = fmt.Sprintf("the %s is at fault in %d of %d judgements", r.Side, t.broken, t.judged)
-			cr.Finding = &result.Finding{Message: fmt.Sprintf("%s (exchange %d)", first.Message, first.Exchange),
-				Expected: jsonString(first.Expected), Observed: jsonString(first.Observed)}
+			red := j.cfg.Redactor
+			cr.Finding = &result.Finding{Message: red.String(fmt.Sprintf("%s (exchange %d)", first.Message, first.Exchange)),
+				Expected: jsonString(red.String(first.Expected)), Observed: jsonString(red.String(first.Observed))}
 			for k, e := range t.evidence {
 				cr.Exchanges = append(cr.Exchanges, e)
 				cr.Finding.Exchanges = append(cr.Finding.Exchanges, k)

@@ -1,6 +1,8 @@
 package observe_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"sort"
@@ -202,5 +204,30 @@ func TestJudgeSequences(t *testing.T) {
 				t.Errorf("broken %v, want %v", list, want)
 			}
 		})
+	}
+}
+
+// TestFindingsRedacted: what a finding quotes of a body has its secret members redacted, and a
+// malformed Authorization is named, not quoted.
+func TestFindingsRedacted(t *testing.T) {
+	j, err := observe.New(observe.Config{Host: "localhost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := exchange(step{req: []byte(`{"ValidateAccount":{"Account":"a@localhost","Password":"hunter2hunter2"}}`), status: 200,
+		resp: `{"ValidateResponse":{"Status":201,"Valid":true}}`})
+	ex.Request.Header.Set("Authorization", `Mesh alg="Ed448", key="k", sig="SECRETSIGSECRETSIG" junk`)
+	j.Observe(ex)
+	out, err := json.Marshal(j.Results())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"hunter2hunter2", "SECRETSIGSECRETSIG"} {
+		if bytes.Contains(out, []byte(secret)) {
+			t.Errorf("the results quote %s", secret)
+		}
+	}
+	if !bytes.Contains(out, []byte(observe.RuleRequestTag)) || !bytes.Contains(out, []byte(result.Redacted)) {
+		t.Error("the finding or its redaction is missing")
 	}
 }
