@@ -268,9 +268,14 @@ func (j *Judge) decode(ex *Exchange) *view {
 		v.reqErr = fmt.Errorf("body of %d bytes, over the %d the recorder keeps", ex.Request.Size, len(ex.Request.Body))
 	}
 	if ex.Response != nil {
-		v.status, v.hasSt = payloadStatus(ex.Response.Body)
 		if v.tx != "" && !ex.Response.Truncated {
 			v.resp, v.respErr = mesh.DecodeResponse(ex.Response.Body, v.tx, nil)
+		}
+		if v.resp != nil {
+			v.status, v.hasSt = v.resp.StatusCode()
+		} else {
+			// Not a MeshResponse of the transaction: its Status, if any, read on its own.
+			v.status, v.hasSt = payloadStatus(ex.Response.Body)
 		}
 		switch {
 		case v.hasSt:
