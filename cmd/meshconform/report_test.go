@@ -92,7 +92,7 @@ func setOutcome(id string, o result.Outcome) func(*result.Run) {
 
 func TestDiffCommand(t *testing.T) {
 	dir := t.TempDir()
-	clean := writeRun(t, dir, "clean.json", setOutcome("portal.validate.invalid-characters", result.Pass))
+	clean := writeRun(t, dir, "clean.json", setOutcome("validate.invalid", result.Pass))
 	knob := writeRun(t, dir, "knob.json", func(*result.Run) {})
 	for _, tc := range []struct {
 		name     string
@@ -101,7 +101,7 @@ func TestDiffCommand(t *testing.T) {
 		contains []string
 	}{
 		{"regression", []string{"diff", clean, knob}, exitFailure,
-			[]string{"new failures: 1\n", "  portal.validate.invalid-characters  pass -> fail\n", "unchanged: 10\n"}},
+			[]string{"new failures: 1\n", "  validate.invalid  pass -> fail\n", "unchanged: 10\n"}},
 		{"fix", []string{"diff", knob, clean}, exitOK, []string{"new failures: 0\n", "fixed: 1\n"}},
 		{"same", []string{"diff", knob, knob}, exitOK, []string{"unchanged: 11\n"}},
 		{"json", []string{"diff", "--format", "json", clean, knob}, exitFailure, []string{`"newFailures": 1`}},
