@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/meshconform/meshconform/harness/result"
+	stamp "github.com/meshconform/meshconform/internal/version"
 	"github.com/meshconform/meshconform/spec"
 )
 
@@ -15,9 +16,12 @@ import (
 // from a checkout: `go build`, `go run`, `go test`).
 const version = "0.1.0"
 
-// moduleVersion is the module's version as the go command recorded it (v1.2.3 for
-// `go install ...@v1.2.3`), else version.
+// moduleVersion is the version `make release` stamped (internal/version), else the module's
+// version as the go command recorded it (v1.2.3 for `go install ...@v1.2.3`), else version.
 func moduleVersion() string {
+	if stamp.Version != "" {
+		return stamp.Version
+	}
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		return bi.Main.Version
 	}
@@ -25,8 +29,11 @@ func moduleVersion() string {
 }
 
 // vcsCommit is the commit the binary was built from (with "+dirty" for local changes), when
-// the build recorded one.
+// the build recorded one; a release build's stamped commit first (internal/version).
 func vcsCommit() string {
+	if stamp.Commit != "" {
+		return stamp.Commit
+	}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return ""
