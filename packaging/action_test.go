@@ -156,9 +156,10 @@ func formats(t *testing.T) []render.Format {
 	return out
 }
 
-// fakeMeshconform writes a stand-in meshconform into a new directory and returns the directory:
-// it records its arguments (one per line) in $FAKE_ARGS, writes the report file of each format
-// --report names into --report-dir, and exits with $FAKE_EXIT.
+// fakeMeshconform writes a stand-in meshconform into a new directory and returns the directory.
+// `meshconform version` prints a line; any other command line is recorded (one argument a line)
+// in $FAKE_ARGS, the report file of each format --report names is written into --report-dir, and
+// the stand-in exits with $FAKE_EXIT.
 func fakeMeshconform(t *testing.T) string {
 	t.Helper()
 	var files []string
@@ -168,6 +169,7 @@ func fakeMeshconform(t *testing.T) string {
 		}
 	}
 	script := `#!/bin/sh
+if [ "$*" = version ]; then echo "meshconform (stand-in)"; exit 0; fi
 printf '%s\n' "$@" > "$FAKE_ARGS"
 dir=. formats=
 while [ $# -gt 0 ]; do
