@@ -81,7 +81,8 @@ run_flags() {
 		read -r -a runflags <<<"${RUN_FLAGS:-}"
 		return
 	fi
-	local limits="--ulimit nofile=$(ulimit -Sn):$(ulimit -Hn) --ulimit nproc=4096:4096"
+	local limits
+	limits="--ulimit nofile=$(ulimit -Sn):$(ulimit -Hn) --ulimit nproc=4096:4096"
 	local tries=("|" "|$limits")
 	if [ "$ENGINE" = podman ] && command -v runc >/dev/null; then
 		tries+=("--runtime runc|" "--runtime runc|$limits")
