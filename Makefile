@@ -11,7 +11,6 @@ BENCHSTAT_VERSION ?= v0.0.0-20260908200009-22c9c6c9d4da
 COUNT     ?= 6
 
 .PHONY: all build test conform model vectors fuzz lint bench bench-portal generate tidy-check help mutate
-.PHONY: release image install-check
 
 all: build test
 
@@ -116,9 +115,11 @@ mutate:
 	$(GO) run ./internal/cmd/mutate -n $(MUTANTS) -seed $(SEED)
 
 # Release and distribution (packaging/): static binaries for linux/darwin/windows x amd64/arm64,
-# CGO_ENABLED=0 and -trimpath, the version stamped into internal/version, with SHA256SUMS (dist/);
+# CGO_ENABLED=0 and -trimpath, version and commit stamped (-X main.stampVersion, main.stampCommit),
+# with SHA256SUMS (dist/);
 # the container image FROM scratch built from them and smoke-tested; the go install path.
 # VERSION defaults to `git describe --tags --dirty`; PLATFORMS to all six.
+.PHONY: release image install-check
 release:
 	VERSION=$(VERSION) PLATFORMS="$(PLATFORMS)" GO=$(GO) bash packaging/release.sh
 

@@ -15,7 +15,6 @@ cd "$(dirname "$0")/.."
 GO=${GO:-go}
 OUT=${OUT:-dist}
 PLATFORMS=${PLATFORMS:-"linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64"}
-pkg=github.com/meshconform/meshconform
 
 commit=$(git rev-parse --short=12 HEAD 2>/dev/null || true)
 if [ -n "$commit" ] && [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then
@@ -26,7 +25,9 @@ case "$version" in
 *[!A-Za-z0-9.+_-]*) echo "release: VERSION $version has characters a file name or -X cannot carry" >&2; exit 2 ;;
 esac
 
-ldflags="-s -w -X $pkg/internal/version.Version=$version -X $pkg/internal/version.Commit=$commit"
+# The stamp cmd/meshconform reads first (main.stampVersion, main.stampCommit): with -buildvcs=false
+# or -trimpath the build information may name neither.
+ldflags="-s -w -X main.stampVersion=$version -X main.stampCommit=$commit"
 mkdir -p "$OUT"
 rm -f "$OUT"/meshconform_* "$OUT/SHA256SUMS"
 hostos=$($GO env GOHOSTOS)

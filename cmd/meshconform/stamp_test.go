@@ -3,16 +3,15 @@ package main
 import (
 	"strings"
 	"testing"
-
-	stamp "github.com/meshconform/meshconform/internal/version"
 )
 
-// TestReleaseStamp: what `make release` stamps into internal/version (-ldflags -X) is what
-// `meshconform version` and the reports name, ahead of the go command's build information.
+// TestReleaseStamp: what `make release` stamps at link time (-ldflags "-X main.stampVersion=...
+// -X main.stampCommit=...") is what `meshconform version` and the reports name, ahead of the go
+// command's build information.
 func TestReleaseStamp(t *testing.T) {
-	oldVersion, oldCommit := stamp.Version, stamp.Commit
-	t.Cleanup(func() { stamp.Version, stamp.Commit = oldVersion, oldCommit })
-	stamp.Version, stamp.Commit = "v9.8.7", "0123456789ab+dirty"
+	oldVersion, oldCommit := stampVersion, stampCommit
+	t.Cleanup(func() { stampVersion, stampCommit = oldVersion, oldCommit })
+	stampVersion, stampCommit = "v9.8.7", "0123456789ab+dirty"
 	code, out := runCLI(t, "", "version")
 	if code != exitOK || !strings.HasPrefix(out, "meshconform v9.8.7\ncommit:  0123456789ab+dirty\n") {
 		t.Errorf("version with a release stamp: exit %d\n%s", code, out)

@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/meshconform/meshconform/harness/result"
-	stamp "github.com/meshconform/meshconform/internal/version"
 	"github.com/meshconform/meshconform/spec"
 )
 
@@ -16,11 +15,17 @@ import (
 // from a checkout: `go build`, `go run`, `go test`).
 const version = "0.1.0"
 
-// moduleVersion is the version `make release` stamped (internal/version), else the module's
-// version as the go command recorded it (v1.2.3 for `go install ...@v1.2.3`), else version.
+// stampVersion and stampCommit, when set at link time (go build -ldflags "-X
+// main.stampCommit=..."), name the build whatever the go command recorded: a build with
+// -buildvcs=false (some CI images put it in GOFLAGS), or from an export without .git, records no
+// commit; `make build` and `make conform` stamp it.
+var stampVersion, stampCommit string
+
+// moduleVersion is the stamped version, else the module's version as the go command recorded
+// it (v1.2.3 for `go install ...@v1.2.3`), else version.
 func moduleVersion() string {
-	if stamp.Version != "" {
-		return stamp.Version
+	if stampVersion != "" {
+		return stampVersion
 	}
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		return bi.Main.Version
@@ -28,11 +33,11 @@ func moduleVersion() string {
 	return version
 }
 
-// vcsCommit is the commit the binary was built from (with "+dirty" for local changes), when
-// the build recorded one; a release build's stamped commit first (internal/version).
+// vcsCommit is the commit the binary was built from (with "+dirty" for local changes): the
+// stamped one, else the one the build recorded, else "".
 func vcsCommit() string {
-	if stamp.Commit != "" {
-		return stamp.Commit
+	if stampCommit != "" {
+		return stampCommit
 	}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
@@ -79,7 +84,7 @@ func init() {
 			w := c.OutOrStdout()
 			commit := t.Commit
 			if commit == "" {
-				commit = "unknown (built without VCS information)"
+				commit = "unknown (built with -buildvcs=false or outside a git checkout; stamp it with -ldflags '-X main.stampCommit=REV', as make build does)"
 			}
 			fmt.Fprintf(w, "meshconform %s\ncommit:  %s\ngo:      %s\ndraft:   %s\nschema:  %s\ncatalog: %s\nnotes:   %s\n",
 				t.Version, commit, t.GoVersion, t.Draft, t.Schema, t.Catalog, t.Notes)
