@@ -74,6 +74,21 @@ fuzz:
 generate:
 	$(GO) generate ./...
 
+# Release and distribution (packaging/): static binaries for linux/darwin/windows x amd64/arm64,
+# CGO_ENABLED=0 and -trimpath, version and commit stamped (-X main.stampVersion, main.stampCommit),
+# with SHA256SUMS (dist/); the container image FROM scratch built from them and smoke-tested; the
+# go install path.
+# VERSION defaults to `git describe --tags --dirty`; PLATFORMS to all six.
+.PHONY: release image install-check
+release:
+	VERSION=$(VERSION) PLATFORMS="$(PLATFORMS)" GO=$(GO) bash packaging/release.sh
+
+image:
+	VERSION=$(VERSION) GO=$(GO) bash packaging/container.sh
+
+install-check:
+	GO=$(GO) bash packaging/goinstall-check.sh
+
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
@@ -113,18 +128,3 @@ MUTANTS ?= 20
 SEED ?= 1
 mutate:
 	$(GO) run ./internal/cmd/mutate -n $(MUTANTS) -seed $(SEED)
-
-# Release and distribution (packaging/): static binaries for linux/darwin/windows x amd64/arm64,
-# CGO_ENABLED=0 and -trimpath, version and commit stamped (-X main.stampVersion, main.stampCommit),
-# with SHA256SUMS (dist/);
-# the container image FROM scratch built from them and smoke-tested; the go install path.
-# VERSION defaults to `git describe --tags --dirty`; PLATFORMS to all six.
-.PHONY: release image install-check
-release:
-	VERSION=$(VERSION) PLATFORMS="$(PLATFORMS)" GO=$(GO) bash packaging/release.sh
-
-image:
-	VERSION=$(VERSION) GO=$(GO) bash packaging/container.sh
-
-install-check:
-	GO=$(GO) bash packaging/goinstall-check.sh
