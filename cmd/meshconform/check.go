@@ -195,19 +195,21 @@ type located struct {
 	env  *mesh.DareMessage
 }
 
-// envelopes finds every DARE envelope in v, and in the structures their payloads hold, with
-// its member path.
-func envelopes(v mesh.Structure, path string) []located {
-	var out []located
+// walkDocument visits every value of v with its member path, descending into the structures
+// that DARE envelopes hold (once an envelope has been shown to visit). visit returns false
+// for a value whose members are not to be visited.
+func walkDocument(v mesh.Structure, path string, visit func(rv reflect.Value, path string) bool) {
 	var walk func(rv reflect.Value, path string)
 	walk = func(rv reflect.Value, path string) {
+		if !visit(rv, path) {
+			return
+		}
 		switch rv.Kind() {
 		case reflect.Pointer, reflect.Interface:
 			if rv.IsNil() {
 				return
 			}
 			if env, ok := rv.Interface().(*mesh.DareMessage); ok {
-				out = append(out, located{path, env})
 				if inner, err := auth.Open(env); err == nil {
 					walk(reflect.ValueOf(inner), path+"."+inner.MeshType())
 				}
@@ -230,6 +232,20 @@ func envelopes(v mesh.Structure, path string) []located {
 		}
 	}
 	walk(reflect.ValueOf(v), path)
+}
+
+// envelopes finds every DARE envelope in v, and in the structures their payloads hold, with
+// its member path.
+func envelopes(v mesh.Structure, path string) []located {
+	var out []located
+	walkDocument(v, path, func(rv reflect.Value, path string) bool {
+		if k := rv.Kind(); (k == reflect.Pointer || k == reflect.Interface) && !rv.IsNil() {
+			if env, ok := rv.Interface().(*mesh.DareMessage); ok {
+				out = append(out, located{path, env})
+			}
+		}
+		return true
+	})
 	return out
 }
 
@@ -310,42 +326,19 @@ type heldKey struct {
 // documentKeys lists every usable public key in v and in the structures its envelopes hold.
 func documentKeys(v mesh.Structure, path string) []heldKey {
 	var out []heldKey
-	var walk func(rv reflect.Value, path string)
-	walk = func(rv reflect.Value, path string) {
-		switch rv.Kind() {
-		case reflect.Pointer, reflect.Interface:
-			if rv.IsNil() {
-				return
-			}
-			if env, ok := rv.Interface().(*mesh.DareMessage); ok {
-				if inner, err := auth.Open(env); err == nil {
-					walk(reflect.ValueOf(inner), path+"."+inner.MeshType())
-				}
-				return
-			}
-			walk(rv.Elem(), path)
-		case reflect.Struct:
-			if pk, ok := rv.Interface().(mesh.PublicKey); ok {
-				if alg, pub, err := keys.FromMeshPublicKey(&pk); err == nil {
-					out = append(out, heldKey{path: path, fingerprint: keys.Fingerprint(alg, pub), alg: alg, pub: pub})
-				}
-				return
-			}
-			for i := 0; i < rv.NumField(); i++ {
-				if f := rv.Type().Field(i); f.IsExported() {
-					walk(rv.Field(i), path+"."+f.Name)
-				}
-			}
-		case reflect.Slice, reflect.Array:
-			if rv.Type().Elem().Kind() == reflect.Uint8 {
-				return
-			}
-			for i := 0; i < rv.Len(); i++ {
-				walk(rv.Index(i), fmt.Sprintf("%s[%d]", path, i))
-			}
+	walkDocument(v, path, func(rv reflect.Value, path string) bool {
+		if rv.Kind() != reflect.Struct {
+			return true
 		}
-	}
-	walk(reflect.ValueOf(v), path)
+		pk, ok := rv.Interface().(mesh.PublicKey)
+		if !ok {
+			return true
+		}
+		if alg, pub, err := keys.FromMeshPublicKey(&pk); err == nil {
+			out = append(out, heldKey{path: path, fingerprint: keys.Fingerprint(alg, pub), alg: alg, pub: pub})
+		}
+		return false
+	})
 	return out
 }
 
