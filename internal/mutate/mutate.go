@@ -30,6 +30,17 @@ type Mutant struct {
 	Start, End int
 	With       string
 	Was        string
+	// Func is the enclosing function ("Recv.Name" for a method, "" at file level) and Nth
+	// counts the earlier mutants of the same kind and text in it: with File they make an
+	// identity that survives edits elsewhere in the file, which Line does not.
+	Func string
+	Nth  int
+}
+
+// ID is the mutant's stable identity: file, function, kind, change and its ordinal among the
+// identical changes in that function. A classification of survivors is keyed by it.
+func (m Mutant) ID() string {
+	return fmt.Sprintf("%s:%s:%s:%q->%q#%d", m.File, m.Func, m.Kind, m.Was, m.With, m.Nth)
 }
 
 func (m Mutant) String() string {
@@ -95,7 +106,40 @@ func Sites(name string, src []byte) ([]Mutant, error) {
 		return true
 	})
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Start < out[j].Start })
+	seen := map[string]int{}
+	for i := range out {
+		out[i].Func = enclosing(f, fset, out[i].Start)
+		k := fmt.Sprintf("%s\x00%s\x00%s\x00%s", out[i].Func, out[i].Kind, out[i].Was, out[i].With)
+		out[i].Nth = seen[k]
+		seen[k]++
+	}
 	return out, nil
+}
+
+// enclosing names the function declaration holding byte offset off: "Name", or "Recv.Name"
+// for a method (pointer receivers without the star); "" outside any function.
+func enclosing(f *ast.File, fset *token.FileSet, off int) string {
+	for _, d := range f.Decls {
+		fd, ok := d.(*ast.FuncDecl)
+		if !ok || off < fset.Position(fd.Pos()).Offset || off >= fset.Position(fd.End()).Offset {
+			continue
+		}
+		if fd.Recv == nil || len(fd.Recv.List) == 0 {
+			return fd.Name.Name
+		}
+		t := fd.Recv.List[0].Type
+		if s, ok := t.(*ast.StarExpr); ok {
+			t = s.X
+		}
+		if ix, ok := t.(*ast.IndexExpr); ok {
+			t = ix.X
+		}
+		if id, ok := t.(*ast.Ident); ok {
+			return id.Name + "." + fd.Name.Name
+		}
+		return fd.Name.Name
+	}
+	return ""
 }
 
 // isString guesses string concatenation (a literal string operand), which - cannot replace.
@@ -127,4 +171,58 @@ func Sample(all []Mutant, n int, seed uint64) []Mutant {
 		out = out[:n]
 	}
 	return out
+}
+
+// KnobOnly reports which mutants lie where only a misbehaviour knob leads: in the body of an if
+// or a case whose condition is a conjunction with a term naming a knob (a selector through a
+// field called marker, as in p.cfg.Bugs.X). With every knob off such code never runs, so its
+// mutants are equivalent by construction and a sample should not spend runs on them. A negated
+// knob (!p.cfg.Bugs.X) guards the conforming path and does not count.
+func KnobOnly(name string, src []byte, marker string, ms []Mutant) ([]bool, error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, name, src, parser.SkipObjectResolution)
+	if err != nil {
+		return nil, fmt.Errorf("mutate: %w", err)
+	}
+	var spans [][2]int
+	span := func(from, to token.Pos) {
+		spans = append(spans, [2]int{fset.Position(from).Offset, fset.Position(to).Offset})
+	}
+	ast.Inspect(f, func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.IfStmt:
+			if namesKnob(x.Cond, marker) {
+				span(x.Body.Pos(), x.Body.End())
+			}
+		case *ast.CaseClause:
+			if len(x.List) == 1 && namesKnob(x.List[0], marker) && len(x.Body) > 0 {
+				span(x.Body[0].Pos(), x.Body[len(x.Body)-1].End())
+			}
+		}
+		return true
+	})
+	out := make([]bool, len(ms))
+	for i, m := range ms {
+		for _, s := range spans {
+			if m.Start >= s[0] && m.End <= s[1] {
+				out[i] = true
+			}
+		}
+	}
+	return out, nil
+}
+
+// namesKnob reports whether e is a knob selector (x.marker.Field) or a conjunction with one.
+func namesKnob(e ast.Expr, marker string) bool {
+	switch x := e.(type) {
+	case *ast.ParenExpr:
+		return namesKnob(x.X, marker)
+	case *ast.BinaryExpr:
+		return x.Op == token.LAND && (namesKnob(x.X, marker) || namesKnob(x.Y, marker))
+	case *ast.SelectorExpr:
+		if in, ok := x.X.(*ast.SelectorExpr); ok {
+			return in.Sel.Name == marker
+		}
+	}
+	return false
 }
