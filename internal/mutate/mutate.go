@@ -6,6 +6,7 @@ import (
 	"go/parser"
 	"go/token"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strconv"
 )
@@ -175,9 +176,11 @@ func Sample(all []Mutant, n int, seed uint64) []Mutant {
 
 // KnobOnly reports which mutants lie where only a misbehaviour knob leads: in the body of an if
 // or a case whose condition is a conjunction with a term naming a knob (a selector through a
-// field called marker, as in p.cfg.Bugs.X). With every knob off such code never runs, so its
-// mutants are equivalent by construction and a sample should not spend runs on them. A negated
-// knob (!p.cfg.Bugs.X) guards the conforming path and does not count.
+// field called marker, as in p.cfg.Bugs.X), or in another term of such a conjunction (with the
+// knob false the conjunction is false whatever that term says). With every knob off such code
+// never runs or never matters, so its mutants are equivalent by construction and a sample
+// should not spend runs on them. A negated knob (!p.cfg.Bugs.X) guards the conforming path and
+// does not count; a mutant of the conjunction as a whole (negated, removed, && swapped) counts.
 func KnobOnly(name string, src []byte, marker string, ms []Mutant) ([]bool, error) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, name, src, parser.SkipObjectResolution)
@@ -198,6 +201,30 @@ func KnobOnly(name string, src []byte, marker string, ms []Mutant) ([]bool, erro
 			if len(x.List) == 1 && namesKnob(x.List[0], marker) && len(x.Body) > 0 {
 				span(x.Body[0].Pos(), x.Body[len(x.Body)-1].End())
 			}
+		case *ast.BinaryExpr:
+			if x.Op != token.LAND {
+				break
+			}
+			var terms []ast.Expr
+			var flatten func(e ast.Expr)
+			flatten = func(e ast.Expr) {
+				if b, ok := e.(*ast.BinaryExpr); ok && b.Op == token.LAND {
+					flatten(b.X)
+					flatten(b.Y)
+					return
+				}
+				terms = append(terms, e)
+			}
+			flatten(x)
+			if !slices.ContainsFunc(terms, func(e ast.Expr) bool { return isKnob(e, marker) }) {
+				break
+			}
+			for _, e := range terms {
+				if !isKnob(e, marker) {
+					span(e.Pos(), e.End())
+				}
+			}
+			return false // the nested && are the terms just handled
 		}
 		return true
 	})
@@ -219,8 +246,21 @@ func namesKnob(e ast.Expr, marker string) bool {
 		return namesKnob(x.X, marker)
 	case *ast.BinaryExpr:
 		return x.Op == token.LAND && (namesKnob(x.X, marker) || namesKnob(x.Y, marker))
-	case *ast.SelectorExpr:
-		if in, ok := x.X.(*ast.SelectorExpr); ok {
+	}
+	return isKnob(e, marker)
+}
+
+// isKnob reports whether e is a knob selector, x.marker.Field.
+func isKnob(e ast.Expr, marker string) bool {
+	for {
+		p, ok := e.(*ast.ParenExpr)
+		if !ok {
+			break
+		}
+		e = p.X
+	}
+	if s, ok := e.(*ast.SelectorExpr); ok {
+		if in, ok := s.X.(*ast.SelectorExpr); ok {
 			return in.Sel.Name == marker
 		}
 	}

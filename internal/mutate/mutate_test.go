@@ -137,7 +137,6 @@ func f(p P, a int) int {
 	for k, want := range map[string]bool{
 		"5 operator +":               true,  // only with knob X on
 		"4 operator &&":              false, // the condition runs on every request
-		"4 operator >":               false,
 		"8 operator -":               false, // a negated knob guards the conforming path
 		"12 operator +":              true,
 		"12 constant 2":              true,
