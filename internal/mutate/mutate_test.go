@@ -137,6 +137,8 @@ func f(p P, a int) int {
 	for k, want := range map[string]bool{
 		"5 operator +":               true,  // only with knob X on
 		"4 operator &&":              false, // the condition runs on every request
+		"4 operator >":               true,  // a term beside the knob: false with the knob off whatever it says
+		"4 constant 0":               true,
 		"8 operator -":               false, // a negated knob guards the conforming path
 		"12 operator +":              true,
 		"12 constant 2":              true,
