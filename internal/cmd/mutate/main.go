@@ -1,7 +1,7 @@
 // Command mutate measures the conformance suite against bugs nobody chose: it samples source
 // mutants of the reference portal and its request authentication (internal/mutate), builds
-// meshconform with each one in place (go build -overlay, so the tree is never touched), runs
-// `meshconform run` against the embedded portal it starts, and reports per file and per package
+// meshportal with each one in place (go build -overlay, so the tree is never touched), starts it,
+// runs the unmutated `meshconform run --portal URL` against it, and reports per file and per package
 // how many mutants the suite killed (exit 1), how many survived (exit 0) and how many did not
 // build. The sample is seeded, drawn per package folder, and printed; code that only a
 // misbehaviour knob reaches is left out (its mutants are equivalent by construction).
@@ -194,14 +194,18 @@ func run(w io.Writer, cfg config) error {
 		return err
 	}
 	defer os.RemoveAll(base)
-	verdict, baseline, err := judge(base, mutate.Mutant{}, nil, cfg.timeout)
+	suite := filepath.Join(base, "meshconform")
+	if out, err := exec.Command("go", "build", "-o", suite, "./cmd/meshconform").CombinedOutput(); err != nil {
+		return fmt.Errorf("go build ./cmd/meshconform: %w: %s", err, out)
+	}
+	verdict, baseline, err := judge(base, suite, mutate.Mutant{}, nil, cfg.timeout)
 	if err != nil {
 		return err
 	}
 	if verdict != "survived" {
 		return fmt.Errorf("the unmutated tree does not run clean (%s: %s); no mutant can be judged", verdict, strings.Join(baseline, " "))
 	}
-	results, err := judgeAll(w, cfg, sample, sources, baseline)
+	results, err := judgeAll(w, cfg, sample, sources, suite, baseline)
 	if err != nil {
 		return err
 	}
@@ -219,7 +223,7 @@ func run(w io.Writer, cfg config) error {
 }
 
 // judgeAll builds and runs every mutant, cfg.jobs at a time, and returns the results in sample order.
-func judgeAll(w io.Writer, cfg config, sample []mutate.Mutant, sources map[string][]byte, baseline []string) ([]result, error) {
+func judgeAll(w io.Writer, cfg config, sample []mutate.Mutant, sources map[string][]byte, suite string, baseline []string) ([]result, error) {
 	noise := map[string]bool{}
 	for _, b := range baseline {
 		noise[b] = true
@@ -249,7 +253,7 @@ func judgeAll(w io.Writer, cfg config, sample []mutate.Mutant, sources map[strin
 			defer os.RemoveAll(tmp)
 			for i := range next {
 				m := sample[i]
-				verdict, all, err := judge(tmp, m, sources[m.File], cfg.timeout)
+				verdict, all, err := judge(tmp, suite, m, sources[m.File], cfg.timeout)
 				var failed []string
 				for _, f := range all {
 					if !noise[f] {
@@ -371,11 +375,15 @@ func score(killed, of int) string {
 // failLine is a check's line in the run's progress output whose verdict is not a pass.
 var failLine = regexp.MustCompile(`^\[\d+/\d+\] (FAIL|ERROR|WARN|SKIP|UNIMPLEMENTED|XPASS|XFAIL)\s+(\S+)`)
 
-// judge builds meshconform with the mutant in place and runs the suite: "killed" when the
-// suite fails (exit 1) or runs out of time, "survived" when it passes, "unbuilt" when the
-// mutant does not compile. It returns the checks that did not pass, to tell a real kill from
-// a load-dependent one when reading the results.
-func judge(tmp string, m mutate.Mutant, src []byte, timeout time.Duration) (string, []string, error) {
+// judge builds the reference portal (cmd/meshportal) with the mutant in place, starts it on a
+// loopback port of its own, and runs the unmutated suite (suite, built once) against it:
+// "killed" when the suite fails (exit 1), cannot run (exit 2: the portal did not answer) or
+// runs out of time, or when the portal does not start; "survived" when the suite passes;
+// "unbuilt" when the mutant does not compile. The suite is a separate binary because it
+// shares reference/auth with the portal: a mutant of the request signing must not change the
+// suite's own requests. It returns the checks that did not pass, to tell a real kill from a
+// load-dependent one when reading the results.
+func judge(tmp, suite string, m mutate.Mutant, src []byte, timeout time.Duration) (string, []string, error) {
 	replace := map[string]string{}
 	if m.File != "" { // the zero Mutant is the unmutated tree
 		abs, err := filepath.Abs(m.File)
@@ -396,8 +404,8 @@ func judge(tmp string, m mutate.Mutant, src []byte, timeout time.Duration) (stri
 	if err := os.WriteFile(ov, overlay, 0o644); err != nil {
 		return "", nil, err
 	}
-	bin := filepath.Join(tmp, "meshconform")
-	if out, err := exec.Command("go", "build", "-overlay", ov, "-o", bin, "./cmd/meshconform").CombinedOutput(); err != nil {
+	bin := filepath.Join(tmp, "meshportal")
+	if out, err := exec.Command("go", "build", "-overlay", ov, "-o", bin, "./cmd/meshportal").CombinedOutput(); err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
 			return "unbuilt", nil, nil
@@ -406,8 +414,15 @@ func judge(tmp string, m mutate.Mutant, src []byte, timeout time.Duration) (stri
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
+	data := filepath.Join(tmp, "data")
+	defer os.RemoveAll(data)
+	url, stop, err := startPortal(ctx, bin, data)
+	if err != nil {
+		return "killed", []string{"(portal did not start: " + err.Error() + ")"}, nil
+	}
+	defer stop()
 	var stdout bytes.Buffer
-	cmd := exec.CommandContext(ctx, bin, "run", "--seed", "1", "--report-dir", filepath.Join(tmp, "report"))
+	cmd := exec.CommandContext(ctx, suite, "run", "--portal", url, "--host", "localhost", "--seed", "1", "--report-dir", filepath.Join(tmp, "report"))
 	cmd.Stdout = &stdout
 	err = cmd.Run()
 	var failed []string
@@ -424,12 +439,59 @@ func judge(tmp string, m mutate.Mutant, src []byte, timeout time.Duration) (stri
 	case err == nil:
 		return "survived", failed, nil
 	case errors.As(err, &ee):
-		// Exit 1: a check failed. Exit 2 from the embedded portal: it did not start or answer,
-		// which the mutant caused (the unmutated tree runs clean).
+		// Exit 1: a check failed. Exit 2: the portal did not answer the pre-flight, which the
+		// mutant caused (the unmutated tree runs clean).
 		if ee.ExitCode() == 2 && len(failed) == 0 {
 			failed = append(failed, "(exit 2)")
 		}
 		return "killed", failed, nil
 	}
 	return "", nil, fmt.Errorf("running the suite: %w", err)
+}
+
+// startPortal starts a built meshportal on a free loopback port with a fresh data directory
+// and returns its URL, read from the line it logs once listening, and a stop function.
+func startPortal(ctx context.Context, bin, data string) (string, func(), error) {
+	cmd := exec.CommandContext(ctx, bin, "--data", data, "--listen", "127.0.0.1:0", "--domain", "localhost")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return "", nil, err
+	}
+	stop := func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	}
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			var line struct{ Msg, URL string }
+			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "meshportal listening" {
+				found <- line.URL
+			}
+		}
+		_, _ = io.Copy(io.Discard, stderr) // past a line too long to scan: keep the portal's logging unblocked
+		close(found)
+	}()
+	select {
+	case u, ok := <-found:
+		if ok {
+			return u, stop, nil
+		}
+		stop()
+		return "", nil, errors.New("exited before listening")
+	case <-ctx.Done():
+		stop()
+		return "", nil, ctx.Err()
+	}
 }
