@@ -117,12 +117,29 @@ func Sites(name string, src []byte) ([]Mutant, error) {
 	return out, nil
 }
 
-// enclosing names the function declaration holding byte offset off: "Name", or "Recv.Name"
-// for a method (pointer receivers without the star); "" outside any function.
+// enclosing names the declaration holding byte offset off: "Name", or "Recv.Name" for a method
+// (pointer receivers without the star), or the first name of a const, var or type spec.
 func enclosing(f *ast.File, fset *token.FileSet, off int) string {
+	in := func(n ast.Node) bool {
+		return off >= fset.Position(n.Pos()).Offset && off < fset.Position(n.End()).Offset
+	}
 	for _, d := range f.Decls {
+		if gd, ok := d.(*ast.GenDecl); ok && in(gd) {
+			for _, sp := range gd.Specs {
+				switch x := sp.(type) {
+				case *ast.ValueSpec:
+					if in(x) && len(x.Names) > 0 {
+						return x.Names[0].Name
+					}
+				case *ast.TypeSpec:
+					if in(x) {
+						return x.Name.Name
+					}
+				}
+			}
+		}
 		fd, ok := d.(*ast.FuncDecl)
-		if !ok || off < fset.Position(fd.Pos()).Offset || off >= fset.Position(fd.End()).Offset {
+		if !ok || !in(fd) {
 			continue
 		}
 		if fd.Recv == nil || len(fd.Recv.List) == 0 {

@@ -73,7 +73,7 @@ func TestSampleIsSeeded(t *testing.T) {
 // An ID names the function and the change, not the line: lines added above a mutant leaves
 // its ID as it was, and two identical changes in one function differ by their ordinal.
 func TestIDSurvivesEditsElsewhere(t *testing.T) {
-	src := "package p\n\nfunc f(a int) int {\n\tif a < 1 {\n\t\treturn 1\n\t}\n\treturn a < 2\n}\n\nfunc (s *S) g(a int) bool { return a < 1 }\n"
+	src := "package p\n\nconst c = 1 << 4\n\nfunc f(a int) int {\n\tif a < 1 {\n\t\treturn 1\n\t}\n\treturn a < 2\n}\n\nfunc (s *S) g(a int) bool { return a < 1 }\n"
 	moved := strings.Replace(src, "package p\n", "package p\n\n// a comment\n// and another\n", 1)
 	ids := func(s string) map[string]int {
 		ms, err := Sites("p.go", []byte(s))
@@ -98,7 +98,7 @@ func TestIDSurvivesEditsElsewhere(t *testing.T) {
 			t.Errorf("ID %s (line %d) not found three lines lower after the edit: %v", id, line, ok)
 		}
 	}
-	for _, want := range []string{`p.go:f:operator:"<"->"<="#0`, `p.go:f:operator:"<"->"<="#1`, `p.go:S.g:operator:"<"->"<="#0`} {
+	for _, want := range []string{`p.go:f:operator:"<"->"<="#0`, `p.go:f:operator:"<"->"<="#1`, `p.go:S.g:operator:"<"->"<="#0`, `p.go:c:constant:"4"->"5"#0`} {
 		if _, ok := a[want]; !ok {
 			t.Errorf("missing ID %s; have %v", want, a)
 		}

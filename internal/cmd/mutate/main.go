@@ -43,7 +43,15 @@ func main() {
 	classified := flag.String("classified", "", "JSON file of classified survivors (internal/cmd/mutate/testdata/classified.json): adds the score over non-equivalent mutants")
 	out := flag.String("out", "", "write every mutant's verdict and failing checks to this JSON file")
 	only := flag.String("only", "", "judge only the mutants whose ID contains this text (re-judging classified survivors)")
+	list := flag.Bool("list", false, "print every mutation site (line, ID, change) of the folders, knob-only ones marked, and exit")
 	flag.Parse()
+	if *list {
+		if err := listSites(os.Stdout, strings.Split(*dirs, ",")); err != nil {
+			fmt.Fprintln(os.Stderr, "mutate:", err)
+			os.Exit(2)
+		}
+		return
+	}
 	var cls *Classification
 	if *classified != "" {
 		c, err := readClassification(*classified)
@@ -217,6 +225,41 @@ func run(w io.Writer, cfg config) error {
 		}
 		if err := os.WriteFile(cfg.out, append(b, '\n'), 0o644); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// listSites prints every mutation site with its ID, for classifying survivors by hand.
+func listSites(w io.Writer, dirs []string) error {
+	for _, d := range dirs {
+		files, err := filepath.Glob(filepath.Join(d, "*.go"))
+		if err != nil {
+			return err
+		}
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") || filepath.Base(f) == "bugs.go" {
+				continue
+			}
+			src, err := os.ReadFile(f)
+			if err != nil {
+				return err
+			}
+			ms, err := mutate.Sites(f, src)
+			if err != nil {
+				return err
+			}
+			skip, err := mutate.KnobOnly(f, src, "Bugs", ms)
+			if err != nil {
+				return err
+			}
+			for i, m := range ms {
+				mark := ""
+				if skip[i] {
+					mark = " (knob-only)"
+				}
+				fmt.Fprintf(w, "%s\t%s%s\n", m, m.ID(), mark)
+			}
 		}
 	}
 	return nil
