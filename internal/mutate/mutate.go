@@ -191,14 +191,16 @@ func Sample(all []Mutant, n int, seed uint64) []Mutant {
 	return out
 }
 
-// KnobOnly reports which mutants lie where only a misbehaviour knob leads: in the body of an if
-// or a case whose condition is a conjunction with a term naming a knob (a selector through a
-// field called marker, as in p.cfg.Bugs.X), or in another term of such a conjunction (with the
-// knob false the conjunction is false whatever that term says). With every knob off such code
-// never runs or never matters, so its mutants are equivalent by construction and a sample
-// should not spend runs on them. A negated knob (!p.cfg.Bugs.X) guards the conforming path and
-// does not count; a mutant of the conjunction as a whole (negated, removed, && swapped) counts.
-func KnobOnly(name string, src []byte, marker string, ms []Mutant) ([]bool, error) {
+// KnobOnly reports which mutants lie where only a misbehaviour knob (or an allowance) leads: in
+// the body of an if or a case whose condition is a conjunction with a term naming a knob, or in
+// another term of such a conjunction (with the knob false the conjunction is false whatever that
+// term says). A knob is a field reached through a field named by one of markers (p.cfg.Bugs.X),
+// or through the receiver of a method of a type so named (a.X in func (a Allow) ...). With every
+// knob off such code never runs or never matters, so its mutants are equivalent by construction
+// and a sample should not spend runs on them. A negated knob (!p.cfg.Bugs.X) guards the
+// conforming path and does not count; a mutant of the conjunction as a whole (negated, removed,
+// && swapped) counts.
+func KnobOnly(name string, src []byte, markers []string, ms []Mutant) ([]bool, error) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, name, src, parser.SkipObjectResolution)
 	if err != nil {
@@ -208,43 +210,56 @@ func KnobOnly(name string, src []byte, marker string, ms []Mutant) ([]bool, erro
 	span := func(from, to token.Pos) {
 		spans = append(spans, [2]int{fset.Position(from).Offset, fset.Position(to).Offset})
 	}
-	ast.Inspect(f, func(n ast.Node) bool {
-		switch x := n.(type) {
-		case *ast.IfStmt:
-			if namesKnob(x.Cond, marker) {
-				span(x.Body.Pos(), x.Body.End())
+	for _, d := range f.Decls {
+		recv := ""
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv != nil && len(fd.Recv.List) == 1 && len(fd.Recv.List[0].Names) == 1 {
+			t := fd.Recv.List[0].Type
+			if st, ok := t.(*ast.StarExpr); ok {
+				t = st.X
 			}
-		case *ast.CaseClause:
-			if len(x.List) == 1 && namesKnob(x.List[0], marker) && len(x.Body) > 0 {
-				span(x.Body[0].Pos(), x.Body[len(x.Body)-1].End())
+			if id, ok := t.(*ast.Ident); ok && slices.Contains(markers, id.Name) {
+				recv = fd.Recv.List[0].Names[0].Name
 			}
-		case *ast.BinaryExpr:
-			if x.Op != token.LAND {
-				break
-			}
-			var terms []ast.Expr
-			var flatten func(e ast.Expr)
-			flatten = func(e ast.Expr) {
-				if b, ok := e.(*ast.BinaryExpr); ok && b.Op == token.LAND {
-					flatten(b.X)
-					flatten(b.Y)
-					return
-				}
-				terms = append(terms, e)
-			}
-			flatten(x)
-			if !slices.ContainsFunc(terms, func(e ast.Expr) bool { return isKnob(e, marker) }) {
-				break
-			}
-			for _, e := range terms {
-				if !isKnob(e, marker) {
-					span(e.Pos(), e.End())
-				}
-			}
-			return false // the nested && are the terms just handled
 		}
-		return true
-	})
+		k := knob{markers: markers, recv: recv}
+		ast.Inspect(d, func(n ast.Node) bool {
+			switch x := n.(type) {
+			case *ast.IfStmt:
+				if k.names(x.Cond) {
+					span(x.Body.Pos(), x.Body.End())
+				}
+			case *ast.CaseClause:
+				if len(x.List) == 1 && k.names(x.List[0]) && len(x.Body) > 0 {
+					span(x.Body[0].Pos(), x.Body[len(x.Body)-1].End())
+				}
+			case *ast.BinaryExpr:
+				if x.Op != token.LAND {
+					break
+				}
+				var terms []ast.Expr
+				var flatten func(e ast.Expr)
+				flatten = func(e ast.Expr) {
+					if b, ok := e.(*ast.BinaryExpr); ok && b.Op == token.LAND {
+						flatten(b.X)
+						flatten(b.Y)
+						return
+					}
+					terms = append(terms, e)
+				}
+				flatten(x)
+				if !slices.ContainsFunc(terms, k.is) {
+					break
+				}
+				for _, e := range terms {
+					if !k.is(e) {
+						span(e.Pos(), e.End())
+					}
+				}
+				return false // the nested && are the terms just handled
+			}
+			return true
+		})
+	}
 	out := make([]bool, len(ms))
 	for i, m := range ms {
 		for _, s := range spans {
@@ -256,19 +271,26 @@ func KnobOnly(name string, src []byte, marker string, ms []Mutant) ([]bool, erro
 	return out, nil
 }
 
-// namesKnob reports whether e is a knob selector (x.marker.Field) or a conjunction with one.
-func namesKnob(e ast.Expr, marker string) bool {
-	switch x := e.(type) {
-	case *ast.ParenExpr:
-		return namesKnob(x.X, marker)
-	case *ast.BinaryExpr:
-		return x.Op == token.LAND && (namesKnob(x.X, marker) || namesKnob(x.Y, marker))
-	}
-	return isKnob(e, marker)
+// knob recognises knob terms: x.M.F for a marker M, or r.F where r is the receiver of a method
+// of a marker type.
+type knob struct {
+	markers []string
+	recv    string
 }
 
-// isKnob reports whether e is a knob selector, x.marker.Field.
-func isKnob(e ast.Expr, marker string) bool {
+// names reports whether e is a knob term or a conjunction with one.
+func (k knob) names(e ast.Expr) bool {
+	switch x := e.(type) {
+	case *ast.ParenExpr:
+		return k.names(x.X)
+	case *ast.BinaryExpr:
+		return x.Op == token.LAND && (k.names(x.X) || k.names(x.Y))
+	}
+	return k.is(e)
+}
+
+// is reports whether e is a knob term.
+func (k knob) is(e ast.Expr) bool {
 	for {
 		p, ok := e.(*ast.ParenExpr)
 		if !ok {
@@ -276,10 +298,15 @@ func isKnob(e ast.Expr, marker string) bool {
 		}
 		e = p.X
 	}
-	if s, ok := e.(*ast.SelectorExpr); ok {
-		if in, ok := s.X.(*ast.SelectorExpr); ok {
-			return in.Sel.Name == marker
-		}
+	s, ok := e.(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	switch x := s.X.(type) {
+	case *ast.SelectorExpr:
+		return slices.Contains(k.markers, x.Sel.Name)
+	case *ast.Ident:
+		return k.recv != "" && x.Name == k.recv
 	}
 	return false
 }

@@ -121,12 +121,19 @@ func f(p P, a int) int {
 	}
 	return a
 }
+
+func (a Allow) g(b int) int {
+	if a.Pretty {
+		b = b + 3
+	}
+	return b - 4
+}
 `)
 	ms, err := Sites("p.go", src)
 	if err != nil {
 		t.Fatal(err)
 	}
-	skip, err := KnobOnly("p.go", src, "Bugs", ms)
+	skip, err := KnobOnly("p.go", src, []string{"Bugs", "Allow"}, ms)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,6 +150,8 @@ func f(p P, a int) int {
 		"12 operator +":              true,
 		"12 constant 2":              true,
 		"4 negate p.Bugs.X && a > 0": false,
+		"19 operator +":              true, // a method of Allow reads its receiver's fields as knobs
+		"21 operator -":              false,
 		"7 negate !p.Bugs.Y":         false,
 		"14 constant 0":              false, // absent: no such mutant, read as false
 	} {

@@ -169,7 +169,7 @@ func run(w io.Writer, cfg config) error {
 			if err != nil {
 				return err
 			}
-			skip, err := mutate.KnobOnly(f, src, "Bugs", ms)
+			skip, err := mutate.KnobOnly(f, src, knobFields, ms)
 			if err != nil {
 				return err
 			}
@@ -192,7 +192,7 @@ func run(w io.Writer, cfg config) error {
 			}
 			s = keep
 		}
-		fmt.Fprintf(w, "%s: %d mutation sites (%d more only a knob reaches, left out); sampling %d with seed %d\n", d, len(all), knobOnly, len(s), cfg.seed)
+		fmt.Fprintf(w, "%s: %d mutation sites (%d more only a knob or allowance reaches, left out); sampling %d with seed %d\n", d, len(all), knobOnly, len(s), cfg.seed)
 		sample = append(sample, s...)
 	}
 	// The unmutated tree first: every kill below assumes it runs clean, and the checks it does
@@ -230,6 +230,10 @@ func run(w io.Writer, cfg config) error {
 	return nil
 }
 
+// knobFields are the portal's Config fields whose every member is a knob: misbehaviour knobs
+// (Bugs) and allowances (Allow), all off in a mutation run.
+var knobFields = []string{"Bugs", "Allow"}
+
 // listSites prints every mutation site with its ID, for classifying survivors by hand.
 func listSites(w io.Writer, dirs []string) error {
 	for _, d := range dirs {
@@ -249,7 +253,7 @@ func listSites(w io.Writer, dirs []string) error {
 			if err != nil {
 				return err
 			}
-			skip, err := mutate.KnobOnly(f, src, "Bugs", ms)
+			skip, err := mutate.KnobOnly(f, src, knobFields, ms)
 			if err != nil {
 				return err
 			}
