@@ -102,6 +102,7 @@ var knobBreaks = map[string][]string{
 	"refuse-kidless-signatures":            {"create.legacy-signatures"},
 	"refuse-header-signatures":             {"create.legacy-signatures"},
 	"crash-on-confirmation-without-accept": {"wire.odd-inputs"},
+	"crash-on-undecodable-profile":         {"wire.odd-inputs"},
 }
 
 func TestEveryKnobIsCovered(t *testing.T) {

@@ -209,6 +209,10 @@ type Bugs struct {
 	// CrashOnConfirmationWithoutAccept answers 500 for a connection result that is a
 	// MessageConfirmationResponse without Accept (NOTE-LIMITS).
 	CrashOnConfirmationWithoutAccept bool `bug:"crash-on-confirmation-without-accept" doc:"500 for a MessageConfirmationResponse result without Accept (NOTE-LIMITS)"`
+	// CrashOnUndecodableProfile answers 500 for a CreateAccount whose Profile envelope carries a
+	// payload that is no Mesh structure (NOTE-LIMITS): a mutant that dropped openAs's decoding
+	// guard did the same, and no check sent one (issue 16).
+	CrashOnUndecodableProfile bool `bug:"crash-on-undecodable-profile" doc:"500 for a Profile envelope whose payload is no Mesh structure (NOTE-LIMITS)"`
 }
 
 // BugInfo describes one knob.
