@@ -103,6 +103,7 @@ var knobBreaks = map[string][]string{
 	"refuse-header-signatures":             {"create.legacy-signatures"},
 	"crash-on-confirmation-without-accept": {"wire.odd-inputs"},
 	"crash-on-undecodable-profile":         {"wire.odd-inputs"},
+	"grant-low-order-offer":                {"auth.session.low-order"},
 }
 
 func TestEveryKnobIsCovered(t *testing.T) {

@@ -213,6 +213,10 @@ type Bugs struct {
 	// payload that is no Mesh structure (NOTE-LIMITS): a mutant that dropped openAs's decoding
 	// guard did the same, and no check sent one (issue 16).
 	CrashOnUndecodableProfile bool `bug:"crash-on-undecodable-profile" doc:"500 for a Profile envelope whose payload is no Mesh structure (NOTE-LIMITS)"`
+	// GrantLowOrderOffer grants a session to an offer the agreement refuses, a low-order X448
+	// point (NOTE-AUTH-SESSION): a mutant that inverted the agreement's error test did, and no
+	// check sent one (issue 16).
+	GrantLowOrderOffer bool `bug:"grant-low-order-offer" doc:"a session offer that is a low-order X448 point is granted a session (NOTE-AUTH-SESSION)"`
 }
 
 // BugInfo describes one knob.
