@@ -26,6 +26,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -42,8 +43,9 @@ func main() {
 	jobs := flag.Int("j", 1, "mutants built and judged at once (the suite's verdicts do not depend on load; builds take the CPU)")
 	classified := flag.String("classified", "", "JSON file of classified survivors (internal/cmd/mutate/testdata/classified.json): adds the score over non-equivalent mutants")
 	out := flag.String("out", "", "write every mutant's verdict and failing checks to this JSON file")
-	only := flag.String("only", "", "judge only the mutants whose ID contains this text (re-judging classified survivors)")
+	only := flag.String("only", "", "comma-separated texts: judge only the mutants whose ID contains one (re-judging survivors once a gap is closed; with -n 0)")
 	list := flag.Bool("list", false, "print every mutation site (line, ID, change) of the folders, knob-only ones marked, and exit")
+	merge := flag.String("merge", "", "comma-separated -out files to report on instead of judging (a later file's verdict for a mutant overrides an earlier one's: re-judged survivors after a gap is closed)")
 	flag.Parse()
 	if *list {
 		if err := listSites(os.Stdout, strings.Split(*dirs, ",")); err != nil {
@@ -62,6 +64,13 @@ func main() {
 		cls = c
 	}
 	cfg := config{dirs: strings.Split(*dirs, ","), n: *n, seed: *seed, timeout: *timeout, jobs: *jobs, cls: cls, out: *out, only: *only}
+	if *merge != "" {
+		if err := mergeResults(os.Stdout, cfg, strings.Split(*merge, ",")); err != nil {
+			fmt.Fprintln(os.Stderr, "mutate:", err)
+			os.Exit(2)
+		}
+		return
+	}
 	if err := run(os.Stdout, cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "mutate:", err)
 		os.Exit(2)
@@ -186,7 +195,7 @@ func run(w io.Writer, cfg config) error {
 		if cfg.only != "" {
 			var keep []mutate.Mutant
 			for _, m := range s {
-				if strings.Contains(m.ID(), cfg.only) {
+				if slices.ContainsFunc(strings.Split(cfg.only, ","), func(o string) bool { return o != "" && strings.Contains(m.ID(), o) }) {
 					keep = append(keep, m)
 				}
 			}
@@ -233,6 +242,66 @@ func run(w io.Writer, cfg config) error {
 // knobFields are the portal's Config fields whose every member is a knob: misbehaviour knobs
 // (Bugs) and allowances (Allow), all off in a mutation run.
 var knobFields = []string{"Bugs", "Allow"}
+
+// mergeResults reports on earlier runs' -out files. A result is matched to a site of the
+// sources as they are now by its printed change (file, line, kind, text), which gives it the
+// current ID; one that matches no single site keeps the ID it was recorded with.
+func mergeResults(w io.Writer, cfg config, files []string) error {
+	byString := map[string][]mutate.Mutant{}
+	for _, d := range cfg.dirs {
+		paths, err := filepath.Glob(filepath.Join(d, "*.go"))
+		if err != nil {
+			return err
+		}
+		for _, f := range paths {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			src, err := os.ReadFile(f)
+			if err != nil {
+				return err
+			}
+			ms, err := mutate.Sites(f, src)
+			if err != nil {
+				return err
+			}
+			for _, m := range ms {
+				byString[m.String()] = append(byString[m.String()], m)
+			}
+		}
+	}
+	var order []string
+	merged := map[string]result{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		var rs []result
+		if err := json.Unmarshal(b, &rs); err != nil {
+			return fmt.Errorf("%s: %w", f, err)
+		}
+		for _, r := range rs {
+			if ms := byString[r.Mutant]; len(ms) == 1 {
+				r.m, r.ID = ms[0], ms[0].ID()
+			} else {
+				file, _, _ := strings.Cut(r.ID, ":")
+				r.m = mutate.Mutant{File: file}
+			}
+			if _, seen := merged[r.ID]; !seen {
+				order = append(order, r.ID)
+			}
+			merged[r.ID] = r
+		}
+	}
+	results := make([]result, 0, len(order))
+	for _, id := range order {
+		results = append(results, merged[id])
+	}
+	fmt.Fprintf(w, "%d mutants from %s\n", len(results), strings.Join(files, ", "))
+	report(w, cfg, results)
+	return nil
+}
 
 // listSites prints every mutation site with its ID, for classifying survivors by hand.
 func listSites(w io.Writer, dirs []string) error {
