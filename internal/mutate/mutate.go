@@ -197,16 +197,16 @@ func Sample(all []Mutant, n int, seed uint64) []Mutant {
 // term says). A knob is a field reached through a field named by one of markers (p.cfg.Bugs.X),
 // or through the receiver of a method of a type so named (a.X in func (a Allow) ...). With every
 // knob off such code never runs or never matters, so its mutants are equivalent by construction
-// and a sample should not spend runs on them. A negated knob (!p.cfg.Bugs.X) guards the
-// conforming path and does not count; a mutant of the conjunction as a whole (negated, removed,
-// && swapped) counts.
+// and a sample should not spend runs on them; so is removing such an if's condition (its body
+// runs only with the knob on). A negated knob (!p.cfg.Bugs.X) guards the conforming path and
+// does not count; a conjunction with a knob negated, or its && swapped, counts.
 func KnobOnly(name string, src []byte, markers []string, ms []Mutant) ([]bool, error) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, name, src, parser.SkipObjectResolution)
 	if err != nil {
 		return nil, fmt.Errorf("mutate: %w", err)
 	}
-	var spans [][2]int
+	var spans, guards [][2]int // guards: conditions whose removal drops only knob code
 	span := func(from, to token.Pos) {
 		spans = append(spans, [2]int{fset.Position(from).Offset, fset.Position(to).Offset})
 	}
@@ -227,6 +227,7 @@ func KnobOnly(name string, src []byte, markers []string, ms []Mutant) ([]bool, e
 			case *ast.IfStmt:
 				if k.names(x.Cond) {
 					span(x.Body.Pos(), x.Body.End())
+					guards = append(guards, [2]int{fset.Position(x.Cond.Pos()).Offset, fset.Position(x.Cond.End()).Offset})
 				}
 			case *ast.CaseClause:
 				if len(x.List) == 1 && k.names(x.List[0]) && len(x.Body) > 0 {
@@ -264,6 +265,11 @@ func KnobOnly(name string, src []byte, markers []string, ms []Mutant) ([]bool, e
 	for i, m := range ms {
 		for _, s := range spans {
 			if m.Start >= s[0] && m.End <= s[1] {
+				out[i] = true
+			}
+		}
+		for _, g := range guards {
+			if m.Kind == RemoveGuard && m.Start == g[0] && m.End == g[1] {
 				out[i] = true
 			}
 		}

@@ -110,7 +110,7 @@ func TestKnobOnly(t *testing.T) {
 
 func f(p P, a int) int {
 	if p.Bugs.X && a > 0 {
-		a = a + 1
+		return a + 1
 	}
 	if !p.Bugs.Y {
 		a = a - 1
@@ -150,6 +150,7 @@ func (a Allow) g(b int) int {
 		"12 operator +":              true,
 		"12 constant 2":              true,
 		"4 negate p.Bugs.X && a > 0": false,
+		"4 guard p.Bugs.X && a > 0":  true, // its body runs only with the knob on
 		"19 operator +":              true, // a method of Allow reads its receiver's fields as knobs
 		"21 operator -":              false,
 		"7 negate !p.Bugs.Y":         false,
