@@ -197,8 +197,12 @@ func consistencyChecks(env Env) []harness.Check {
 				cr := s.createRequest(s.newAccount("oddprofile"))
 				cr.Profile = garbage
 				s.refused("CreateAccount", s.do(cr, nil), "a Profile whose payload is no Mesh structure was not refused")
-				cd := s.createRequest(s.newAccount("odddevice"))
-				cd.Device = garbage
+				nd := s.newAccount("odddevice")
+				cd := s.createRequest(nd)
+				// Signed by the new account's own OnlineSignatureKey, so that only the payload is wrong.
+				if cd.Device, err = auth.SignPayload([]byte("not a Mesh structure"), nd.Master.OSK); err != nil {
+					s.harnessFault("%v", err)
+				}
 				s.refused("CreateAccount", s.do(cd, nil), "a Device entry whose payload is no Mesh structure was not refused")
 				cs := s.connectRequest(a, s.newDevice())
 				cs.SignedRequest = garbage
