@@ -104,6 +104,7 @@ var knobBreaks = map[string][]string{
 	"crash-on-confirmation-without-accept": {"wire.odd-inputs"},
 	"crash-on-undecodable-profile":         {"wire.odd-inputs"},
 	"grant-low-order-offer":                {"auth.session.low-order"},
+	"transfer-forged-page-key":             {"get.page-key-forged"},
 }
 
 func TestEveryKnobIsCovered(t *testing.T) {

@@ -217,6 +217,10 @@ type Bugs struct {
 	// point (NOTE-AUTH-SESSION): a mutant that inverted the agreement's error test did, and no
 	// check sent one (issue 16).
 	GrantLowOrderOffer bool `bug:"grant-low-order-offer" doc:"a session offer that is a low-order X448 point is granted a session (NOTE-AUTH-SESSION)"`
+	// TransferForgedPageKey serves a Transfer whose PageKey the portal did not issue from the
+	// start, as a mutant that ignored Transfer's window error did; no check paged Transfer with
+	// a forged key (draft 3.4.2, NOTE-REFUSAL-CODES; issue 16).
+	TransferForgedPageKey bool `bug:"transfer-forged-page-key" doc:"Transfer takes a PageKey it did not issue (draft 3.4.2)"`
 }
 
 // BugInfo describes one knob.

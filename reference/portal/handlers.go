@@ -1260,6 +1260,11 @@ func (p *Portal) transfer(c *call, r *mesh.TransferRequest) (mesh.MeshResponse, 
 		scope = "t\x00*"
 	}
 	w, err := p.newWindow(scope, r.SearchConstraints)
+	if err != nil && p.cfg.Bugs.TransferForgedPageKey {
+		sc := *r.SearchConstraints
+		sc.PageKey = ""
+		w, err = p.newWindow(scope, &sc)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -691,6 +691,20 @@ var knobs = []knob{
 		resp.Body.Close()
 		return resp.Header.Get(auth.GrantHeader)
 	}},
+	{name: "transfer-forged-page-key", want: "400", probe: func(t *testing.T, e *env) string {
+		a := e.create("tforge")
+		dp, err := newDevice(t).ProfileDevice()
+		require.NoError(t, err)
+		_, _, err = e.c.Publish(ctxb(), dp, a.Auth()) // a second log record: two pages of one
+		require.NoError(t, err)
+		tr, _, err := e.c.Transfer(ctxb(), &mesh.SearchConstraints{MaxEntries: mesh.Int(1)}, a.Auth())
+		require.NoError(t, err)
+		require.NotEmpty(t, tr.PageKey)
+		k := []byte(tr.PageKey)
+		k[len(k)/2] ^= 1
+		_, _, err = e.c.Transfer(ctxb(), &mesh.SearchConstraints{MaxEntries: mesh.Int(1), PageKey: string(k)}, a.Auth())
+		return s(statusOf(err))
+	}},
 	{name: "hello-encodings-without-json", want: "application/json", probe: func(t *testing.T, e *env) string {
 		h, _, err := e.c.Hello(ctxb())
 		require.NoError(t, err)
