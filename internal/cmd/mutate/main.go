@@ -300,6 +300,13 @@ func mergeResults(w io.Writer, cfg config, files []string) error {
 	}
 	fmt.Fprintf(w, "%d mutants from %s\n", len(results), strings.Join(files, ", "))
 	report(w, cfg, results)
+	if cfg.out != "" { // the merged results under their current IDs, for a later -merge from another tree
+		b, err := json.MarshalIndent(results, "", "  ")
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(cfg.out, append(b, '\n'), 0o644)
+	}
 	return nil
 }
 
