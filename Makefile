@@ -27,7 +27,7 @@ help:
 	@echo "make test                  run every unit, property and integration test"
 	@echo "make model [PORTAL=URL]    property-based transaction sequences (SEQUENCES=100)"
 	@echo "make vectors               regenerate vectors/ from fixed seeds"
-	@echo "make mutate MUTANTS=20 SEED=1  mutation score of the suite (slow; not in CI)"
+	@echo "make mutate MUTANTS=20 SEED=1 [JOBS=2]  mutation score per package, raw and over non-equivalent mutants (slow; not in CI)"
 	@echo "make fuzz FUZZTIME=30s     run every fuzz target in turn"
 	@echo "make lint                  gofmt, go vet, staticcheck"
 	@echo "make bench                 run the benchmarks"
@@ -128,9 +128,15 @@ tidy-check:
 		echo "go mod tidy changes go.mod/go.sum: run it and commit"; \
 		cp /tmp/meshconform.go.mod.bak go.mod; cp /tmp/meshconform.go.sum.bak go.sum; exit 1; fi
 
-# Mutation score: MUTANTS sampled source mutants of reference/portal and reference/auth, each
-# built and judged by the whole suite (internal/cmd/mutate). Slow: a build and a run per mutant.
+# Mutation score: MUTANTS sampled source mutants from each of reference/portal and reference/auth,
+# each built and judged by the whole suite (internal/cmd/mutate), JOBS at a time. Survivors already
+# classified (internal/cmd/mutate/testdata/classified.json) give the score over non-equivalent
+# mutants; the rest are listed for classification. Slow: a build and a run per mutant; not in CI
+# (examples/mutation-weekly.yml runs it weekly).
 MUTANTS ?= 20
 SEED ?= 1
+JOBS ?= 1
+MUTATE_OUT ?= mutation.json
 mutate:
-	$(GO) run ./internal/cmd/mutate -n $(MUTANTS) -seed $(SEED)
+	$(GO) run ./internal/cmd/mutate -n $(MUTANTS) -seed $(SEED) -j $(JOBS) \
+		-classified internal/cmd/mutate/testdata/classified.json -out $(MUTATE_OUT)

@@ -72,6 +72,38 @@ func sessionChecks(env Env) []harness.Check {
 			},
 		},
 		{
+			ID: "auth.session.low-order", Requirement: "REQ-AUTH-SESSION-LOW-ORDER", Category: harness.Control,
+			Title: "A session offer that is a low-order X448 point gets no session",
+			Doc: "NOTE-AUTH-SESSION: \"Both sides compute the X448 agreement Z of the two keys (a low-order point is " +
+				"refused)\". Signs a ConnectPending whose session offer is the X448 point u = 0, whose agreement with " +
+				"any key is zero, and expects no Mesh-Session grant. Example failure: a grant, whose session key " +
+				"then depends on public values only, so whoever sees the grant acts as the device. Then asks for a " +
+				"session with an honest offer: a portal that grants none is unimplemented here, unless it granted one " +
+				"to the low-order offer. Up to three requests.",
+			Accepts: "No Mesh-Session header, with the signed request answered (payload Status 2xx) or refused (Status 4xx) (NOTE-AUTH-SESSION); unimplemented on a portal that grants no sessions to an honest offer either.",
+			Run: func(ctx context.Context, t *harness.T) {
+				s := env.session(ctx, t)
+				a := s.create("slorder")
+				body := pendingOf(a)
+				var low auth.Offer // Public all zero: u = 0, a low-order point
+				v, err := auth.SignOffer(a.Device.DAK, s.env.Domain, a.Name, body, time.Now(), nil, &low)
+				if err != nil {
+					s.harnessFault("%v", err)
+				}
+				ex := s.raw(body, http.Header{"Authorization": {v}})
+				if g, st := grantOf(ex), payloadStatus(ex); g != "" || st < 200 || st >= 500 {
+					t.Fail(harness.Finding{Message: "a low-order session offer was granted a session, or the request got no clear answer",
+						Expected: "no Mesh-Session header; Status 2xx or 4xx", Observed: fmt.Sprintf("Status %d, Mesh-Session %q", st, g),
+						Exchanges: []*target.Exchange{ex}})
+					return
+				}
+				// No grant for the low-order offer means something only where an honest offer
+				// gets one: a portal that grants none is unimplemented here, as in the other
+				// session checks (a grant to the low-order offer alone fails above).
+				s.needSessions(a)
+			},
+		},
+		{
 			ID: "auth.session.mac", Requirement: "REQ-AUTH-SESSION-MAC", Category: harness.Control,
 			Title: "A session request whose MAC does not cover its body is refused",
 			Doc: "NOTE-AUTH-SESSION: \"The portal accepts a session request only when its mac verifies under the key " +

@@ -161,8 +161,10 @@ func consistencyChecks(env Env) []harness.Check {
 				"Entry's header is null, a Publish whose Authorization is a " +
 				"malformed Mesh-Session header, and a Transfer with a NotBefore/Before time window; each must get a " +
 				"decodable answer with a Status below 500 (a portal without Transfer may answer 501); then a ConnectComplete " +
-				"whose result is a MessageConfirmationResponse without Accept, for a pending request. Six requests.",
-			Accepts: "For each request an answer whose Status, the payload's when there is one (draft 3.2: authoritative), else the HTTP status, is below 500: any 2xx or 4xx (NOTE-LIMITS, NOTE-STATUS-CODES, NOTE-NO-TRANSACTION); Transfer may be unimplemented: Status 501, or HTTP 404/501 without a MeshResponse (NOTE-UNIMPLEMENTED).",
+				"whose result is a MessageConfirmationResponse without Accept, for a pending request; then CreateAccounts " +
+				"and a ConnectStart whose Profile, Device and SignedRequest are signed envelopes whose payload is no Mesh " +
+				"structure. Nine requests.",
+			Accepts: "For each request an answer whose Status, the payload's when there is one (draft 3.2: authoritative), else the HTTP status, is below 500: any 2xx or 4xx (NOTE-LIMITS, NOTE-STATUS-CODES, NOTE-NO-TRANSACTION); Transfer may be unimplemented: Status 501, or HTTP 404/501 without a MeshResponse (NOTE-UNIMPLEMENTED). The CreateAccounts and the ConnectStart with an undecodable envelope: any Status 4xx (NOTE-REFUSAL-CODES).",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				a := s.create("odd")
@@ -185,6 +187,26 @@ func consistencyChecks(env Env) []harness.Check {
 					s.harnessFault("%v", err)
 				}
 				s.below500("ConnectComplete with a MessageConfirmationResponse without Accept", s.do(&mesh.ConnectCompleteRequest{AccountID: a.Name, Result: noAccept}, a.Auth()))
+				// A signed envelope whose payload is no Mesh structure, where a profile and a
+				// connection request are expected: a decoder that assumes the decoding worked
+				// crashes on it (a mutant of the reference did, issue 16).
+				garbage, err := auth.SignPayload([]byte("not a Mesh structure"), a.Master.OSK)
+				if err != nil {
+					s.harnessFault("%v", err)
+				}
+				cr := s.createRequest(s.newAccount("oddprofile"))
+				cr.Profile = garbage
+				s.refused("CreateAccount", s.do(cr, nil), "a Profile whose payload is no Mesh structure was not refused")
+				nd := s.newAccount("odddevice")
+				cd := s.createRequest(nd)
+				// Signed by the new account's own OnlineSignatureKey, so that only the payload is wrong.
+				if cd.Device, err = auth.SignPayload([]byte("not a Mesh structure"), nd.Master.OSK); err != nil {
+					s.harnessFault("%v", err)
+				}
+				s.refused("CreateAccount", s.do(cd, nil), "a Device entry whose payload is no Mesh structure was not refused")
+				cs := s.connectRequest(a, s.newDevice())
+				cs.SignedRequest = garbage
+				s.refused("ConnectStart", s.do(cs, nil), "a SignedRequest whose payload is no Mesh structure was not refused")
 			},
 		},
 	}

@@ -288,8 +288,9 @@ func publishChecks(env Env) []harness.Check {
 			Title: "A forged PageKey is refused",
 			Doc: "A PageKey is the portal's own continuation token; a client that edits one must not page into " +
 				"another query's data. Pages an account's entries with MaxEntries 1, changes one character of the " +
-				"PageKey it got, and expects a 4xx refusal. Four requests.",
-			Accepts: "Any 4xx (NOTE-REFUSAL-CODES: a PageKey the portal did not issue is refused).",
+				"PageKey it got, and expects a 4xx refusal; then the same with a Transfer of the account's own log " +
+				"records, when the portal implements Transfer. Up to six requests.",
+			Accepts: "Any 4xx (NOTE-REFUSAL-CODES: a PageKey the portal did not issue is refused), for Get and for Transfer; Transfer may be unimplemented: Status 501, or HTTP 404/501 without a MeshResponse (NOTE-UNIMPLEMENTED).",
 			Run: func(ctx context.Context, t *harness.T) {
 				s := env.session(ctx, t)
 				a := s.create("forge")
@@ -301,15 +302,21 @@ func publishChecks(env Env) []harness.Check {
 				if key == "" {
 					t.Fail(harness.Finding{Message: "two entries with MaxEntries 1 gave no PageKey", Expected: "a PageKey"})
 				}
-				b := []byte(key)
-				i := len(b) / 2
-				if b[i] == 'A' {
-					b[i] = 'B'
-				} else {
-					b[i] = 'A'
-				}
-				forged := s.do(&mesh.GetRequest{Account: a.Name, Multiple: mesh.Bool(true), SearchConstraints: &mesh.SearchConstraints{MaxEntries: mesh.Int(1), PageKey: string(b)}}, nil)
+				forged := s.do(&mesh.GetRequest{Account: a.Name, Multiple: mesh.Bool(true), SearchConstraints: &mesh.SearchConstraints{MaxEntries: mesh.Int(1), PageKey: forge(key)}}, nil)
 				s.refused("Get", forged, "a forged PageKey was accepted")
+				// Transfer pages the account's log records the same way (a mutant that ignored its
+				// window's error served a forged key from the start, issue 16).
+				tr := s.do(&mesh.TransferRequest{SearchConstraints: &mesh.SearchConstraints{MaxEntries: mesh.Int(1)}}, a.Auth())
+				if noSuchTransaction(tr) {
+					return // Transfer is one the draft lets a portal leave out (3.16)
+				}
+				s.ok("Transfer", tr, "a paged Transfer of the account's own records failed")
+				tkey := tr.resp.(*mesh.TransferResponse).PageKey
+				if tkey == "" {
+					t.Fail(harness.Finding{Message: "two log records with MaxEntries 1 gave no Transfer PageKey", Expected: "a PageKey"})
+				}
+				s.refused("Transfer", s.do(&mesh.TransferRequest{SearchConstraints: &mesh.SearchConstraints{MaxEntries: mesh.Int(1), PageKey: forge(tkey)}}, a.Auth()),
+					"a forged PageKey was accepted by Transfer")
 			},
 		},
 		{
@@ -373,4 +380,19 @@ func countEnvelope(list []mesh.DareMessage, want *mesh.DareMessage) int {
 
 func containsEnvelope(list []mesh.DareMessage, want *mesh.DareMessage) bool {
 	return countEnvelope(list, want) > 0
+}
+
+// forge changes one character in the middle of a PageKey.
+func forge(key string) string {
+	b := []byte(key)
+	if len(b) == 0 {
+		return "A"
+	}
+	i := len(b) / 2
+	if b[i] == 'A' {
+		b[i] = 'B'
+	} else {
+		b[i] = 'A'
+	}
+	return string(b)
 }

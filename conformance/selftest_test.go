@@ -102,6 +102,9 @@ var knobBreaks = map[string][]string{
 	"refuse-kidless-signatures":            {"create.legacy-signatures"},
 	"refuse-header-signatures":             {"create.legacy-signatures"},
 	"crash-on-confirmation-without-accept": {"wire.odd-inputs"},
+	"crash-on-undecodable-profile":         {"wire.odd-inputs"},
+	"grant-low-order-offer":                {"auth.session.low-order"},
+	"transfer-forged-page-key":             {"get.page-key-forged"},
 }
 
 func TestEveryKnobIsCovered(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"go/parser"
 	"go/token"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strconv"
 )
@@ -30,6 +31,17 @@ type Mutant struct {
 	Start, End int
 	With       string
 	Was        string
+	// Func is the enclosing function ("Recv.Name" for a method, "" at file level) and Nth
+	// counts the earlier mutants of the same kind and text in it: with File they make an
+	// identity that survives edits elsewhere in the file, which Line does not.
+	Func string
+	Nth  int
+}
+
+// ID is the mutant's stable identity: file, function, kind, change and its ordinal among the
+// identical changes in that function. A classification of survivors is keyed by it.
+func (m Mutant) ID() string {
+	return fmt.Sprintf("%s:%s:%s:%q->%q#%d", m.File, m.Func, m.Kind, m.Was, m.With, m.Nth)
 }
 
 func (m Mutant) String() string {
@@ -95,7 +107,57 @@ func Sites(name string, src []byte) ([]Mutant, error) {
 		return true
 	})
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Start < out[j].Start })
+	seen := map[string]int{}
+	for i := range out {
+		out[i].Func = enclosing(f, fset, out[i].Start)
+		k := fmt.Sprintf("%s\x00%s\x00%s\x00%s", out[i].Func, out[i].Kind, out[i].Was, out[i].With)
+		out[i].Nth = seen[k]
+		seen[k]++
+	}
 	return out, nil
+}
+
+// enclosing names the declaration holding byte offset off: "Name", or "Recv.Name" for a method
+// (pointer receivers without the star), or the first name of a const, var or type spec.
+func enclosing(f *ast.File, fset *token.FileSet, off int) string {
+	in := func(n ast.Node) bool {
+		return off >= fset.Position(n.Pos()).Offset && off < fset.Position(n.End()).Offset
+	}
+	for _, d := range f.Decls {
+		if gd, ok := d.(*ast.GenDecl); ok && in(gd) {
+			for _, sp := range gd.Specs {
+				switch x := sp.(type) {
+				case *ast.ValueSpec:
+					if in(x) && len(x.Names) > 0 {
+						return x.Names[0].Name
+					}
+				case *ast.TypeSpec:
+					if in(x) {
+						return x.Name.Name
+					}
+				}
+			}
+		}
+		fd, ok := d.(*ast.FuncDecl)
+		if !ok || !in(fd) {
+			continue
+		}
+		if fd.Recv == nil || len(fd.Recv.List) == 0 {
+			return fd.Name.Name
+		}
+		t := fd.Recv.List[0].Type
+		if s, ok := t.(*ast.StarExpr); ok {
+			t = s.X
+		}
+		if ix, ok := t.(*ast.IndexExpr); ok {
+			t = ix.X
+		}
+		if id, ok := t.(*ast.Ident); ok {
+			return id.Name + "." + fd.Name.Name
+		}
+		return fd.Name.Name
+	}
+	return ""
 }
 
 // isString guesses string concatenation (a literal string operand), which - cannot replace.
@@ -127,4 +189,130 @@ func Sample(all []Mutant, n int, seed uint64) []Mutant {
 		out = out[:n]
 	}
 	return out
+}
+
+// KnobOnly reports which mutants lie where only a misbehaviour knob (or an allowance) leads: in
+// the body of an if or a case whose condition is a conjunction with a term naming a knob, or in
+// another term of such a conjunction (with the knob false the conjunction is false whatever that
+// term says). A knob is a field reached through a field named by one of markers (p.cfg.Bugs.X),
+// or through the receiver of a method of a type so named (a.X in func (a Allow) ...). With every
+// knob off such code never runs or never matters, so its mutants are equivalent by construction
+// and a sample should not spend runs on them; so is removing such an if's condition (its body
+// runs only with the knob on). A negated knob (!p.cfg.Bugs.X) guards the conforming path and
+// does not count; a conjunction with a knob negated, or its && swapped, counts.
+func KnobOnly(name string, src []byte, markers []string, ms []Mutant) ([]bool, error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, name, src, parser.SkipObjectResolution)
+	if err != nil {
+		return nil, fmt.Errorf("mutate: %w", err)
+	}
+	var spans, guards [][2]int // guards: conditions whose removal drops only knob code
+	span := func(from, to token.Pos) {
+		spans = append(spans, [2]int{fset.Position(from).Offset, fset.Position(to).Offset})
+	}
+	for _, d := range f.Decls {
+		recv := ""
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv != nil && len(fd.Recv.List) == 1 && len(fd.Recv.List[0].Names) == 1 {
+			t := fd.Recv.List[0].Type
+			if st, ok := t.(*ast.StarExpr); ok {
+				t = st.X
+			}
+			if id, ok := t.(*ast.Ident); ok && slices.Contains(markers, id.Name) {
+				recv = fd.Recv.List[0].Names[0].Name
+			}
+		}
+		k := knob{markers: markers, recv: recv}
+		ast.Inspect(d, func(n ast.Node) bool {
+			switch x := n.(type) {
+			case *ast.IfStmt:
+				if k.names(x.Cond) {
+					span(x.Body.Pos(), x.Body.End())
+					guards = append(guards, [2]int{fset.Position(x.Cond.Pos()).Offset, fset.Position(x.Cond.End()).Offset})
+				}
+			case *ast.CaseClause:
+				if len(x.List) == 1 && k.names(x.List[0]) && len(x.Body) > 0 {
+					span(x.Body[0].Pos(), x.Body[len(x.Body)-1].End())
+				}
+			case *ast.BinaryExpr:
+				if x.Op != token.LAND {
+					break
+				}
+				var terms []ast.Expr
+				var flatten func(e ast.Expr)
+				flatten = func(e ast.Expr) {
+					if b, ok := e.(*ast.BinaryExpr); ok && b.Op == token.LAND {
+						flatten(b.X)
+						flatten(b.Y)
+						return
+					}
+					terms = append(terms, e)
+				}
+				flatten(x)
+				if !slices.ContainsFunc(terms, k.is) {
+					break
+				}
+				for _, e := range terms {
+					if !k.is(e) {
+						span(e.Pos(), e.End())
+					}
+				}
+				return false // the nested && are the terms just handled
+			}
+			return true
+		})
+	}
+	out := make([]bool, len(ms))
+	for i, m := range ms {
+		for _, s := range spans {
+			if m.Start >= s[0] && m.End <= s[1] {
+				out[i] = true
+			}
+		}
+		for _, g := range guards {
+			if m.Kind == RemoveGuard && m.Start == g[0] && m.End == g[1] {
+				out[i] = true
+			}
+		}
+	}
+	return out, nil
+}
+
+// knob recognises knob terms: x.M.F for a marker M, or r.F where r is the receiver of a method
+// of a marker type.
+type knob struct {
+	markers []string
+	recv    string
+}
+
+// names reports whether e is a knob term or a conjunction with one.
+func (k knob) names(e ast.Expr) bool {
+	switch x := e.(type) {
+	case *ast.ParenExpr:
+		return k.names(x.X)
+	case *ast.BinaryExpr:
+		return x.Op == token.LAND && (k.names(x.X) || k.names(x.Y))
+	}
+	return k.is(e)
+}
+
+// is reports whether e is a knob term.
+func (k knob) is(e ast.Expr) bool {
+	for {
+		p, ok := e.(*ast.ParenExpr)
+		if !ok {
+			break
+		}
+		e = p.X
+	}
+	s, ok := e.(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	switch x := s.X.(type) {
+	case *ast.SelectorExpr:
+		return slices.Contains(k.markers, x.Sel.Name)
+	case *ast.Ident:
+		return k.recv != "" && x.Name == k.recv
+	}
+	return false
 }

@@ -209,6 +209,18 @@ type Bugs struct {
 	// CrashOnConfirmationWithoutAccept answers 500 for a connection result that is a
 	// MessageConfirmationResponse without Accept (NOTE-LIMITS).
 	CrashOnConfirmationWithoutAccept bool `bug:"crash-on-confirmation-without-accept" doc:"500 for a MessageConfirmationResponse result without Accept (NOTE-LIMITS)"`
+	// CrashOnUndecodableProfile answers 500 for a CreateAccount whose Profile envelope carries a
+	// payload that is no Mesh structure (NOTE-LIMITS): a mutant that dropped openAs's decoding
+	// guard did the same, and no check sent one (issue 16).
+	CrashOnUndecodableProfile bool `bug:"crash-on-undecodable-profile" doc:"500 for a Profile envelope whose payload is no Mesh structure (NOTE-LIMITS)"`
+	// GrantLowOrderOffer grants a session to an offer the agreement refuses, a low-order X448
+	// point (NOTE-AUTH-SESSION): a mutant that inverted the agreement's error test did, and no
+	// check sent one (issue 16).
+	GrantLowOrderOffer bool `bug:"grant-low-order-offer" doc:"a session offer that is a low-order X448 point is granted a session (NOTE-AUTH-SESSION)"`
+	// TransferForgedPageKey serves a Transfer whose PageKey the portal did not issue from the
+	// start, as a mutant that ignored Transfer's window error did; no check paged Transfer with
+	// a forged key (draft 3.4.2, NOTE-REFUSAL-CODES; issue 16).
+	TransferForgedPageKey bool `bug:"transfer-forged-page-key" doc:"Transfer takes a PageKey it did not issue (draft 3.4.2)"`
 }
 
 // BugInfo describes one knob.

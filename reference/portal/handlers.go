@@ -18,6 +18,7 @@ import (
 	"github.com/meshconform/meshconform/reference/keys"
 	"github.com/meshconform/meshconform/reference/mesh"
 	"github.com/meshconform/meshconform/reference/udf"
+	"github.com/meshconform/meshconform/reference/wire"
 	"github.com/meshconform/meshconform/reference/witness"
 )
 
@@ -331,6 +332,13 @@ func (p *Portal) openSession(c *call, hv string) (*auth.Header, error) {
 // leaves the request's answer as it is: the client keeps signing.
 func (p *Portal) grant(c *call, h *auth.Header) {
 	g, err := p.issuer.Grant(h, c.now)
+	if err != nil && p.cfg.Bugs.GrantLowOrderOffer {
+		if o, oerr := auth.NewOffer(nil); oerr == nil {
+			h2 := *h
+			h2.Offer = wire.EncodeBase64(o.Public[:]) // whatever the offer was, a grant
+			g, err = p.issuer.Grant(&h2, c.now)
+		}
+	}
 	if err != nil {
 		p.log.Warn("session not granted", "err", err)
 		return
@@ -1252,6 +1260,11 @@ func (p *Portal) transfer(c *call, r *mesh.TransferRequest) (mesh.MeshResponse, 
 		scope = "t\x00*"
 	}
 	w, err := p.newWindow(scope, r.SearchConstraints)
+	if err != nil && p.cfg.Bugs.TransferForgedPageKey {
+		sc := *r.SearchConstraints
+		sc.PageKey = ""
+		w, err = p.newWindow(scope, &sc)
+	}
 	if err != nil {
 		return nil, err
 	}

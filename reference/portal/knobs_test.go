@@ -667,6 +667,44 @@ var knobs = []knob{
 		_, _, err = e.c.Do(ctxb(), &mesh.ConnectCompleteRequest{AccountID: a.Name, Result: res}, a.Auth())
 		return strconv.FormatBool(statusOf(err) >= 500)
 	}},
+	{name: "crash-on-undecodable-profile", want: "409", probe: func(t *testing.T, e *env) string {
+		a := newAccount(t, "undecodable")
+		req, err := a.CreateRequest()
+		require.NoError(t, err)
+		req.Profile, err = auth.SignPayload([]byte("not a Mesh structure"), a.Master.OSK)
+		require.NoError(t, err)
+		_, _, err = e.c.Create(ctxb(), req)
+		return s(statusOf(err))
+	}},
+	{name: "grant-low-order-offer", want: "", probe: func(t *testing.T, e *env) string {
+		a := e.create("loworder")
+		body, err := mesh.EncodeRequest(&mesh.ConnectPendingRequest{AccountID: a.Name})
+		require.NoError(t, err)
+		var low auth.Offer // u = 0
+		hv, err := auth.SignOffer(a.Device.DAK, e.host(), a.Name, body, time.Now(), nil, &low)
+		require.NoError(t, err)
+		req, err := http.NewRequest(http.MethodPost, e.url, bytes.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Authorization", hv)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.Header.Get(auth.GrantHeader)
+	}},
+	{name: "transfer-forged-page-key", want: "400", probe: func(t *testing.T, e *env) string {
+		a := e.create("tforge")
+		dp, err := newDevice(t).ProfileDevice()
+		require.NoError(t, err)
+		_, _, err = e.c.Publish(ctxb(), dp, a.Auth()) // a second log record: two pages of one
+		require.NoError(t, err)
+		tr, _, err := e.c.Transfer(ctxb(), &mesh.SearchConstraints{MaxEntries: mesh.Int(1)}, a.Auth())
+		require.NoError(t, err)
+		require.NotEmpty(t, tr.PageKey)
+		k := []byte(tr.PageKey)
+		k[len(k)/2] ^= 1
+		_, _, err = e.c.Transfer(ctxb(), &mesh.SearchConstraints{MaxEntries: mesh.Int(1), PageKey: string(k)}, a.Auth())
+		return s(statusOf(err))
+	}},
 	{name: "hello-encodings-without-json", want: "application/json", probe: func(t *testing.T, e *env) string {
 		h, _, err := e.c.Hello(ctxb())
 		require.NoError(t, err)

@@ -86,6 +86,11 @@ func (p *Portal) verifyMaster(env *mesh.DareMessage) (*mesh.ProfileMaster, strin
 // OnlineSignatureKey of that master (2.6, NOTE-CREATE-PROFILE).
 func (p *Portal) verifyMeshProfile(env *mesh.DareMessage) (*mesh.ProfileMesh, *mesh.ProfileMaster, string, error) {
 	pm, err := openAs[*mesh.ProfileMesh](env, "Profile")
+	if err != nil && p.cfg.Bugs.CrashOnUndecodableProfile && env != nil {
+		if _, derr := auth.Open(env); derr != nil {
+			return nil, nil, "", refuse(500, derr, "the profile payload does not decode")
+		}
+	}
 	if err != nil {
 		return nil, nil, "", err
 	}
