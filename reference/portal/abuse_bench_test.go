@@ -26,8 +26,8 @@ import (
 // returned to the system, so that none inherits another's peak; run it with GOGC=400, the
 // meshportal's default, to measure the portal as deployed), and how many of the 16 Gets were shed
 // with 503 (shed/op: a shed Get was refused, not served, so its time says nothing of the
-// portal's cost) or cut (cut/op: the connection ended without an answer, as the portal's 30 s
-// WriteTimeout ends a Get that takes longer). The before variants run the portal as it was
+// portal's cost) or cut (cut/op: the connection ended without an answer, as the portal's
+// WriteTimeout, 60 s, ends a Get that takes longer). The before variants run the portal as it was
 // before issue 17: quadratic-get-scope, no bound on requests in flight.
 func BenchmarkConcurrentHostileGets(b *testing.B) {
 	for _, before := range []bool{false, true} {
@@ -48,17 +48,17 @@ func BenchmarkConcurrentHostileGets(b *testing.B) {
 				tr := &http.Transport{MaxIdleConnsPerHost: 32}
 				defer tr.CloseIdleConnections()
 				hc := &http.Client{Transport: tr, Timeout: 10 * time.Minute} // the before variants take minutes
-				// post returns the time to the answer and its status, 0 when the connection ended
-				// without one.
-				post := func(body []byte) (time.Duration, int) {
+				// post returns the time to the answer and its status, 0 and the error when the
+				// connection ended without one.
+				post := func(body []byte) (time.Duration, int, error) {
 					t0 := time.Now()
 					resp, err := hc.Post(e.url, "application/json", bytes.NewReader(body))
 					if err != nil {
-						return time.Since(t0), 0
+						return time.Since(t0), 0, err
 					}
 					io.Copy(io.Discard, resp.Body)
 					resp.Body.Close()
-					return time.Since(t0), resp.StatusCode
+					return time.Since(t0), resp.StatusCode, nil
 				}
 				var getMax time.Duration
 				var hellos, alone []time.Duration
@@ -67,7 +67,7 @@ func BenchmarkConcurrentHostileGets(b *testing.B) {
 				peak := newPeakSampler()
 				for b.Loop() {
 					for range 5 {
-						d, _ := post([]byte(`{"Hello":{}}`))
+						d, _, _ := post([]byte(`{"Hello":{}}`))
 						alone = append(alone, d)
 						time.Sleep(5 * time.Millisecond)
 					}
@@ -81,9 +81,9 @@ func BenchmarkConcurrentHostileGets(b *testing.B) {
 								return
 							default:
 							}
-							d, code := post([]byte(`{"Hello":{}}`))
+							d, code, err := post([]byte(`{"Hello":{}}`))
 							if code != http.StatusOK {
-								b.Errorf("a Hello during the Gets: HTTP %d", code)
+								b.Errorf("a Hello during the Gets: HTTP %d %v", code, err)
 							}
 							mu.Lock()
 							hellos = append(hellos, d)
@@ -95,7 +95,7 @@ func BenchmarkConcurrentHostileGets(b *testing.B) {
 						wg.Add(1)
 						go func() {
 							defer wg.Done()
-							d, code := post(body)
+							d, code, _ := post(body)
 							if code >= 500 && code != 503 {
 								b.Errorf("a Get: HTTP %d", code)
 							}
