@@ -100,7 +100,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	f.DurationVar(&o.writeTimeout, "write-timeout", 0, "longest time from a request's headers to the end of its answer (0: 60s)")
 	f.DurationVar(&o.sessionLifetime, "session-lifetime", 0, "how long a granted session lasts (NOTE-AUTH-SESSION; 0: 1h, negative: grant none)")
 	f.IntVar(&o.maxInFlight, "max-in-flight", 0, "requests served at once; more are answered 503 with Retry-After (0: 32, negative: no bound)")
-	f.IntVar(&o.maxLargeInFlight, "max-large-in-flight", 0, "requests over 64 KiB served at once, within --max-in-flight; more wait up to 10s, then 503 (0: 4, negative: no bound)")
+	f.IntVar(&o.maxLargeInFlight, "max-large-in-flight", 0, "requests over 64 KiB served at once, within --max-in-flight; more wait up to 10s, then 503 (0: GOMAXPROCS less one, at least 1, at most 4; negative: no bound)")
 	f.DurationVar(&o.pendingLifetime, "pending-lifetime", 0, "how long an unanswered connection request waits before it expires (NOTE-PENDING-FLOOD; 0: 6h)")
 	f.Float64Var(&o.connectRate, "connect-rate", 0, "ConnectStart requests per second per client and account, burst 64, 429 beyond (NOTE-PENDING-FLOOD; 0: 1, negative: off)")
 	f.StringVar(&o.debugListen, "debug-listen", "", "also serve the process's expvar figures (live_heap_bytes, memstats) at /debug/vars on this address; keep it private")

@@ -5,6 +5,9 @@ package shim
 import (
 	"os"
 	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
 	"syscall"
 )
 
@@ -38,10 +41,42 @@ func signalOf(ps *os.ProcessState) (string, bool) {
 	return ws.Signal().String(), true
 }
 
+// maxRSS is the client's peak resident memory in KiB, 0 when not known. On Linux the figure the
+// kernel gives for a process started from this one is at least this process's own peak at the
+// start: Go starts processes with vfork, and exec keeps the larger of the peak of the memory it
+// leaves (this process's) and that of the new program. A figure no higher than this process's
+// peak since (read once the client ended, so no lower than at the start) may be this process's
+// and is not reported; a higher one can only be the client's. Darwin reports bytes, not KiB.
 func maxRSS(ps *os.ProcessState) int64 {
 	ru, ok := ps.SysUsage().(*syscall.Rusage)
 	if !ok {
 		return 0
 	}
-	return int64(ru.Maxrss) // KiB on Linux
+	kib := int64(ru.Maxrss)
+	if runtime.GOOS == "darwin" || runtime.GOOS == "ios" {
+		kib >>= 10
+	}
+	if own, ok := ownPeakKiB(); ok && kib <= own {
+		return 0
+	}
+	return kib
+}
+
+// ownPeakKiB is this process's peak resident memory (VmHWM), where /proc reports it.
+func ownPeakKiB() (int64, bool) {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			f := strings.Fields(rest)
+			if len(f) != 2 || f[1] != "kB" {
+				return 0, false
+			}
+			n, err := strconv.ParseInt(f[0], 10, 64)
+			return n, err == nil
+		}
+	}
+	return 0, false
 }

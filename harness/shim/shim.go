@@ -112,7 +112,7 @@ type Result struct {
 	Stderr    []byte
 	Truncated bool // stdout or stderr exceeded MaxOutput
 	Duration  time.Duration
-	MaxRSSKiB int64 // peak resident memory, where the OS reports it
+	MaxRSSKiB int64 // peak resident memory, where the OS reports it as the client's own; else 0
 	Err       string
 }
 

@@ -75,25 +75,37 @@ func TestGetCostIsLinear(t *testing.T) {
 	}
 }
 
-// BenchmarkHostileGet times one 1 MB Get of each shape through the handler.
+// BenchmarkHostileGet times one Get of each shape through the handler at 62.5 KB and 1 MB,
+// before issue 17 (quadratic-get-scope) and after: linear cost keeps MB/s level from the small
+// body to the large one, quadratic cost divides it by about the ratio of sizes (16).
 func BenchmarkHostileGet(b *testing.B) {
-	h := newHandler(b, portal.Config{})
-	for _, shape := range hostile.Shapes() {
-		body, err := hostile.Get(shape, 1_000_000, "nobody@localhost")
-		if err != nil {
-			b.Fatal(err)
+	for _, before := range []bool{false, true} {
+		cfg := portal.Config{}
+		variant := "after"
+		if before {
+			cfg.Bugs.QuadraticGetScope = true
+			variant = "before"
 		}
-		b.Run(string(shape), func(b *testing.B) {
-			b.SetBytes(int64(len(body)))
-			b.ReportAllocs()
-			for b.Loop() {
-				rec := httptest.NewRecorder()
-				h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "http://localhost"+portal.Path, bytes.NewReader(body)))
-				if rec.Code >= 500 {
-					b.Fatal(fmt.Sprint(rec.Code))
+		h := newHandler(b, cfg)
+		for _, shape := range hostile.Shapes() {
+			for _, size := range []int{62_500, 1_000_000} {
+				body, err := hostile.Get(shape, size, "nobody@localhost")
+				if err != nil {
+					b.Fatal(err)
 				}
+				b.Run(fmt.Sprintf("%s/%s/%d", variant, shape, size), func(b *testing.B) {
+					b.SetBytes(int64(len(body)))
+					b.ReportAllocs()
+					for b.Loop() {
+						rec := httptest.NewRecorder()
+						h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "http://localhost"+portal.Path, bytes.NewReader(body)))
+						if rec.Code >= 500 {
+							b.Fatal(fmt.Sprint(rec.Code))
+						}
+					}
+				})
 			}
-		})
+		}
 	}
 }
 

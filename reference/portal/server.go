@@ -12,6 +12,7 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -70,9 +71,10 @@ type Config struct {
 	// a crowd of large requests can take.
 	MaxInFlight int
 	// MaxLargeInFlight bounds the requests of more than 64 KiB (or of unknown length) served at
-	// once, within MaxInFlight (default 4; negative: no bound). More wait up to 10 s, their
-	// bodies unread, then are shed like the rest: a crowd of large requests neither holds more
-	// than a few bodies' worth of memory nor takes the CPU a Hello needs.
+	// once, within MaxInFlight (default GOMAXPROCS less one, at least 1 and at most 4; negative:
+	// no bound). More wait up to 10 s, their bodies unread, then are shed like the rest: a crowd
+	// of large requests neither holds more than a few bodies' worth of memory nor takes the CPU a
+	// Hello needs.
 	MaxLargeInFlight int
 	// PendingLifetime is how long an unanswered connection request waits before it expires
 	// (NOTE-PENDING-FLOOD; default 6 h).
@@ -185,7 +187,7 @@ func New(cfg Config) (*Portal, error) {
 		p.connects = newRateLimiter(cfg.ConnectRate, burst)
 	}
 	if cfg.MaxLargeInFlight == 0 {
-		cfg.MaxLargeInFlight = DefaultMaxLargeInFlight
+		cfg.MaxLargeInFlight = defaultMaxLargeInFlight(runtime.GOMAXPROCS(0))
 	}
 	p.slots = newGate(cfg.MaxInFlight, admitWait)
 	p.large = newGate(cfg.MaxLargeInFlight, admitWaitLarge)
