@@ -1,0 +1,213 @@
+package matrix
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/meshconform/meshconform/harness/result"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// res is a check result with an outcome and, when not a pass, a finding.
+func res(id string, o result.Outcome, msg string) result.CheckResult {
+	r := result.CheckResult{ID: id, Title: "title of " + id, Section: "3.2", Level: "MUST", Outcome: o}
+	if msg != "" {
+		r.Finding = &result.Finding{Message: msg}
+	}
+	return r
+}
+
+func runOf(url string, results ...result.CheckResult) *result.Run {
+	return &result.Run{Mode: result.ModeRun, Target: url, Seed: 7, Results: results}
+}
+
+func TestBuild(t *testing.T) {
+	clean := runOf("http://a/", res("wire.a", result.Pass, ""), res("wire.b", result.Pass, ""), res("wire.c", result.Pass, ""))
+	broken := runOf("http://b/", res("wire.c", result.Pass, ""), res("wire.b", result.Fail, "no Status"), res("wire.a", result.Pass, ""))
+	warned := runOf("http://c/", res("wire.a", result.Warn, "late"), res("wire.b", result.Pass, ""), res("wire.c", result.Pass, ""))
+	partial := runOf("http://d/", res("wire.a", result.Pass, ""), res("wire.c", result.Pass, ""))
+	tests := []struct {
+		name         string
+		targets      []Target
+		wantRows     []string // row order
+		wantDiffer   []string
+		wantExitCode int
+	}{
+		{"identical", []Target{{Name: "x", Run: clean}, {Name: "y", Run: clean}},
+			[]string{"wire.a", "wire.b", "wire.c"}, nil, 0},
+		{"one failure comes first", []Target{{Name: "x", Run: clean}, {Name: "y", Run: broken}},
+			[]string{"wire.b", "wire.a", "wire.c"}, []string{"wire.b"}, 1},
+		{"a warning differs from a pass but does not fail", []Target{{Name: "x", Run: clean}, {Name: "y", Run: warned}},
+			[]string{"wire.a", "wire.b", "wire.c"}, []string{"wire.a"}, 0},
+		{"three targets", []Target{{Name: "x", Run: clean}, {Name: "y", Run: broken}, {Name: "z", Run: warned}},
+			[]string{"wire.a", "wire.b", "wire.c"}, []string{"wire.a", "wire.b"}, 1},
+		{"a check one target did not select", []Target{{Name: "x", Run: clean}, {Name: "y", Run: partial}},
+			[]string{"wire.b", "wire.a", "wire.c"}, []string{"wire.b"}, 0},
+		{"a target that did not run is incomplete, never a pass", []Target{{Name: "x", Run: clean}, {Name: "y", Problem: "pre-flight failed"}},
+			[]string{"wire.a", "wire.b", "wire.c"}, []string{"wire.a", "wire.b", "wire.c"}, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := Build(tc.targets)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rows []string
+			for _, r := range m.Rows {
+				rows = append(rows, r.ID)
+				if len(r.Cells) != len(tc.targets) {
+					t.Errorf("row %s has %d cells, want %d", r.ID, len(r.Cells), len(tc.targets))
+				}
+			}
+			if d := cmp.Diff(tc.wantRows, rows); d != "" {
+				t.Errorf("rows (-want +got):\n%s", d)
+			}
+			if d := cmp.Diff(tc.wantDiffer, m.DifferingIDs()); d != "" {
+				t.Errorf("differing (-want +got):\n%s", d)
+			}
+			if m.Differing != len(tc.wantDiffer) {
+				t.Errorf("Differing = %d, want %d", m.Differing, len(tc.wantDiffer))
+			}
+			if got := m.ExitCode(); got != tc.wantExitCode {
+				t.Errorf("ExitCode = %d, want %d", got, tc.wantExitCode)
+			}
+		})
+	}
+}
+
+func TestBuildRefuses(t *testing.T) {
+	for name, targets := range map[string][]Target{
+		"none":     nil,
+		"no name":  {{Run: runOf("u")}},
+		"repeated": {{Name: "a", Run: runOf("u")}, {Name: "a", Run: runOf("v")}},
+	} {
+		if _, err := Build(targets); err == nil {
+			t.Errorf("%s: Build accepted it", name)
+		}
+	}
+}
+
+func TestCellLinksToTheTargetsReport(t *testing.T) {
+	m, err := Build([]Target{
+		{Name: "x", Run: runOf("u", res("wire.b", result.Fail, "boom")), Report: "x/report.html"},
+		{Name: "y", Run: runOf("v", res("wire.b", result.Pass, ""))},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := m.Rows[0].Cells
+	if c[0].Link != "x/report.html#check-wire.b" || c[0].Message != "boom" {
+		t.Errorf("cell x = %+v, want a link to x/report.html#check-wire.b and the finding", c[0])
+	}
+	if c[1].Link != "" || c[1].Message != "" {
+		t.Errorf("cell y = %+v, want no link (no report) and no message (a pass)", c[1])
+	}
+}
+
+// hostile is a matrix whose portal-provided text tries to break out of a table cell and inject
+// markup.
+func hostile(t *testing.T) *Matrix {
+	msg := "a | b <script>alert(1)</script> *bold* [x](javascript:1)\nnext"
+	m, err := Build([]Target{
+		{Name: "ref", Run: runOf("http://ref/", res("wire.a", result.Pass, ""), res("wire.b", result.Pass, "")), Report: "ref/report.html"},
+		{Name: "other", Run: runOf("http://other/", res("wire.a", result.Fail, msg), res("wire.b", result.Pass, "")), Report: "other/report.html"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestEscaping(t *testing.T) {
+	m := hostile(t)
+	var md, html bytes.Buffer
+	if err := WriteMarkdown(&md, m); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteHTML(&html, m); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"<script>", "a | b", "[x](javascript"} {
+		if strings.Contains(md.String(), bad) {
+			t.Errorf("markdown holds %q unescaped", bad)
+		}
+	}
+	if strings.Contains(html.String(), "<script>") {
+		t.Error("html holds <script> unescaped")
+	}
+	// Every table row of the markdown has as many cells as the header: nothing split a cell.
+	for _, line := range strings.Split(md.String(), "\n") {
+		if strings.HasPrefix(line, "| ") && strings.Contains(line, "wire.") {
+			if n := strings.Count(strings.ReplaceAll(line, `\|`, ""), "|"); n != 4 {
+				t.Errorf("row %q has %d cell separators, want 4", line, n)
+			}
+		}
+	}
+}
+
+func TestGolden(t *testing.T) {
+	m := hostile(t)
+	for _, f := range formats {
+		t.Run(f.Name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := f.Write(&buf, m); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join("testdata", "golden."+f.FileName)
+			if *update {
+				if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update)", err)
+			}
+			if d := cmp.Diff(string(want), buf.String()); d != "" {
+				t.Errorf("%s differs from %s (-want +got):\n%s", f.Name, path, d)
+			}
+		})
+	}
+}
+
+func TestJSONRoundTrips(t *testing.T) {
+	m := hostile(t)
+	var buf bytes.Buffer
+	if err := WriteJSON(&buf, m); err != nil {
+		t.Fatal(err)
+	}
+	var back Matrix
+	if err := json.Unmarshal(buf.Bytes(), &back); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(*m, back); d != "" {
+		t.Errorf("JSON round trip (-want +got):\n%s", d)
+	}
+}
+
+func TestParseList(t *testing.T) {
+	got, err := ParseList("html, markdown,json,md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range got {
+		names = append(names, f.Name)
+	}
+	if d := cmp.Diff([]string{"html", "md", "json"}, names); d != "" {
+		t.Errorf("formats (-want +got):\n%s", d)
+	}
+	for _, bad := range []string{"", " , ", "sarif"} {
+		if _, err := ParseList(bad); err == nil {
+			t.Errorf("ParseList(%q) accepted it", bad)
+		}
+	}
+}
