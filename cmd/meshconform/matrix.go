@@ -55,12 +55,9 @@ Exit codes:
   meshconform matrix --portal ref=embedded --portal knob=embedded:bug=omit-status --only 'wire.*'
 
   # two implementations side by side, every matrix format
-  meshconform matrix --portal alice=https://alice.example/ --portal bob=https://10.0.0.7:8443/ \
-    --host bob=bob.example --insecure --report html,md,json --report-dir interop`,
+  meshconform matrix --portal alice=https://alice.example/ --portal bob=https://10.0.0.7:8443/ --host bob=bob.example --insecure --report html,md,json --report-dir interop`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			defer restoreFlagDefaults(c)
-			defer func() { portals, hosts = nil, nil }()
 			return runMatrix(c, &f, portals, hosts)
 		},
 	}
@@ -186,7 +183,11 @@ func runMatrix(c *cobra.Command, base *runFlags, portals, hosts []string) error 
 
 	ctx, cancel := signal.NotifyContext(c.Context(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
+	// runSuite reads the command's context; put the caller's back after, so a later command line
+	// in the same process (tests) does not start canceled.
+	prev := c.Context()
 	c.SetContext(ctx)
+	defer c.SetContext(prev)
 	var cols []matrix.Target
 	for _, t := range targets {
 		dir := filepath.Join(base.reportDir, t.name)

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/meshconform/meshconform/reports/matrix"
+)
+
+func readMatrix(t *testing.T, dir string) *matrix.Matrix {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "matrix.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m matrix.Matrix
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return &m
+}
+
+// TestMatrixKnobAgainstReference is issue 20's test of the matrix: the embedded reference portal
+// against itself with one knob on one side differs in exactly the checks that knob breaks (the
+// conformance self-test's knobBreaks table says which, and checks it independently), and
+// against itself without a knob differs nowhere. Every cell links to a check that is in the
+// linked report.
+func TestMatrixKnobAgainstReference(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the suite against embedded portals")
+	}
+	tests := []struct {
+		knob, only string
+		code       int
+		differ     []string
+	}{
+		{"", "get.*", 0, nil},
+		{"empty-get-lists-accounts", "get.*", 1, []string{"get.no-listing"}},
+		{"accept-replayed-result", "connect.*", 1, []string{"connect.replayed-result"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.knob, func(t *testing.T) {
+			dir := t.TempDir()
+			other := "knob=embedded"
+			if tc.knob != "" {
+				other += ":bug=" + tc.knob
+			}
+			code, out := runCLI(t, "", "matrix", "--portal", "ref=embedded", "--portal", other, "--only", tc.only,
+				"--seed", "11", "-j", "2", "--report-dir", dir)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\n%s", code, tc.code, out)
+			}
+			m := readMatrix(t, dir)
+			if d := cmp.Diff(tc.differ, m.DifferingIDs()); d != "" {
+				t.Errorf("differing checks (-want +got):\n%s", d)
+			}
+			if m.Seed != 11 || len(m.Rows) == 0 {
+				t.Errorf("seed %d, %d rows: want seed 11 and the selected checks", m.Seed, len(m.Rows))
+			}
+			for _, f := range []string{"matrix.md", "matrix.html"} {
+				if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
+					t.Errorf("%s missing or empty: %v", f, err)
+				}
+			}
+			for _, r := range m.Rows {
+				for i, c := range r.Cells {
+					file, anchor, ok := strings.Cut(c.Link, "#")
+					if !ok {
+						t.Fatalf("%s on %s: no link (%q)", r.ID, m.Targets[i].Name, c.Link)
+					}
+					page, err := os.ReadFile(filepath.Join(dir, file))
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !strings.Contains(string(page), `id="`+anchor+`"`) {
+						t.Errorf("%s links to %s, which has no such anchor", r.ID, c.Link)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestMatrixUnreachablePortal: a portal that cannot be run makes the comparison incomplete (exit
+// 2), and its column says not-run instead of passing; the matrix is written all the same.
+func TestMatrixUnreachablePortal(t *testing.T) {
+	dir := t.TempDir()
+	// A stale run of the same name must not stand in for this one.
+	if err := os.MkdirAll(filepath.Join(dir, "dead"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "dead", "run.json"), []byte(`{"schemaVersion":1}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out := runCLI(t, "", "matrix", "--portal", "ref=embedded", "--portal", "dead=http://127.0.0.1:1/",
+		"--only", "wire.hello", "--seed", "3", "--report-dir", dir, "--report", "json")
+	if code != 2 {
+		t.Fatalf("exit %d, want 2\n%s", code, out)
+	}
+	m := readMatrix(t, dir)
+	if len(m.Rows) != 1 || m.Rows[0].Cells[1].Outcome != matrix.NotRun || m.Targets[1].Problem == "" {
+		t.Errorf("want one row whose dead cell is not-run with the problem given; got %+v", m)
+	}
+}
+
+func TestMatrixUsage(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string // in the error
+	}{
+		{"one portal", []string{"--portal", "a=embedded"}, "at least two"},
+		{"no name", []string{"--portal", "embedded", "--portal", "b=embedded"}, "NAME=URL"},
+		{"bad name", []string{"--portal", "a/b=embedded", "--portal", "b=embedded"}, "letters"},
+		{"repeated name", []string{"--portal", "a=embedded", "--portal", "a=embedded:bug=omit-status"}, "twice"},
+		{"unknown knob", []string{"--portal", "a=embedded", "--portal", "b=embedded:bug=no-such-knob"}, "no-such-knob"},
+		{"neither bug nor allow", []string{"--portal", "a=embedded", "--portal", "b=embedded:omit-status"}, "neither"},
+		{"host of no portal", []string{"--portal", "a=embedded", "--portal", "b=embedded", "--host", "c=x.example"}, "no --portal"},
+		{"bad format", []string{"--portal", "a=embedded", "--portal", "b=embedded", "--report", "sarif"}, "sarif"},
+		{"list", []string{"--portal", "a=embedded", "--portal", "b=embedded", "--list"}, "--list"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			var errBuf strings.Builder
+			rootCmd.SetErr(&errBuf)
+			defer rootCmd.SetErr(nil)
+			code, _ := runCLI(t, "", append([]string{"matrix", "--report-dir", dir}, tc.args...)...)
+			if code != 2 {
+				t.Errorf("exit %d, want 2", code)
+			}
+			if !strings.Contains(errBuf.String(), tc.want) {
+				t.Errorf("error %q does not mention %q", errBuf.String(), tc.want)
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+				t.Errorf("a usage error wrote %d files", len(entries))
+			}
+		})
+	}
+}
