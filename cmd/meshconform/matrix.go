@@ -46,6 +46,13 @@ Each portal's own run is written to --report-dir/NAME/ (run.json and report.html
 of the matrix links to its check in that report. When --seed is not given one seed is picked
 and used for every portal, so that all see the same request sequence.
 
+The cross-check compares, check by check and exchange by exchange, each portal's answers with
+the first portal's (the baseline) by structure: HTTP status class, response tag, payload Status
+class, the payload members present (an empty list counts as absent). Where a check's requests
+part (another transaction), its comparison stops. Every difference is listed with both
+exchanges as a disagreement: the documents may allow both answers, so a disagreement never
+changes the exit code.
+
 Exit codes:
   0  every portal passes (as meshconform run would exit 0 for each)
   1  at least one portal does not conform
@@ -233,6 +240,8 @@ func runMatrix(c *cobra.Command, base *runFlags, portals, hosts []string) error 
 	for _, id := range m.DifferingIDs() {
 		fmt.Fprintf(out, "  %s\n", id)
 	}
+	fmt.Fprintf(out, "cross-check: %d answers differ in structure from %s's to the same request (disagreements, not failures)\n",
+		len(m.Disagreements), targets[0].name)
 	for _, w := range written {
 		fmt.Fprintf(out, "report: %s\n", w)
 	}

@@ -143,3 +143,45 @@ func TestMatrixUsage(t *testing.T) {
 		})
 	}
 }
+
+// TestMatrixCrossCheck: the cross-check lists structural disagreements, which are not failures.
+// An allowance (a behaviour the documents permit) passes every check yet answers otherwise: the
+// run exits 0 and the disagreements name only the checks whose requests meet the allowance
+// (empty-window-404: a Get whose time window excludes every entry, get.time-window's).
+func TestMatrixCrossCheck(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the suite against embedded portals")
+	}
+	tests := []struct {
+		other, only string
+		code        int
+		checks      []string // the checks with disagreements, sorted, repeats dropped
+	}{
+		{"knob=embedded", "get.*", 0, nil},
+		{"knob=embedded:allow=empty-window-404", "get.*", 0, []string{"get.time-window"}},
+		{"knob=embedded:bug=empty-get-lists-accounts", "get.*", 1, []string{"get.no-listing"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.other, func(t *testing.T) {
+			dir := t.TempDir()
+			code, out := runCLI(t, "", "matrix", "--portal", "ref=embedded", "--portal", tc.other, "--only", tc.only,
+				"--seed", "11", "-j", "2", "--report-dir", dir)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\n%s", code, tc.code, out)
+			}
+			m := readMatrix(t, dir)
+			var got []string
+			for _, d := range m.Disagreements {
+				if len(got) == 0 || got[len(got)-1] != d.Check {
+					got = append(got, d.Check)
+				}
+				if d.BaselineExchange == "" || d.TargetExchange == "" || len(d.What) == 0 {
+					t.Errorf("disagreement %+v lacks an exchange or what differs", d)
+				}
+			}
+			if d := cmp.Diff(tc.checks, got); d != "" {
+				t.Errorf("checks with disagreements (-want +got):\n%s", d)
+			}
+		})
+	}
+}

@@ -35,6 +35,8 @@ type Matrix struct {
 	// Differing counts the rows whose cells do not all have the same outcome.
 	Differing int   `json:"differing"`
 	Rows      []Row `json:"rows"`
+	// Disagreements are the cross-check's findings (see CrossCheck): never failures.
+	Disagreements []Disagreement `json:"disagreements"`
 }
 
 // Column is a target's header: where it was, how its run ended and its counts.
@@ -134,6 +136,10 @@ func Build(targets []Target) (*Matrix, error) {
 		}
 		return a.ID < b.ID
 	})
+	m.Disagreements = CrossCheck(targets)
+	if m.Disagreements == nil {
+		m.Disagreements = []Disagreement{} // "none", not "not compared"
+	}
 	return m, nil
 }
 

@@ -176,8 +176,41 @@ func WriteMarkdown(w io.Writer, m *Matrix) error {
 		}
 		b.WriteString("\n")
 	}
+	writeDisagreementsMarkdown(&b, m)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+func writeDisagreementsMarkdown(b *strings.Builder, m *Matrix) {
+	fmt.Fprintf(b, "\n## Disagreements\n\n%d answers differ in structure from the baseline's (%s) to the same request: not failures, "+
+		"places to look where the documents may be silent.\n", len(m.Disagreements), baselineName(m))
+	for _, d := range m.Disagreements {
+		fmt.Fprintf(b, "\n<details><summary><code>%s</code> exchange %d, %s: %s</summary>\n\n", mdCell(d.Check), d.Exchange, mdCell(d.Target),
+			mdCell(strings.Join(d.What, "; ")))
+		f := fence(d.BaselineExchange + d.TargetExchange)
+		fmt.Fprintf(b, "%s\n%s: %s\n%s: %s\n%s\n\n</details>\n", f, d.Baseline, d.BaselineExchange, d.Target, d.TargetExchange, f)
+	}
+}
+
+func baselineName(m *Matrix) string {
+	if len(m.Targets) == 0 {
+		return ""
+	}
+	return m.Targets[0].Name
+}
+
+// fence is a code fence longer than any backtick run in s, so content cannot close it.
+func fence(s string) string {
+	longest, run := 0, 0
+	for _, c := range s {
+		if c == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	return strings.Repeat("`", max(3, longest+1))
 }
 
 func truncate(s string, n int) string {
