@@ -123,6 +123,14 @@ func hostile(t *testing.T) *Matrix {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// And a disagreement whose exchanges carry the same text, and backticks to break a fence.
+	a, b := res("wire.b", result.Pass, ""), res("wire.b", result.Pass, "")
+	a.Exchanges = []result.Exchange{ex(`{"Get":{}}`, 200, "{\"GetResponse\":{\"Status\":201,\"Note\":\"```\"}}")}
+	b.Exchanges = []result.Exchange{ex(`{"Get":{}}`, 400, "{\"GetResponse\":{\"Status\":400,\"StatusDescription\":\""+msg+"\"}}")}
+	m.Disagreements = CrossCheck([]Target{{Name: "ref", Run: runOf("u", a)}, {Name: "other", Run: runOf("v", b)}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return m
 }
 
@@ -135,8 +143,14 @@ func TestEscaping(t *testing.T) {
 	if err := WriteHTML(&html, m); err != nil {
 		t.Fatal(err)
 	}
+	// The table escapes; the disagreements quote the exchanges in a code fence that no backtick run
+	// of theirs can close.
+	table, quoted, _ := strings.Cut(md.String(), "## Disagreements")
+	if !strings.Contains(quoted, "````\nref: ") {
+		t.Errorf("the exchanges are not fenced longer than their own backtick runs:\n%s", quoted)
+	}
 	for _, bad := range []string{"<script>", "a | b", "[x](javascript"} {
-		if strings.Contains(md.String(), bad) {
+		if strings.Contains(table, bad) {
 			t.Errorf("markdown holds %q unescaped", bad)
 		}
 	}
@@ -144,7 +158,7 @@ func TestEscaping(t *testing.T) {
 		t.Error("html holds <script> unescaped")
 	}
 	// Every table row of the markdown has as many cells as the header: nothing split a cell.
-	for _, line := range strings.Split(md.String(), "\n") {
+	for _, line := range strings.Split(table, "\n") {
 		if strings.HasPrefix(line, "| ") && strings.Contains(line, "wire.") {
 			if n := strings.Count(strings.ReplaceAll(line, `\|`, ""), "|"); n != 4 {
 				t.Errorf("row %q has %d cell separators, want 4", line, n)
