@@ -157,7 +157,14 @@ func cellOf(t Target, id string) Cell {
 			c.Message = reportkit.Headline(r)
 		}
 		if t.Report != "" {
-			c.Link = t.Report + "#check-" + url.PathEscape(id)
+			// The HTML report leads with its problems, each finding in full under #problem-ID;
+			// every other result is under #check-ID.
+			anchor := "#check-"
+			switch r.Outcome {
+			case result.Fail, result.XPass, result.Error, result.Warn:
+				anchor = "#problem-"
+			}
+			c.Link = t.Report + anchor + url.PathEscape(id)
 		}
 		return c
 	}

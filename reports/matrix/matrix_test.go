@@ -98,17 +98,17 @@ func TestBuildRefuses(t *testing.T) {
 func TestCellLinksToTheTargetsReport(t *testing.T) {
 	m, err := Build([]Target{
 		{Name: "x", Run: runOf("u", res("wire.b", result.Fail, "boom")), Report: "x/report.html"},
-		{Name: "y", Run: runOf("v", res("wire.b", result.Pass, ""))},
+		{Name: "y", Run: runOf("v", res("wire.b", result.Pass, "")), Report: "y/report.html"},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := m.Rows[0].Cells
-	if c[0].Link != "x/report.html#check-wire.b" || c[0].Message != "boom" {
-		t.Errorf("cell x = %+v, want a link to x/report.html#check-wire.b and the finding", c[0])
+	if c[0].Link != "x/report.html#problem-wire.b" || c[0].Message != "boom" {
+		t.Errorf("cell x = %+v, want a link to the finding, x/report.html#problem-wire.b, and its message", c[0])
 	}
-	if c[1].Link != "" || c[1].Message != "" {
-		t.Errorf("cell y = %+v, want no link (no report) and no message (a pass)", c[1])
+	if c[1].Link != "y/report.html#check-wire.b" || c[1].Message != "" {
+		t.Errorf("cell y = %+v, want a link to y/report.html#check-wire.b and no message (a pass)", c[1])
 	}
 }
 
