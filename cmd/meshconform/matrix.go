@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -99,6 +100,17 @@ type matrixTarget struct {
 
 var targetName = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
 
+// dryRun reads every flag the way run does, before any portal is run: run's own --list pass on
+// the first portal (it sends nothing, writes nothing) finds a bad --only, --level, --shard or
+// --expect, or an empty selection, once, instead of once per portal after the first has run.
+func dryRun(c *cobra.Command, base *runFlags, t matrixTarget) error {
+	f := *base
+	f.portal, f.host, f.bugs, f.allows, f.list = t.url, t.host, t.bugs, t.allows, true
+	c.SetOut(io.Discard)
+	defer c.SetOut(nil)
+	return runSuite(c, &f)
+}
+
 // parseMatrixTargets reads the --portal and --host values; every mistake is a usage error found
 // before any portal is started.
 func parseMatrixTargets(portals, hosts []string) ([]matrixTarget, error) {
@@ -185,6 +197,9 @@ func runMatrix(c *cobra.Command, base *runFlags, portals, hosts []string) error 
 		var b [8]byte
 		_, _ = rand.Read(b[:])
 		seed = int64(binary.BigEndian.Uint64(b[:])>>1) | 1
+	}
+	if err := dryRun(c, base, targets[0]); err != nil {
+		return err
 	}
 	fmt.Fprintf(out, "matrix: %d portals, seed %d\n", len(targets), seed)
 

@@ -123,6 +123,11 @@ func TestMatrixUsage(t *testing.T) {
 		{"host of no portal", []string{"--portal", "a=embedded", "--portal", "b=embedded", "--host", "c=x.example"}, "no --portal"},
 		{"bad format", []string{"--portal", "a=embedded", "--portal", "b=embedded", "--report", "sarif"}, "sarif"},
 		{"list", []string{"--portal", "a=embedded", "--portal", "b=embedded", "--list"}, "--list"},
+		// run's own reading of its flags, once before any portal runs
+		{"unknown check", []string{"--portal", "a=embedded", "--portal", "b=embedded", "--only", "no.such-check"}, "no.such-check"},
+		{"bad level", []string{"--portal", "a=embedded", "--portal", "b=embedded", "--level", "OFTEN"}, "OFTEN"},
+		{"bad shard", []string{"--portal", "a=embedded", "--portal", "b=embedded", "--shard", "5/4"}, "--shard"},
+		{"missing expectations", []string{"--portal", "a=embedded", "--portal", "b=embedded", "--expect", "/nonexistent/expect.json"}, "--expect"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
