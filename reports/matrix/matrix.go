@@ -61,6 +61,8 @@ type Row struct {
 	Requirement string `json:"requirement,omitempty"`
 	Differs     bool   `json:"differs"`
 	Cells       []Cell `json:"cells"`
+	// Disagreements counts the cross-check's disagreements in this check's exchanges.
+	Disagreements int `json:"disagreements"`
 }
 
 // Cell is one check's result on one target.
@@ -139,6 +141,13 @@ func Build(targets []Target) (*Matrix, error) {
 	m.Disagreements = CrossCheck(targets)
 	if m.Disagreements == nil {
 		m.Disagreements = []Disagreement{} // "none", not "not compared"
+	}
+	perCheck := map[string]int{}
+	for _, d := range m.Disagreements {
+		perCheck[d.Check]++
+	}
+	for i := range m.Rows {
+		m.Rows[i].Disagreements = perCheck[m.Rows[i].ID]
 	}
 	return m, nil
 }

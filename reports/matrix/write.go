@@ -153,11 +153,11 @@ func WriteMarkdown(w io.Writer, m *Matrix) error {
 	for _, c := range m.Targets {
 		fmt.Fprintf(&b, " %s |", mdCell(c.Name))
 	}
-	b.WriteString("\n|---|" + strings.Repeat("---|", len(m.Targets)) + "\n")
+	b.WriteString(" cross-check |\n|---|" + strings.Repeat("---|", len(m.Targets)+1) + "\n")
 	for i, r := range m.Rows {
 		if i == m.Differing && m.Differing > 0 {
 			// A separating row: the differences end here.
-			b.WriteString("| **the same on every target:** |" + strings.Repeat(" |", len(m.Targets)) + "\n")
+			b.WriteString("| **the same on every target:** |" + strings.Repeat(" |", len(m.Targets)+1) + "\n")
 		}
 		id := "`" + strings.ReplaceAll(r.ID, "`", "") + "`"
 		if r.Differs {
@@ -173,6 +173,11 @@ func WriteMarkdown(w io.Writer, m *Matrix) error {
 				txt += "<br>" + mdCell(truncate(c.Message, 120))
 			}
 			fmt.Fprintf(&b, " %s |", txt)
+		}
+		if r.Disagreements > 0 {
+			fmt.Fprintf(&b, " %d disagreement(s) |", r.Disagreements)
+		} else {
+			b.WriteString(" |")
 		}
 		b.WriteString("\n")
 	}
