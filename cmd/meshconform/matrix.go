@@ -19,12 +19,14 @@ import (
 	"github.com/meshconform/meshconform/harness/result"
 	"github.com/meshconform/meshconform/reference/portal"
 	"github.com/meshconform/meshconform/reports/matrix"
+	"github.com/meshconform/meshconform/reports/render"
 )
 
 // `meshconform matrix`: the same seeded suite against several portals, one table.
 func init() {
 	var f runFlags
 	var portals, hosts []string
+	var targetReports string
 	cmd := &cobra.Command{
 		Use:   "matrix --portal NAME=URL --portal NAME=URL [flags]",
 		Short: "Run the same seeded suite against several portals and compare them in one table (check x portal)",
@@ -66,11 +68,12 @@ Exit codes:
   meshconform matrix --portal alice=https://alice.example/ --portal bob=https://10.0.0.7:8443/ --host bob=bob.example --insecure --report html,md,json --report-dir interop`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return runMatrix(c, &f, portals, hosts)
+			return runMatrix(c, &f, portals, hosts, targetReports)
 		},
 	}
 	fl := cmd.Flags()
 	fl.StringArrayVar(&portals, "portal", nil, "a portal to compare: NAME=URL or NAME=embedded[:bug=KNOB,allow=ALLOWANCE,...] (repeatable, at least two)")
+	fl.StringVar(&targetReports, "target-report", "json,html", "each portal's own report formats, in --report-dir/NAME/ (json and html are always written: the matrix reads the one and links into the other): "+strings.Join(render.Names(), ","))
 	fl.StringArrayVar(&hosts, "host", nil, "NAME=HOST: the Host header and DNS name of the portal NAME (repeatable)")
 	// run's own flags, less those that name one portal (--portal, --host, --bug, --allow): the
 	// same variables, so that every portal is reached and judged the way run would.
@@ -179,7 +182,7 @@ func parseMatrixTargets(portals, hosts []string) ([]matrixTarget, error) {
 	return out, nil
 }
 
-func runMatrix(c *cobra.Command, base *runFlags, portals, hosts []string) error {
+func runMatrix(c *cobra.Command, base *runFlags, portals, hosts []string, targetReports string) error {
 	out := c.OutOrStdout()
 	if base.list {
 		return usage("matrix: --list sends nothing to compare; use meshconform run --list")
@@ -192,6 +195,10 @@ func runMatrix(c *cobra.Command, base *runFlags, portals, hosts []string) error 
 	if err != nil {
 		return usage("--report: %v", err)
 	}
+	if _, err := parseReports(targetReports); err != nil {
+		return err
+	}
+	perTarget := "json,html," + targetReports
 	seed := base.seed
 	if seed == 0 {
 		var b [8]byte
@@ -221,7 +228,7 @@ func runMatrix(c *cobra.Command, base *runFlags, portals, hosts []string) error 
 		}
 		// A run that does not start leaves an earlier report as it was: remove it first, so the
 		// matrix never shows a stale run as this one.
-		for _, stale := range []string{"run.json", "report.html"} {
+		for _, stale := range []string{"run.json", "report.html"} { // what the matrix reads and links to
 			if err := os.Remove(filepath.Join(dir, stale)); err != nil && !errors.Is(err, os.ErrNotExist) {
 				return usage("matrix: %v", err)
 			}
@@ -229,7 +236,7 @@ func runMatrix(c *cobra.Command, base *runFlags, portals, hosts []string) error 
 		fmt.Fprintf(out, "\n== %s ==\n", t.name)
 		f := *base
 		f.portal, f.host, f.bugs, f.allows = t.url, t.host, t.bugs, t.allows
-		f.seed, f.reportDir, f.reports = seed, dir, "json,html"
+		f.seed, f.reportDir, f.reports = seed, dir, perTarget
 		runErr := runSuite(c, &f)
 		run, err := readRun("matrix", filepath.Join(dir, "run.json"))
 		if err != nil {

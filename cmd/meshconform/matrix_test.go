@@ -98,9 +98,12 @@ func TestMatrixUnreachablePortal(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out := runCLI(t, "", "matrix", "--portal", "ref=embedded", "--portal", "dead=http://127.0.0.1:1/",
-		"--only", "wire.hello", "--seed", "3", "--report-dir", dir, "--report", "json")
+		"--only", "wire.hello", "--seed", "3", "--report-dir", dir, "--report", "json", "--target-report", "junit")
 	if code != 2 {
 		t.Fatalf("exit %d, want 2\n%s", code, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ref", "junit.xml")); err != nil {
+		t.Errorf("--target-report junit: %v", err)
 	}
 	m := readMatrix(t, dir)
 	if len(m.Rows) != 1 || m.Rows[0].Cells[1].Outcome != matrix.NotRun || m.Targets[1].Problem == "" {
@@ -122,6 +125,7 @@ func TestMatrixUsage(t *testing.T) {
 		{"neither bug nor allow", []string{"--portal", "a=embedded", "--portal", "b=embedded:omit-status"}, "neither"},
 		{"host of no portal", []string{"--portal", "a=embedded", "--portal", "b=embedded", "--host", "c=x.example"}, "no --portal"},
 		{"bad format", []string{"--portal", "a=embedded", "--portal", "b=embedded", "--report", "sarif"}, "sarif"},
+		{"bad target format", []string{"--portal", "a=embedded", "--portal", "b=embedded", "--target-report", "pdf"}, "pdf"},
 		{"list", []string{"--portal", "a=embedded", "--portal", "b=embedded", "--list"}, "--list"},
 		// run's own reading of its flags, once before any portal runs
 		{"unknown check", []string{"--portal", "a=embedded", "--portal", "b=embedded", "--only", "no.such-check"}, "no.such-check"},
