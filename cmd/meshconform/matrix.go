@@ -45,9 +45,11 @@ digits, '.', '_' or '-': it names the portal's column and its folder under --rep
 timeout and rate flags apply to every portal.
 
 --report chooses the matrix's formats (json, md, html: matrix.json, matrix.md, matrix.html).
-Each portal's own run is written to --report-dir/NAME/ (run.json and report.html); every cell
-of the matrix links to its check in that report. When --seed is not given one seed is picked
-and used for every portal, so that all see the same request sequence.
+Each portal's own run is written to --report-dir/NAME/ (run.json, report.html and the formats
+of --target-report); every cell of the matrix links to its finding in that report. When --seed
+is not given one seed is picked and used for every portal, so that each check sends every
+portal the same requests until their answers lead it elsewhere. --deadline bounds each
+portal's run.
 
 The cross-check compares, check by check and exchange by exchange, each portal's answers with
 the first portal's (the baseline) by structure: HTTP status class, response tag, payload Status
@@ -88,6 +90,7 @@ Exit codes:
 	})
 	f.registerSelection(fl)
 	f.registerJudging(fl, "meshconform-matrix")
+	_ = fl.MarkHidden("list") // run's; refused here, since a matrix of lists compares nothing
 	rep := fl.Lookup("report")
 	rep.Usage = "matrix formats to write: " + strings.Join(matrix.Names(), ",")
 	rep.DefValue = "json,md,html"
