@@ -231,6 +231,7 @@ var htmlTemplate string
 
 var page = template.Must(template.New("matrix").Funcs(template.FuncMap{
 	"counts": countsLine,
+	"add":    func(a, b int) int { return a + b },
 	"short":  func(s string) string { return truncate(s, 300) },
 }).Parse(htmlTemplate))
 
