@@ -61,9 +61,24 @@ func top(text string) (tag string, payload map[string]json.RawMessage, ok bool) 
 	return "", obj, true
 }
 
+// firstMember is the name of the first member of a JSON object, read from its first tokens
+// only, so that a recorded body cut short still names its transaction.
+func firstMember(text string) string {
+	dec := json.NewDecoder(strings.NewReader(text))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return ""
+	}
+	if t, err := dec.Token(); err == nil {
+		if k, ok := t.(string); ok {
+			return k
+		}
+	}
+	return ""
+}
+
 func shapeOf(ex *result.Exchange) shape {
 	s := shape{request: ex.Request.Method}
-	if tag, _, ok := top(ex.Request.Body.Text); ok && tag != "" {
+	if tag := firstMember(ex.Request.Body.Text); tag != "" {
 		s.request += " " + tag
 	}
 	if ex.Response == nil {

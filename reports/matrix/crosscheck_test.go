@@ -19,6 +19,12 @@ func ex(req string, status int, body string) result.Exchange {
 	return e
 }
 
+func truncated(e result.Exchange) result.Exchange {
+	e.Request.Body.Truncated = true
+	e.Request.Body.Size *= 100
+	return e
+}
+
 func withExchanges(id string, exs ...result.Exchange) *result.Run {
 	r := res(id, result.Pass, "")
 	r.Exchanges = exs
@@ -48,6 +54,9 @@ func TestCrossCheck(t *testing.T) {
 			[][]string{{`response tag "GetResponse" / ""`}, {"HTTP 2xx / no answer (timeout)", `response tag "GetResponse" / ""`, "payload Status 2xx / none", "only the baseline answers with Entries, Status"}}},
 		{"not JSON", []result.Exchange{ex(get, 200, found)}, []result.Exchange{ex(get, 200, "<html>")},
 			[][]string{{"body is JSON: true / false", `response tag "GetResponse" / ""`, "payload Status 2xx / none", "only the baseline answers with Entries, Status"}}},
+		{"a request recorded in part still names its transaction", []result.Exchange{ex(get, 200, found)},
+			[]result.Exchange{truncated(ex(`{"Get":{"KeyValues":[{"Key":"k","Value":"AAAA`, 404, `{"GetResponse":{"Status":404}}`))},
+			[][]string{{"HTTP 2xx / 4xx", "payload Status 2xx / 4xx", "only the baseline answers with Entries"}}},
 		{"the requests part: compared no further", []result.Exchange{ex(get, 200, found), ex(get, 200, found)},
 			[]result.Exchange{ex(`{"Delete":{}}`, 500, ""), ex(get, 404, "")},
 			[][]string{{"the requests part here (POST Get / POST Delete): not compared further"}}},
