@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -27,6 +28,7 @@ func init() {
 	var f runFlags
 	var portals, hosts []string
 	var targetReports string
+	var crossSkip []string
 	cmd := &cobra.Command{
 		Use:   "matrix --portal NAME=URL --portal NAME=URL [flags]",
 		Short: "Run the same seeded suite against several portals and compare them in one table (check x portal)",
@@ -54,7 +56,8 @@ portal's run.
 The cross-check compares, check by check and exchange by exchange, each portal's answers with
 the first portal's (the baseline) by structure: HTTP status class, response tag, payload Status
 class, the payload members present (an empty list counts as absent). Where a check's requests
-part (another transaction), its comparison stops. Every difference is listed with both
+part (another transaction), its comparison stops; checks whose requests follow the portal's
+timing (--cross-check-skip, by default abuse.*) are left out. Every difference is listed with both
 exchanges as a disagreement: the documents may allow both answers, so a disagreement never
 changes the exit code.
 
@@ -70,12 +73,13 @@ Exit codes:
   meshconform matrix --portal alice=https://alice.example/ --portal bob=https://10.0.0.7:8443/ --host bob=bob.example --insecure --report html,md,json --report-dir interop`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return runMatrix(c, &f, portals, hosts, targetReports)
+			return runMatrix(c, &f, portals, hosts, targetReports, crossSkip)
 		},
 	}
 	fl := cmd.Flags()
 	fl.StringArrayVar(&portals, "portal", nil, "a portal to compare: NAME=URL or NAME=embedded[:bug=KNOB,allow=ALLOWANCE,...] (repeatable, at least two)")
 	fl.StringVar(&targetReports, "target-report", "json,html", "each portal's own report formats, in --report-dir/NAME/ (json and html are always written: the matrix reads the one and links into the other): "+strings.Join(render.Names(), ","))
+	fl.StringArrayVar(&crossSkip, "cross-check-skip", []string{"abuse.*"}, "checks (ID globs) the cross-check leaves out: by default the abuse checks, whose requests follow the portal's timing and rate limits")
 	fl.StringArrayVar(&hosts, "host", nil, "NAME=HOST: the Host header and DNS name of the portal NAME (repeatable)")
 	// run's own flags, less those that name one portal (--portal, --host, --bug, --allow): the
 	// same variables, so that every portal is reached and judged the way run would.
@@ -185,7 +189,7 @@ func parseMatrixTargets(portals, hosts []string) ([]matrixTarget, error) {
 	return out, nil
 }
 
-func runMatrix(c *cobra.Command, base *runFlags, portals, hosts []string, targetReports string) error {
+func runMatrix(c *cobra.Command, base *runFlags, portals, hosts []string, targetReports string, crossSkip []string) error {
 	out := c.OutOrStdout()
 	if base.list {
 		return usage("matrix: --list sends nothing to compare; use meshconform run --list")
@@ -197,6 +201,11 @@ func runMatrix(c *cobra.Command, base *runFlags, portals, hosts []string, target
 	formats, err := matrix.ParseList(base.reports)
 	if err != nil {
 		return usage("--report: %v", err)
+	}
+	for _, g := range crossSkip {
+		if _, err := path.Match(g, ""); err != nil {
+			return usage("--cross-check-skip %q: %v", g, err)
+		}
 	}
 	if _, err := parseReports(targetReports); err != nil {
 		return err
@@ -253,7 +262,7 @@ func runMatrix(c *cobra.Command, base *runFlags, portals, hosts []string, target
 		col.Run = run
 		cols = append(cols, col)
 	}
-	m, err := matrix.Build(cols)
+	m, err := matrix.Build(cols, matrix.Options{CrossCheckSkip: crossSkip})
 	if err != nil {
 		return usage("%v", err)
 	}

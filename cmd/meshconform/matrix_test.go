@@ -125,6 +125,7 @@ func TestMatrixUsage(t *testing.T) {
 		{"neither bug nor allow", []string{"--portal", "a=embedded", "--portal", "b=embedded:omit-status"}, "neither"},
 		{"host of no portal", []string{"--portal", "a=embedded", "--portal", "b=embedded", "--host", "c=x.example"}, "no --portal"},
 		{"bad format", []string{"--portal", "a=embedded", "--portal", "b=embedded", "--report", "sarif"}, "sarif"},
+		{"bad cross-check glob", []string{"--portal", "a=embedded", "--portal", "b=embedded", "--cross-check-skip", "["}, "--cross-check-skip"},
 		{"bad target format", []string{"--portal", "a=embedded", "--portal", "b=embedded", "--target-report", "pdf"}, "pdf"},
 		{"list", []string{"--portal", "a=embedded", "--portal", "b=embedded", "--list"}, "--list"},
 		// run's own reading of its flags, once before any portal runs

@@ -3,6 +3,7 @@ package matrix
 import (
 	"encoding/json"
 	"fmt"
+	"path"
 	"sort"
 	"strings"
 
@@ -187,9 +188,9 @@ func brief(ex *result.Exchange) string {
 }
 
 // CrossCheck compares each target's exchanges with the first target's, check by check and
-// exchange by exchange, and lists every structural disagreement. Targets that did not run, and
-// checks a target did not run, are not compared.
-func CrossCheck(targets []Target) []Disagreement {
+// exchange by exchange, and lists every structural disagreement. Targets that did not run, checks
+// a target did not run and checks whose ID matches a glob of skip are not compared.
+func CrossCheck(targets []Target, skip []string) []Disagreement {
 	if len(targets) < 2 || targets[0].Run == nil {
 		return nil
 	}
@@ -206,7 +207,7 @@ func CrossCheck(targets []Target) []Disagreement {
 		for i := range t.Run.Results {
 			r := &t.Run.Results[i]
 			b := baseByID[r.ID]
-			if b == nil {
+			if b == nil || matchesAny(skip, r.ID) {
 				continue
 			}
 			for j := 0; j < len(r.Exchanges) && j < len(b.Exchanges); j++ {
@@ -231,4 +232,13 @@ func CrossCheck(targets []Target) []Disagreement {
 		return out[i].Target < out[j].Target
 	})
 	return out
+}
+
+func matchesAny(globs []string, id string) bool {
+	for _, g := range globs {
+		if ok, _ := path.Match(g, id); ok {
+			return true
+		}
+	}
+	return false
 }

@@ -63,7 +63,7 @@ func TestCrossCheck(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ds := CrossCheck([]Target{{Name: "ref", Run: withExchanges("c", tc.a...)}, {Name: "other", Run: withExchanges("c", tc.b...)}})
+			ds := CrossCheck([]Target{{Name: "ref", Run: withExchanges("c", tc.a...)}, {Name: "other", Run: withExchanges("c", tc.b...)}}, nil)
 			var got [][]string
 			for _, d := range ds {
 				got = append(got, d.What)
@@ -81,13 +81,16 @@ func TestCrossCheck(t *testing.T) {
 func TestCrossCheckSkipsWhatDidNotRun(t *testing.T) {
 	a := withExchanges("c", ex(`{"Get":{}}`, 200, `{"GetResponse":{"Status":201}}`))
 	b := withExchanges("c", ex(`{"Get":{}}`, 404, `{"GetResponse":{"Status":404}}`))
-	if ds := CrossCheck([]Target{{Name: "ref"}, {Name: "b", Run: b}}); len(ds) != 0 {
+	if ds := CrossCheck([]Target{{Name: "ref"}, {Name: "b", Run: b}}, nil); len(ds) != 0 {
 		t.Errorf("a baseline that did not run gave %d disagreements", len(ds))
 	}
-	if ds := CrossCheck([]Target{{Name: "ref", Run: a}, {Name: "b"}, {Name: "c", Run: b}}); len(ds) != 1 || ds[0].Target != "c" {
+	if ds := CrossCheck([]Target{{Name: "ref", Run: a}, {Name: "b"}, {Name: "c", Run: b}}, nil); len(ds) != 1 || ds[0].Target != "c" {
 		t.Errorf("got %+v, want one disagreement, of c (b did not run)", ds)
 	}
-	if ds := CrossCheck([]Target{{Name: "ref", Run: a}, {Name: "b", Run: withExchanges("other", b.Results[0].Exchanges...)}}); len(ds) != 0 {
+	if ds := CrossCheck([]Target{{Name: "ref", Run: a}, {Name: "b", Run: b}}, []string{"x.*", "c"}); len(ds) != 0 {
+		t.Errorf("a skipped check was compared: %+v", ds)
+	}
+	if ds := CrossCheck([]Target{{Name: "ref", Run: a}, {Name: "b", Run: withExchanges("other", b.Results[0].Exchanges...)}}, nil); len(ds) != 0 {
 		t.Errorf("checks only one target ran were compared: %+v", ds)
 	}
 }

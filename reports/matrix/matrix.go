@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"path"
 	"sort"
 	"strings"
 
@@ -27,6 +28,14 @@ type Target struct {
 	Report string
 }
 
+// Options tune Build.
+type Options struct {
+	// CrossCheckSkip are globs (path.Match) of check IDs the cross-check leaves out: checks whose
+	// request sequence follows the target's timing or rate limits by design, which would part
+	// between two runs of one portal.
+	CrossCheckSkip []string
+}
+
 // Matrix is the comparison: targets as columns, checks as rows.
 type Matrix struct {
 	Seed    int64    `json:"seed"`
@@ -37,6 +46,8 @@ type Matrix struct {
 	Rows      []Row `json:"rows"`
 	// Disagreements are the cross-check's findings (see CrossCheck): never failures.
 	Disagreements []Disagreement `json:"disagreements"`
+	// CrossCheckSkipped are the globs of the checks the cross-check left out.
+	CrossCheckSkipped []string `json:"crossCheckSkipped,omitempty"`
 }
 
 // Column is a target's header: where it was, how its run ended and its counts.
@@ -78,9 +89,14 @@ type Cell struct {
 // whose outcomes differ come first, then the rest, each group by check ID. Two cells differ when
 // their outcomes do; a check one target did not run is NotRun there, which differs from any
 // outcome.
-func Build(targets []Target) (*Matrix, error) {
+func Build(targets []Target, opts Options) (*Matrix, error) {
 	if len(targets) == 0 {
 		return nil, errors.New("matrix: no target")
+	}
+	for _, g := range opts.CrossCheckSkip {
+		if _, err := path.Match(g, ""); err != nil {
+			return nil, fmt.Errorf("matrix: cross-check skip %q: %w", g, err)
+		}
 	}
 	m := &Matrix{}
 	byID := map[string]*Row{}
@@ -138,7 +154,7 @@ func Build(targets []Target) (*Matrix, error) {
 		}
 		return a.ID < b.ID
 	})
-	m.Disagreements = CrossCheck(targets)
+	m.Disagreements, m.CrossCheckSkipped = CrossCheck(targets, opts.CrossCheckSkip), opts.CrossCheckSkip
 	if m.Disagreements == nil {
 		m.Disagreements = []Disagreement{} // "none", not "not compared"
 	}

@@ -56,7 +56,7 @@ func TestBuild(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			m, err := Build(tc.targets)
+			m, err := Build(tc.targets, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -89,9 +89,12 @@ func TestBuildRefuses(t *testing.T) {
 		"no name":  {{Run: runOf("u")}},
 		"repeated": {{Name: "a", Run: runOf("u")}, {Name: "a", Run: runOf("v")}},
 	} {
-		if _, err := Build(targets); err == nil {
+		if _, err := Build(targets, Options{}); err == nil {
 			t.Errorf("%s: Build accepted it", name)
 		}
+	}
+	if _, err := Build([]Target{{Name: "a", Run: runOf("u")}}, Options{CrossCheckSkip: []string{"["}}); err == nil {
+		t.Error("Build accepted a malformed glob")
 	}
 }
 
@@ -99,7 +102,7 @@ func TestCellLinksToTheTargetsReport(t *testing.T) {
 	m, err := Build([]Target{
 		{Name: "x", Run: runOf("u", res("wire.b", result.Fail, "boom")), Report: "x/report.html"},
 		{Name: "y", Run: runOf("v", res("wire.b", result.Pass, "")), Report: "y/report.html"},
-	})
+	}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +127,7 @@ func hostile(t *testing.T) *Matrix {
 	m, err := Build([]Target{
 		{Name: "ref", Run: runOf("http://ref/", res("wire.a", result.Pass, ""), refB), Report: "ref/report.html"},
 		{Name: "other", Run: runOf("http://other/", res("wire.a", result.Fail, msg), otherB), Report: "other/report.html"},
-	})
+	}, Options{CrossCheckSkip: []string{"abuse.*"}})
 	if err != nil {
 		t.Fatal(err)
 	}

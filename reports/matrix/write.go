@@ -189,6 +189,9 @@ func WriteMarkdown(w io.Writer, m *Matrix) error {
 func writeDisagreementsMarkdown(b *strings.Builder, m *Matrix) {
 	fmt.Fprintf(b, "\n## Disagreements\n\n%d answers differ in structure from the baseline's (%s) to the same request: not failures, "+
 		"places to look where the documents may be silent.\n", len(m.Disagreements), baselineName(m))
+	if len(m.CrossCheckSkipped) > 0 {
+		fmt.Fprintf(b, "Not cross-checked (their requests follow the portal's timing): %s.\n", mdCell(strings.Join(m.CrossCheckSkipped, ", ")))
+	}
 	for _, d := range m.Disagreements {
 		fmt.Fprintf(b, "\n<details><summary><code>%s</code> exchange %d, %s: %s</summary>\n\n", mdCell(d.Check), d.Exchange, mdCell(d.Target),
 			mdCell(strings.Join(d.What, "; ")))
