@@ -43,7 +43,16 @@ func init() {
 // Execute calls on the same command tree, and tests run several command lines in one process.
 func restoreFlagDefaults(cmd *cobra.Command) {
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
-		_ = f.Value.Set(f.DefValue)
+		// A slice flag's Set appends, and its DefValue is its default printed as "[a,b]".
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			var def []string
+			if inner := strings.TrimSuffix(strings.TrimPrefix(f.DefValue, "["), "]"); inner != "" {
+				def = strings.Split(inner, ",")
+			}
+			_ = sv.Replace(def)
+		} else {
+			_ = f.Value.Set(f.DefValue)
+		}
 		f.Changed = false
 	})
 }
