@@ -31,6 +31,13 @@ type recorder struct {
 }
 
 func (rc *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rc.mu.Lock()
+	full := len(rc.got) >= rc.max
+	rc.mu.Unlock()
+	if full {
+		rc.h.ServeHTTP(w, r)
+		return
+	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
@@ -72,21 +79,31 @@ func benchPortal(b *testing.B, rc *recorder) string {
 //
 //   - fuzzer: a campaign of b.N cases against the embedded portal on loopback, two workers (the
 //     command's default); requests/s counts every request sent, setup and minimisation included.
-//   - portal: the requests that campaign's portal received, recorded as they arrived, sent
-//     again to that portal by two plain HTTP clients: the portal's own throughput for the same
-//     mix, with no fuzzer work (building, signing, mutating, judging) in between. A signed
-//     request re-sent is refused as a replay after its signature is verified, so the portal's
-//     work per request is close to the campaign's.
+//   - portal: the requests of a campaign of mixCases cases (seed 1), recorded as the portal
+//     received them, sent again in their order by two plain HTTP clients to a fresh portal
+//     (a new one each time the mix is used up, made with the timer stopped): the portal's own
+//     throughput for the same mix, with none of the fuzzer's work (building, signing, mutating,
+//     judging) in between. On a fresh portal the recorded setup creates the accounts again, so
+//     the writes are made again and signed requests verified as in the campaign.
 //
 // The ratio fuzzer/portal is the fuzzer's efficiency: 1 means the fuzzer costs nothing.
 func BenchmarkCampaign(b *testing.B) {
-	rc := &recorder{max: 5000}
+	const mixCases = 1000
+	rc := &recorder{max: 1 << 30}
 	url := benchPortal(b, rc)
 	tg, err := target.New(target.Options{URL: url, Timeout: 10 * time.Second})
 	must(b, err)
 	b.Cleanup(tg.Close)
+	f, err := New(Config{Target: tg, PortalURL: url, Seed: 1, MaxRequests: mixCases, Workers: 2})
+	must(b, err)
+	_, err = f.Run(context.Background())
+	must(b, err)
+	rc.mu.Lock()
+	mix := rc.got
+	rc.max = 0 // record no more
+	rc.mu.Unlock()
 	b.Run("fuzzer", func(b *testing.B) {
-		f, err := New(Config{Target: tg, PortalURL: url, Seed: int64(b.N), MaxRequests: int64(b.N), Workers: 2})
+		f, err := New(Config{Target: tg, PortalURL: url, Seed: int64(b.N) + 1, MaxRequests: int64(b.N), Workers: 2})
 		must(b, err)
 		b.ResetTimer()
 		s, err := f.Run(context.Background())
@@ -94,49 +111,49 @@ func BenchmarkCampaign(b *testing.B) {
 		b.ReportMetric(float64(s.Requests)/b.Elapsed().Seconds(), "req/s")
 		b.ReportMetric(float64(s.Requests)/float64(b.N), "req/case")
 	})
-	rc.mu.Lock()
-	mix := rc.got
-	rc.max = 0 // record no more
-	rc.mu.Unlock()
-	if len(mix) == 0 {
-		b.Fatal("no request recorded")
-	}
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}, Timeout: 10 * time.Second}
 	b.Run("portal", func(b *testing.B) {
-		var next atomic.Int64
 		var sent atomic.Int64
-		var wg sync.WaitGroup
 		b.ResetTimer()
-		for range 2 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for {
-					i := next.Add(1) - 1
-					if i >= int64(b.N) {
-						return
+		for done := 0; done < b.N; done += len(mix) {
+			b.StopTimer()
+			fresh := benchPortal(b, &recorder{})
+			b.StartTimer()
+			part := mix[:min(len(mix), b.N-done)]
+			var next atomic.Int64
+			var wg sync.WaitGroup
+			for range 2 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for {
+						i := next.Add(1) - 1
+						if i >= int64(len(part)) {
+							return
+						}
+						r := part[i]
+						req, err := http.NewRequest(http.MethodPost, fresh, bytes.NewReader(r.body))
+						if err != nil {
+							b.Error(err)
+							return
+						}
+						req.Header = r.hdr.Clone()
+						if h := r.hdr.Get("Host"); h != "" {
+							req.Host = h
+						}
+						resp, err := hc.Do(req)
+						if err != nil {
+							continue // a dropped connection is an answer too (to a mutated body)
+						}
+						_, _ = io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
+						sent.Add(1)
 					}
-					r := mix[i%int64(len(mix))]
-					req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(r.body))
-					if err != nil {
-						b.Error(err)
-						return
-					}
-					req.Header = r.hdr.Clone()
-					if h := r.hdr.Get("Host"); h != "" {
-						req.Host = h
-					}
-					resp, err := hc.Do(req)
-					if err != nil {
-						continue // a dropped connection is an answer too (a mutated body)
-					}
-					_, _ = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					sent.Add(1)
-				}
-			}()
+				}()
+			}
+			wg.Wait()
 		}
-		wg.Wait()
 		b.ReportMetric(float64(sent.Load())/b.Elapsed().Seconds(), "req/s")
+		b.ReportMetric(float64(len(mix)), "mix-requests")
 	})
 }
