@@ -452,8 +452,15 @@ func render(b *base, muts []Mutation) (body []byte, mode authMode, hdr http.Head
 				body = tree.Encode()
 			}
 			n, _ := strconv.Atoi(m.Arg)
-			if pad := min(n, 64<<20) - len(body); pad > 0 {
-				body, applied[i] = append(body, strings.Repeat(" ", pad)...), true
+			if size := min(n, 64<<20); size > len(body) {
+				// One allocation of the final size: the pad runs to tens of MiB.
+				padded := make([]byte, size)
+				pad := padded[copy(padded, body):]
+				pad[0] = ' '
+				for k := 1; k < len(pad); k *= 2 {
+					copy(pad[k:], pad[:k])
+				}
+				body, applied[i] = padded, true
 			}
 		case body != nil:
 			// The body is bytes now: the tree mutation has nothing to act on.
