@@ -16,7 +16,7 @@ COUNT     ?= 6
 COMMIT    ?= $(shell git describe --always --dirty=+dirty --abbrev=12 --exclude='*' 2>/dev/null)
 LDFLAGS   := $(if $(COMMIT),-X main.stampCommit=$(COMMIT))
 
-.PHONY: all build test conform model vectors fuzz fuzz-coverage bench-fuzz lint bench bench-portal generate tidy-check help mutate
+.PHONY: all build test conform model vectors fuzz fuzz-coverage fuzz-cluster bench-fuzz lint bench bench-portal generate tidy-check help mutate
 
 all: build test
 
@@ -30,6 +30,7 @@ help:
 	@echo "make mutate MUTANTS=20 SEED=1 [JOBS=2]  mutation score per package, raw and over non-equivalent mutants (slow; not in CI)"
 	@echo "make fuzz FUZZTIME=30s     run every fuzz target in turn"
 	@echo "make fuzz-coverage CASES=2000  statement coverage of reference/portal one live-fuzz campaign reaches (go build -cover)"
+	@echo "make fuzz-cluster TARGET=FuzzDecodeRequest WORKERS=2 SECONDS=60  a go-fuzz coordinator and N workers (needs go-fuzz)"
 	@echo "make bench-fuzz COUNT=6    the live fuzzer's requests/s beside the portal's own for the same request mix"
 	@echo "make lint                  gofmt, go vet, staticcheck"
 	@echo "make bench                 run the benchmarks"
@@ -86,6 +87,14 @@ CASES   ?= 2000
 WORKDIR ?= meshconform-fuzz-coverage
 fuzz-coverage:
 	GO=$(GO) ./fuzz/coverage.sh $(CASES) $(WORKDIR) $(ARGS)
+
+# make fuzz-cluster: a go-fuzz coordinator and WORKERS workers over loopback (fuzz/gofuzz-cluster.sh,
+# which also says how to spread the workers over machines); crashers land in fuzz/testdata/fuzz/TARGET.
+TARGET  ?= FuzzDecodeRequest
+WORKERS ?= 2
+SECONDS ?= 60
+fuzz-cluster:
+	./fuzz/gofuzz-cluster.sh -t $(TARGET) -n $(WORKERS) -d $(SECONDS)
 
 # make bench-fuzz: the live fuzzer beside the portal it fuzzes, same request mix, in one run.
 bench-fuzz:
