@@ -16,7 +16,7 @@ COUNT     ?= 6
 COMMIT    ?= $(shell git describe --always --dirty=+dirty --abbrev=12 --exclude='*' 2>/dev/null)
 LDFLAGS   := $(if $(COMMIT),-X main.stampCommit=$(COMMIT))
 
-.PHONY: all build test conform model vectors fuzz lint bench bench-portal generate tidy-check help mutate
+.PHONY: all build test conform model vectors fuzz fuzz-coverage fuzz-cluster bench-fuzz lint bench bench-portal generate tidy-check help mutate
 
 all: build test
 
@@ -29,6 +29,9 @@ help:
 	@echo "make vectors               regenerate vectors/ from fixed seeds"
 	@echo "make mutate MUTANTS=20 SEED=1 [JOBS=2]  mutation score per package, raw and over non-equivalent mutants (slow; not in CI)"
 	@echo "make fuzz FUZZTIME=30s     run every fuzz target in turn"
+	@echo "make fuzz-coverage CASES=2000  statement coverage of reference/portal one live-fuzz campaign reaches (go build -cover)"
+	@echo "make fuzz-cluster TARGET=FuzzDecodeRequest WORKERS=2 SECONDS=60  a go-fuzz coordinator and N workers (needs go-fuzz)"
+	@echo "make bench-fuzz COUNT=6    the live fuzzer's requests/s beside the portal's own for the same request mix"
 	@echo "make lint                  gofmt, go vet, staticcheck"
 	@echo "make bench                 run the benchmarks"
 	@echo "make bench-portal COUNT=6  the portal's throughput beside its baselines, summarised by benchstat"
@@ -76,6 +79,26 @@ vectors:
 
 fuzz:
 	$(GO) run ./fuzz/cmd/fuzzall -fuzztime $(FUZZTIME)
+
+# make fuzz-coverage: meshportal built with `go build -cover`, fuzzed by `meshconform fuzz --portal
+# URL` for CASES cases (ARGS= more fuzz flags, e.g. ARGS="--seed 1"), stopped, and its statement
+# coverage printed by `go tool covdata percent` (fuzz/coverage.sh; WORKDIR keeps the counters).
+CASES   ?= 2000
+WORKDIR ?= meshconform-fuzz-coverage
+fuzz-coverage:
+	GO=$(GO) ./fuzz/coverage.sh $(CASES) $(WORKDIR) $(ARGS)
+
+# make fuzz-cluster: a go-fuzz coordinator and WORKERS workers over loopback (fuzz/gofuzz-cluster.sh,
+# which also says how to spread the workers over machines); crashers land in fuzz/testdata/fuzz/TARGET.
+TARGET  ?= FuzzDecodeRequest
+WORKERS ?= 2
+SECONDS ?= 60
+fuzz-cluster:
+	./fuzz/gofuzz-cluster.sh -t $(TARGET) -n $(WORKERS) -d $(SECONDS)
+
+# make bench-fuzz: the live fuzzer beside the portal it fuzzes, same request mix, in one run.
+bench-fuzz:
+	$(GO) test -run '^$$' -bench BenchmarkCampaign -benchtime 3s -count $(COUNT) ./fuzz/live
 
 generate:
 	$(GO) generate ./...

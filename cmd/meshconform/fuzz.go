@@ -29,6 +29,7 @@ func init() {
 		workers           int
 		maxCases          int64
 		clientBin, config string
+		shard             string
 	)
 	cmd := &cobra.Command{
 		Use:   "fuzz",
@@ -75,9 +76,13 @@ func init() {
 			if err != nil {
 				return err
 			}
+			si, sn, err := parseShard(shard)
+			if err != nil {
+				return err
+			}
 			w := cmd.OutOrStdout()
 			f, err := live.New(live.Config{Target: tg, Domain: domain, Seed: tf.seed, Duration: duration,
-				MaxRequests: maxCases, Workers: workers, OutDir: out, Log: w, Memory: memory})
+				MaxRequests: maxCases, Workers: workers, OutDir: out, Log: w, Memory: memory, Shard: si, Shards: sn})
 			if err != nil {
 				return usage("%w", err)
 			}
@@ -140,12 +145,72 @@ func init() {
 	fl.Int64Var(&tf.seed, "seed", 0, "seed of every random choice (0: pick one; it is printed)")
 	fl.StringVar(&out, "out", "meshconform-fuzz", "directory for reproducer files")
 	fl.IntVar(&workers, "workers", 2, "concurrent cases")
+	fl.StringVar(&shard, "shard", "", "I/N: run shard I (0-based) of an N-machine campaign: give every machine the same --seed "+
+		"and its own I; the shards never send the same case; `meshconform fuzz merge` joins their --out directories")
 	fl.BoolVar(&tf.strict, "strict", false, "SHOULD-level findings fail the run too (exit 1)")
 	fl.StringVar(&memoryURL, "memory-url", "", "expvar URL of the portal's process (meshportal --debug-listen: http://ADDR/debug/vars), "+
 		"watched for memory growth")
 	fl.StringVar(&clientBin, "client", "", "fuzz this client binary (docs/SHIM.md) instead of a portal: a test portal answers it with mutated valid answers")
 	fl.StringVar(&config, "config", "", "with --client: the shim configuration file")
+	cmd.AddCommand(fuzzMergeCmd())
 	rootCmd.AddCommand(cmd)
+}
+
+// parseShard reads --shard I/N ("" is the whole campaign: 0, 1).
+func parseShard(s string) (int, int, error) {
+	if s == "" {
+		return 0, 1, nil
+	}
+	var i, n int
+	if c, err := fmt.Sscanf(s, "%d/%d", &i, &n); err != nil || c != 2 || fmt.Sprintf("%d/%d", i, n) != s || n < 1 || i < 0 || i >= n {
+		return 0, 0, usage("--shard %q: want I/N with 0 <= I < N", s)
+	}
+	return i, n, nil
+}
+
+// `meshconform fuzz merge DIR...`: one set of findings out of several campaigns' directories.
+func fuzzMergeCmd() *cobra.Command {
+	var out, reportPath string
+	cmd := &cobra.Command{
+		Use:   "merge DIR...",
+		Short: "Deduplicate the reproducers of several live-fuzz campaigns (shards, machines) by signature into one set",
+		Long: "Read the reproducer files under each DIR (the --out directories of several `meshconform fuzz` campaigns,\n" +
+			"shards of one seed or campaigns of distinct seeds), keep one per signature (class, requirement, template,\n" +
+			"transaction and the mutations that took effect, their arguments aside) and copy the kept ones to --out.\n" +
+			"Prints one line per finding with the number of duplicates; --report FILE writes the same as JSON.\n" +
+			"\nExit codes:\n  0  merged (findings or none)\n  2  usage, or a directory could not be read or written",
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, dirs []string) error {
+			rep, err := live.Merge(dirs, out)
+			if err != nil {
+				return usage("%w", err)
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "%d reproducer files from %d directories: %d distinct findings\n", rep.Files, len(dirs), len(rep.Findings))
+			for _, m := range rep.Findings {
+				fmt.Fprintf(w, "  %-26s %-27s %-6s x%-3d %s\n", m.Class, m.Requirement, m.Level, len(m.Files), m.Kept)
+			}
+			for _, s := range rep.Skipped {
+				fmt.Fprintf(w, "skipped (not a reproducer): %s\n", s)
+			}
+			if out != "" {
+				fmt.Fprintf(w, "kept reproducers in %s\n", out)
+			}
+			if reportPath != "" {
+				data, err := json.MarshalIndent(rep, "", "  ")
+				if err != nil {
+					return fmt.Errorf("merge report: %w", err)
+				}
+				if err := os.WriteFile(reportPath, append(data, '\n'), 0o644); err != nil {
+					return usage("merge report: %w", err)
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "meshconform-fuzz-merged", "directory for the kept reproducers (\"\": report only)")
+	cmd.Flags().StringVar(&reportPath, "report", "", "write the merge report as JSON to this file")
+	return cmd
 }
 
 // expvarMemory reads a Go process's memory figure from its expvar page: live_heap_bytes when

@@ -58,7 +58,19 @@ func (f *Fuzzer) keySeed(purpose string, inst uint64) []byte {
 	binary.BigEndian.PutUint64(b[8:], inst)
 	h.Write(b[:])
 	h.Write([]byte(purpose))
+	if f.cfg.Shards > 1 {
+		fmt.Fprintf(h, "/shard %d/%d", f.cfg.Shard, f.cfg.Shards)
+	}
 	return h.Sum(nil)
+}
+
+// shardTag sets a shard's account names apart from its siblings' ("" unsharded, so that an
+// unsharded campaign names its accounts as before).
+func (f *Fuzzer) shardTag() string {
+	if f.cfg.Shards <= 1 {
+		return ""
+	}
+	return fmt.Sprintf("s%dof%d-", f.cfg.Shard, f.cfg.Shards)
 }
 
 // newParty makes account material for a fresh account name and its CreateAccount body.
@@ -72,7 +84,7 @@ func (f *Fuzzer) newParty(purpose string, inst uint64) (*party, error) {
 	if err != nil {
 		return nil, err
 	}
-	name := fmt.Sprintf("fz%06x-%s%d@%s", uint64(f.cfg.Seed)&0xffffff, purpose, inst, f.domain)
+	name := fmt.Sprintf("fz%06x-%s%s%d@%s", uint64(f.cfg.Seed)&0xffffff, f.shardTag(), purpose, inst, f.domain)
 	a := &client.Account{Name: name, Master: m, Device: d}
 	req, err := a.CreateRequest()
 	if err != nil {
@@ -114,7 +126,7 @@ func (f *Fuzzer) connectStartBody(p *party, inst uint64) ([]byte, *client.Device
 		return nil, nil, err
 	}
 	nonce := f.keySeed("nonce", inst)[:16]
-	mcr := &mesh.MessageConnectionRequest{MessageID: fmt.Sprintf("fz-%d-%d", f.cfg.Seed, inst), Account: p.acct.Name,
+	mcr := &mesh.MessageConnectionRequest{MessageID: fmt.Sprintf("fz-%d-%s%d", f.cfg.Seed, f.shardTag(), inst), Account: p.acct.Name,
 		DeviceProfile: dp, ClientNonce: nonce}
 	signed, err := auth.SignStructure(mcr, dev.DSK)
 	if err != nil {

@@ -42,9 +42,14 @@ type Config struct {
 	// (zero: no bound of that kind; at least one must be set).
 	Duration    time.Duration
 	MaxRequests int64
-	Workers     int    // concurrent cases (default 2)
-	OutDir      string // where reproducers go ("" = not saved)
-	Log         io.Writer
+	Workers     int // concurrent cases (default 2)
+	// Shard and Shards split one campaign over several machines (--shard I/N): shard I runs
+	// the global cases I, I+N, I+2N, ... of the seed, and names its accounts and keys apart,
+	// so that N shards with one seed never send the same case nor collide at one portal.
+	// Zero Shards is one shard. MaxRequests bounds each shard's own cases.
+	Shard, Shards int
+	OutDir        string // where reproducers go ("" = not saved)
+	Log           io.Writer
 	// SavePerClass bounds how many findings of one class are minimised and saved (default 2).
 	SavePerClass int
 	// StopWhen ends the campaign early once every named class was found (tests use it).
@@ -138,6 +143,12 @@ func New(cfg Config) (*Fuzzer, error) {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 2
 	}
+	if cfg.Shards <= 0 {
+		cfg.Shards = 1
+	}
+	if cfg.Shard < 0 || cfg.Shard >= cfg.Shards {
+		return nil, fmt.Errorf("live: %w: shard %d/%d: want 0 <= I < N", ErrConfig, cfg.Shard, cfg.Shards)
+	}
 	if cfg.SavePerClass <= 0 {
 		cfg.SavePerClass = 2
 	}
@@ -226,7 +237,8 @@ func (f *Fuzzer) post(ctx context.Context, body []byte, hdr http.Header, twice b
 // Run runs the campaign.
 func (f *Fuzzer) Run(ctx context.Context) (*Summary, error) {
 	f.start = time.Now()
-	fmt.Fprintf(f.cfg.Log, "live fuzz: seed %d, portal %s, domain %s\n", f.cfg.Seed, f.cfg.PortalURL, f.domain)
+	fmt.Fprintf(f.cfg.Log, "live fuzz: seed %d, shard %d/%d, portal %s, domain %s\n", f.cfg.Seed, f.cfg.Shard, f.cfg.Shards,
+		f.cfg.PortalURL, f.domain)
 	var err error
 	if f.main, err = f.createParty(ctx, "main", 0); err != nil {
 		return nil, err
@@ -257,7 +269,7 @@ func (f *Fuzzer) Run(ctx context.Context) (*Summary, error) {
 				if f.cfg.MaxRequests > 0 && i >= f.cfg.MaxRequests {
 					return
 				}
-				if err := f.runCase(ctx, i); err != nil && ctx.Err() == nil {
+				if err := f.runCase(ctx, i, f.globalCase(i)); err != nil && ctx.Err() == nil {
 					errOnce.Do(func() { firstErr = err; stop() })
 					return
 				}
@@ -336,14 +348,20 @@ func median[T cmp.Ordered](xs []T) T {
 	return c[len(c)/2]
 }
 
+// globalCase is the campaign-wide number of this shard's i-th case.
+func (f *Fuzzer) globalCase(i int64) int64 {
+	return i*int64(f.cfg.Shards) + int64(f.cfg.Shard)
+}
+
 // caseRand is the random source of case i: every choice flows from the printed seed.
 func (f *Fuzzer) caseRand(i int64) *rand.Rand {
 	return rand.New(rand.NewPCG(uint64(f.cfg.Seed), uint64(i)))
 }
 
-// runCase builds, mutates, sends and judges case i.
-func (f *Fuzzer) runCase(ctx context.Context, i int64) error {
-	if i%int64(f.cfg.ProbeEvery) == 0 {
+// runCase builds, mutates, sends and judges this shard's case local, numbered i in the
+// campaign (globalCase).
+func (f *Fuzzer) runCase(ctx context.Context, local, i int64) error {
+	if local%int64(f.cfg.ProbeEvery) == 0 {
 		if ex, err := f.post(ctx, []byte(`{"Hello":{}}`), nil, false); err == nil && ex.Problem == "" {
 			f.mu.Lock()
 			f.probes = append(f.probes, ex.Duration)
@@ -434,8 +452,15 @@ func render(b *base, muts []Mutation) (body []byte, mode authMode, hdr http.Head
 				body = tree.Encode()
 			}
 			n, _ := strconv.Atoi(m.Arg)
-			if pad := min(n, 64<<20) - len(body); pad > 0 {
-				body, applied[i] = append(body, strings.Repeat(" ", pad)...), true
+			if size := min(n, 64<<20); size > len(body) {
+				// One allocation of the final size: the pad runs to tens of MiB.
+				padded := make([]byte, size)
+				pad := padded[copy(padded, body):]
+				pad[0] = ' '
+				for k := 1; k < len(pad); k *= 2 {
+					copy(pad[k:], pad[:k])
+				}
+				body, applied[i] = padded, true
 			}
 		case body != nil:
 			// The body is bytes now: the tree mutation has nothing to act on.

@@ -51,18 +51,20 @@ type Reproducer struct {
 	Class  string `json:"class"`
 	// Requirement and Level are those of the finding (empty in files saved before they were
 	// recorded: ClassRequirement and ClassLevel then give the class's own).
-	Requirement string            `json:"requirement,omitempty"`
-	Level       string            `json:"level,omitempty"`
-	Expected    string            `json:"expected"`
-	Observed    observed          `json:"observed"`
-	Seed        int64             `json:"seed"`
-	Portal      string            `json:"portal"`
-	Domain      string            `json:"domain"`
-	Case        caseInfo          `json:"case"`
-	Body        string            `json:"body,omitempty"`       // the request body, when valid UTF-8
-	BodyBase64  string            `json:"bodyBase64,omitempty"` // otherwise
-	Headers     map[string]string `json:"headers,omitempty"`    // as sent, Authorization aside
-	Auth        *AuthMaterial     `json:"auth,omitempty"`
+	Requirement string   `json:"requirement,omitempty"`
+	Level       string   `json:"level,omitempty"`
+	Expected    string   `json:"expected"`
+	Observed    observed `json:"observed"`
+	Seed        int64    `json:"seed"`
+	// Shard is "I/N" for a finding of shard I of an N-shard campaign (empty unsharded).
+	Shard      string            `json:"shard,omitempty"`
+	Portal     string            `json:"portal"`
+	Domain     string            `json:"domain"`
+	Case       caseInfo          `json:"case"`
+	Body       string            `json:"body,omitempty"`       // the request body, when valid UTF-8
+	BodyBase64 string            `json:"bodyBase64,omitempty"` // otherwise
+	Headers    map[string]string `json:"headers,omitempty"`    // as sent, Authorization aside
+	Auth       *AuthMaterial     `json:"auth,omitempty"`
 	// Setup are unauthenticated requests sent first on replay (CreateAccount, ConnectStart),
 	// so that the accounts the request names exist on a fresh portal.
 	Setup []string `json:"setup,omitempty"`
@@ -71,6 +73,9 @@ type Reproducer struct {
 func (f *Fuzzer) reproducer(res *result, class string) *Reproducer {
 	rep := &Reproducer{Format: Format, Class: class, Observed: observe(res.ex), Seed: f.cfg.Seed,
 		Portal: f.cfg.PortalURL, Domain: f.domain, Case: res.ci}
+	if f.cfg.Shards > 1 {
+		rep.Shard = fmt.Sprintf("%d/%d", f.cfg.Shard, f.cfg.Shards)
+	}
 	for _, fd := range res.findings {
 		if fd.Class == class {
 			rep.Expected, rep.Requirement, rep.Level = fd.Expected, fd.Requirement, fd.Level

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# fuzz/gofuzz-cluster.sh: a go-fuzz campaign in coordinator/worker mode (issue 19). One
+# coordinator holds the corpus and the crashers; N workers, each one go-fuzz process of
+# PROCS fuzzing processes, run the target and report to it.
+#
+#   fuzz/gofuzz-cluster.sh [-t TARGET] [-n WORKERS] [-p PROCS] [-d SECONDS] [-o OUTDIR] [-a ADDR] [-c DIR]
+#
+#   TARGET   a go-fuzz entry point of fuzz/gofuzz (default FuzzDecodeRequest)
+#   WORKERS  worker processes on this machine (default 2); PROCS fuzzing processes each (default 1)
+#   SECONDS  campaign length (default 60); OUTDIR as fuzz/build-gofuzz.sh's -o (default fuzz-build)
+#   ADDR     the coordinator's listen address (default 127.0.0.1:9873)
+#   DIR      where crashers go as regression inputs (default fuzz/testdata/fuzz/TARGET)
+#
+# On one machine it runs everything over loopback (`make fuzz-cluster`). Across machines, run
+# the coordinator where the corpus lives and the workers elsewhere, by hand, with the same zip:
+#   coordinator: go-fuzz -bin OUTDIR/TARGET.zip -workdir OUTDIR/TARGET -coordinator 0.0.0.0:9873
+#   each worker: go-fuzz -bin OUTDIR/TARGET.zip -worker COORDINATOR_HOST:9873 -procs NCPU
+# (the port carries no authentication: keep it on a private network or an SSH tunnel).
+#
+# The corpus the workers found is merged by the coordinator into OUTDIR/TARGET/corpus, which the
+# next campaign starts from. Crashers (OUTDIR/TARGET/crashers/HASH, with HASH.output) are copied
+# into fuzz/testdata/fuzz/TARGET/gofuzz-HASH in the go test fuzz v1 format, where plain go test
+# replays them as regression inputs of the native target of the same name.
+#
+# Needs go-fuzz and go-fuzz-build on PATH (go install github.com/dvyukov/go-fuzz/go-fuzz@latest
+# github.com/dvyukov/go-fuzz/go-fuzz-build@latest); builds the target with fuzz/build-gofuzz.sh
+# when OUTDIR/TARGET.zip is missing. Prints one summary line per worker and the coordinator's last.
+set -euo pipefail
+target=FuzzDecodeRequest workers=2 procs=1 secs=60 out=fuzz-build addr=127.0.0.1:9873 dest=
+while getopts "t:n:p:d:o:a:c:h" opt; do
+	case $opt in
+	t) target=$OPTARG ;; n) workers=$OPTARG ;; p) procs=$OPTARG ;; d) secs=$OPTARG ;;
+	o) out=$OPTARG ;; a) addr=$OPTARG ;; c) dest=$OPTARG ;; h) sed -n '2,30p' "$0"; exit 0 ;; *) exit 2 ;;
+	esac
+done
+cd "$(dirname "$0")/.."
+for tool in go-fuzz go-fuzz-build; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "gofuzz-cluster.sh: $tool is not installed: go install github.com/dvyukov/go-fuzz/$tool@latest" >&2
+		exit 2
+	fi
+done
+if [[ ! -f $out/$target.zip ]]; then
+	# go-fuzz-build needs go-fuzz-dep in go.mod (module mode); added for the build only and put
+	# back after it (-modfile does not work: go-fuzz-build runs parts of the build outside module
+	# mode). Do not build other packages of this checkout meanwhile.
+	if ! grep -q 'dvyukov/go-fuzz ' go.mod; then
+		cp go.mod "$out.go.mod.bak" 2>/dev/null || { mkdir -p "$out"; cp go.mod "$out.go.mod.bak"; }
+		cp go.sum "$out.go.sum.bak"
+		trap 'mv "$out.go.mod.bak" go.mod; mv "$out.go.sum.bak" go.sum' EXIT
+		go get github.com/dvyukov/go-fuzz/go-fuzz-dep@v0.0.0-20220726122315-1d375ef9f9f6 >/dev/null
+	fi
+	fuzz/build-gofuzz.sh -o "$out" "$target"
+	if [[ -f $out.go.mod.bak ]]; then mv "$out.go.mod.bak" go.mod; mv "$out.go.sum.bak" go.sum; trap - EXIT; fi
+fi
+work=$out/$target
+mkdir -p "$work/corpus" "$work/logs"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+go-fuzz -bin "$out/$target.zip" -workdir "$work" -coordinator "$addr" >"$work/logs/coordinator.log" 2>&1 &
+pids+=($!)
+for i in $(seq "$workers"); do
+	# -v 2: each worker logs its own exec count with every sync to the coordinator.
+	go-fuzz -bin "$out/$target.zip" -worker "$addr" -procs "$procs" -v 2 >"$work/logs/worker$i.log" 2>&1 &
+	pids+=($!)
+done
+sleep "$secs"
+cleanup
+trap - EXIT
+for i in $(seq "$workers"); do
+	last=$(grep -o 'execs=[0-9]*' "$work/logs/worker$i.log" | tail -1 || true)
+	echo "worker $i: ${last:-execs=0}"
+done
+echo "coordinator: $(grep 'workers:' "$work/logs/coordinator.log" | tail -1 | sed 's/^[0-9/]* [0-9:]* //')"
+dest=${dest:-fuzz/testdata/fuzz/$target}
+n=0
+if [[ -d $work/crashers ]]; then
+	for c in "$work/crashers"/*; do
+		case $c in *.output | *.quoted | *'*'*) continue ;; esac
+		mkdir -p "$dest"
+		lit=$(od -An -v -tx1 "$c" | tr -d ' \n' | sed 's/../\\x&/g')
+		printf 'go test fuzz v1\n[]byte("%s")\n' "$lit" >"$dest/gofuzz-$(basename "$c")"
+		n=$((n + 1))
+	done
+fi
+echo "crashers: $n copied to $dest (go test -run $target ./fuzz replays them); corpus: $(find "$work/corpus" -type f | wc -l) inputs in $work/corpus"
