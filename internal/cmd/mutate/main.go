@@ -167,20 +167,12 @@ func run(w io.Writer, cfg config) error {
 		var all []mutate.Mutant
 		knobOnly := 0
 		for _, f := range files {
-			if strings.HasSuffix(f, "_test.go") || filepath.Base(f) == "bugs.go" {
-				continue // knobs are bugs already chosen
-			}
-			src, err := os.ReadFile(f)
+			src, ms, skip, err := fileSites(f)
 			if err != nil {
 				return err
 			}
-			ms, err := mutate.Sites(f, src)
-			if err != nil {
-				return err
-			}
-			skip, err := mutate.KnobOnly(f, src, knobFields, ms)
-			if err != nil {
-				return err
+			if src == nil {
+				continue
 			}
 			sources[f] = src
 			for i, m := range ms {
@@ -237,6 +229,25 @@ func run(w io.Writer, cfg config) error {
 		}
 	}
 	return nil
+}
+
+// fileSites reads a source file and lists its mutation sites, each marked when only a knob or
+// an allowance reaches it. Tests and bugs.go are no sources (knobs are bugs already chosen):
+// for them src is nil.
+func fileSites(f string) (src []byte, ms []mutate.Mutant, knobOnly []bool, err error) {
+	if strings.HasSuffix(f, "_test.go") || filepath.Base(f) == "bugs.go" {
+		return nil, nil, nil, nil
+	}
+	if src, err = os.ReadFile(f); err != nil {
+		return nil, nil, nil, err
+	}
+	if ms, err = mutate.Sites(f, src); err != nil {
+		return nil, nil, nil, err
+	}
+	if knobOnly, err = mutate.KnobOnly(f, src, knobFields, ms); err != nil {
+		return nil, nil, nil, err
+	}
+	return src, ms, knobOnly, nil
 }
 
 // knobFields are the portal's Config fields whose every member is a knob: misbehaviour knobs
@@ -318,20 +329,12 @@ func listSites(w io.Writer, dirs []string) error {
 			return err
 		}
 		for _, f := range files {
-			if strings.HasSuffix(f, "_test.go") || filepath.Base(f) == "bugs.go" {
+			src, ms, skip, err := fileSites(f)
+			if err != nil {
+				return err
+			}
+			if src == nil {
 				continue
-			}
-			src, err := os.ReadFile(f)
-			if err != nil {
-				return err
-			}
-			ms, err := mutate.Sites(f, src)
-			if err != nil {
-				return err
-			}
-			skip, err := mutate.KnobOnly(f, src, knobFields, ms)
-			if err != nil {
-				return err
 			}
 			for i, m := range ms {
 				mark := ""
