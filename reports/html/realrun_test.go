@@ -3,29 +3,20 @@ package html
 import (
 	"bytes"
 	"html"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/meshconform/meshconform/harness/result"
+	"github.com/meshconform/meshconform/reports/internal/reporttest"
 )
 
 // realRun reads testdata/realrun.json, a real run of the suite against the embedded reference
 // portal with misbehaviour knobs (testdata/realrun.sh regenerates it).
 func realRun(t *testing.T) *result.Run {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "realrun.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	run, err := result.Read(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return run
+	return reporttest.ReadRun(t, filepath.Join("testdata", "realrun.json"))
 }
 
 var (

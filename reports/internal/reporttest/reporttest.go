@@ -16,7 +16,13 @@ import (
 // Fixture reads the shared fixture run, from a package directory directly under reports/.
 func Fixture(t *testing.T) *result.Run {
 	t.Helper()
-	f, err := os.Open(filepath.Join("..", "testdata", "run.json"))
+	return ReadRun(t, filepath.Join("..", "testdata", "run.json"))
+}
+
+// ReadRun reads a saved run, failing the test on any problem.
+func ReadRun(t *testing.T, path string) *result.Run {
+	t.Helper()
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
