@@ -16,7 +16,7 @@ COUNT     ?= 6
 COMMIT    ?= $(shell git describe --always --dirty=+dirty --abbrev=12 --exclude='*' 2>/dev/null)
 LDFLAGS   := $(if $(COMMIT),-X main.stampCommit=$(COMMIT))
 
-.PHONY: all build test conform model vectors fuzz fuzz-coverage fuzz-cluster bench-fuzz lint bench bench-portal generate tidy-check help mutate
+.PHONY: all build test conform model vectors fuzz fuzz-coverage fuzz-cluster fuzz-libfuzzer bench-fuzz lint bench bench-portal generate tidy-check help mutate
 
 all: build test
 
@@ -31,6 +31,7 @@ help:
 	@echo "make fuzz FUZZTIME=30s     run every fuzz target in turn"
 	@echo "make fuzz-coverage CASES=2000  statement coverage of reference/portal one live-fuzz campaign reaches (go build -cover)"
 	@echo "make fuzz-cluster TARGET=FuzzDecodeRequest WORKERS=2 SECONDS=60  a go-fuzz coordinator and N workers (needs go-fuzz)"
+	@echo "make fuzz-libfuzzer SECONDS=10  the ClusterFuzzLite build run here, each libFuzzer binary fuzzed (needs clang)"
 	@echo "make bench-fuzz COUNT=6    the live fuzzer's requests/s beside the portal's own for the same request mix"
 	@echo "make lint                  gofmt, go vet, staticcheck"
 	@echo "make bench                 run the benchmarks"
@@ -95,6 +96,12 @@ WORKERS ?= 2
 SECONDS ?= 60
 fuzz-cluster:
 	./fuzz/gofuzz-cluster.sh -t $(TARGET) -n $(WORKERS) -d $(SECONDS)
+
+# make fuzz-libfuzzer: .clusterfuzzlite/build.sh run here (fuzz/libfuzzer-local.sh), then every
+# libFuzzer binary fuzzed for SECONDS over its seed corpus; binaries, seed zips and corpora in
+# fuzz-build/libfuzzer. Needs clang and go-118-fuzz-build (the script says how to install them).
+fuzz-libfuzzer:
+	./fuzz/libfuzzer-local.sh -s $(SECONDS)
 
 # make bench-fuzz: the live fuzzer beside the portal it fuzzes, same request mix, in one run.
 bench-fuzz:

@@ -58,7 +58,7 @@ fi
 mkdir -p "$out"
 seeds="$out/.seeds"
 rm -rf "$seeds"
-go run ./fuzz/cmd/fuzzall -write-seeds "$seeds" -vectors vectors
+go run ./fuzz/cmd/fuzzall -write-seeds "$seeds" -vectors vectors/testvectors
 
 for t in "${targets[@]}"; do
 	echo "building $t ($mode)"

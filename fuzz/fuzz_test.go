@@ -1,6 +1,7 @@
 package fuzz
 
 import (
+	"sync"
 	"testing"
 
 	"github.com/meshconform/meshconform/fuzz/targets"
@@ -13,7 +14,7 @@ const vectorsDir = "../vectors/testvectors"
 // run gives a native fuzz target its seed corpus and its property check. Crashers are kept in
 // testdata/fuzz/<FuzzName>/ and replayed by plain go test.
 func run(f *testing.F, t *targets.Target) {
-	seeds, err := t.Seeds(vectorsDir)
+	seeds, err := seedsOf(t)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -25,6 +26,16 @@ func run(f *testing.F, t *targets.Target) {
 			tt.Fatal(err)
 		}
 	})
+}
+
+// seedCache holds each target's seeds once computed. A libFuzzer binary built from this file
+// (.clusterfuzzlite/build.sh, go-118-fuzz-build) calls the fuzz function once per input, not
+// once per run: computing the seeds every time made it run at about one input a second.
+var seedCache sync.Map // *targets.Target -> func() ([][]byte, error)
+
+func seedsOf(t *targets.Target) ([][]byte, error) {
+	once, _ := seedCache.LoadOrStore(t, sync.OnceValues(func() ([][]byte, error) { return t.Seeds(vectorsDir) }))
+	return once.(func() ([][]byte, error))()
 }
 
 // natives maps each target to its native fuzz function, so that a test can require one

@@ -40,18 +40,20 @@ for tool in go-fuzz go-fuzz-build; do
 		exit 2
 	fi
 done
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
 if [[ ! -f $out/$target.zip ]]; then
-	# go-fuzz-build needs go-fuzz-dep in go.mod (module mode); added for the build only and put
-	# back after it (-modfile does not work: go-fuzz-build runs parts of the build outside module
-	# mode). Do not build other packages of this checkout meanwhile.
-	if ! grep -q 'dvyukov/go-fuzz ' go.mod; then
-		cp go.mod "$out.go.mod.bak" 2>/dev/null || { mkdir -p "$out"; cp go.mod "$out.go.mod.bak"; }
-		cp go.sum "$out.go.sum.bak"
-		trap 'mv "$out.go.mod.bak" go.mod; mv "$out.go.sum.bak" go.sum' EXIT
-		go get github.com/dvyukov/go-fuzz/go-fuzz-dep@v0.0.0-20220726122315-1d375ef9f9f6 >/dev/null
+	if grep -q 'dvyukov/go-fuzz ' go.mod; then
+		fuzz/build-gofuzz.sh -o "$out" "$target"
+	else
+		# go-fuzz-build needs go-fuzz-dep in go.mod (module mode; -modfile does not work: it runs
+		# parts of the build outside module mode). It is added in a copy of the checkout, so that
+		# the checkout, and whatever builds it meanwhile, never sees a changed go.mod.
+		copy=$(mktemp -d)
+		fuzz/copy-tree.sh "$copy"
+		(cd "$copy" && go get github.com/dvyukov/go-fuzz/go-fuzz-dep@v0.0.0-20220726122315-1d375ef9f9f6 >/dev/null && fuzz/build-gofuzz.sh -o "$out" "$target")
+		rm -rf "$copy"
 	fi
-	fuzz/build-gofuzz.sh -o "$out" "$target"
-	if [[ -f $out.go.mod.bak ]]; then mv "$out.go.mod.bak" go.mod; mv "$out.go.sum.bak" go.sum; trap - EXIT; fi
 fi
 work=$out/$target
 mkdir -p "$work/corpus" "$work/logs"

@@ -13,8 +13,4 @@ if [ ${#need[@]} -eq 0 ]; then
 	echo "install-container-tools: podman and runc present"
 	exit 0
 fi
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-echo "install-container-tools: installing ${need[*]}"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
+bash "$(dirname "$0")/apt-install.sh" install-container-tools "${need[@]}"

@@ -13,8 +13,4 @@ if [ ${#need[@]} -eq 0 ]; then
 	echo "install-validators: xmllint and chromium present"
 	exit 0
 fi
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-echo "install-validators: installing ${need[*]}"
-$sudo apt-get update
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${need[@]}"
+bash "$(dirname "$0")/../../packaging/apt-install.sh" install-validators "${need[@]}"

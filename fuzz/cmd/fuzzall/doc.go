@@ -7,5 +7,8 @@
 //
 // With -write-seeds DIR it instead writes every target's seed corpus (the reference-built
 // seeds and the vector files' candidates) to DIR/<Target>/, one file per seed, for go-fuzz
-// and OSS-Fuzz style engines (build-gofuzz.sh uses it).
+// and OSS-Fuzz style engines (build-gofuzz.sh uses it). With -seed-zips DIR it writes them as
+// DIR/<Target>_seed_corpus.zip, the archives OSS-Fuzz and ClusterFuzzLite look for beside each
+// binary; -seed-format go-fuzz-headers length-prefixes every seed the way a go-118-fuzz-build
+// binary decodes its []byte argument (.clusterfuzzlite/build.sh uses it).
 package main

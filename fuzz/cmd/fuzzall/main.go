@@ -63,9 +63,30 @@ func run(args []string, stdout, stderr io.Writer) int {
 	// 100x); a crasher is still minimized a little, and can be re-minimized by hand.
 	minimize := fs.String("minimizetime", "100x", "minimization budget per new input (go test -fuzzminimizetime)")
 	writeSeeds := fs.String("write-seeds", "", "write every seed corpus under this directory and exit")
-	vectors := fs.String("vectors", "vectors/testvectors", "vector files directory the seeds also come from")
+	seedZips := fs.String("seed-zips", "", "write every native target's seed corpus as DIR/<Target>_seed_corpus.zip and exit")
+	seedFormat := fs.String("seed-format", "raw", "encoding of each -seed-zips entry: raw, or go-fuzz-headers for libFuzzer binaries built by go-118-fuzz-build")
+	vectors := fs.String("vectors", "vectors/testvectors", "vector files directory the seeds also come from (\"\": none)")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *seedZips != "" || *writeSeeds != "" {
+		// A mistyped directory would silently leave the vectors' candidates out of the corpus.
+		if found, _ := filepath.Glob(filepath.Join(*vectors, "*.json")); *vectors != "" && len(found) == 0 {
+			fmt.Fprintf(stderr, "fuzzall: -vectors %s holds no vector file (*.json); give \"\" for none\n", *vectors)
+			return 2
+		}
+	}
+	if *seedZips != "" {
+		encode, ok := seedFormats[*seedFormat]
+		if !ok {
+			fmt.Fprintf(stderr, "fuzzall: -seed-format %q: want raw or go-fuzz-headers\n", *seedFormat)
+			return 2
+		}
+		if err := seedZipsTo(*seedZips, *vectors, encode); err != nil {
+			fmt.Fprintf(stderr, "fuzzall: %v\n", err)
+			return 1
+		}
+		return 0
 	}
 	if *writeSeeds != "" {
 		if err := seedsTo(*writeSeeds, *vectors); err != nil {

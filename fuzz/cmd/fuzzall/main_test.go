@@ -1,8 +1,11 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
+	"encoding/binary"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -69,7 +72,7 @@ func TestRun(t *testing.T) {
 func TestWriteSeeds(t *testing.T) {
 	dir := t.TempDir()
 	var stdout, stderr bytes.Buffer
-	if code := run([]string{"-write-seeds", dir, "-vectors", filepath.Join(dir, "none")}, &stdout, &stderr); code != 0 {
+	if code := run([]string{"-write-seeds", dir, "-vectors", ""}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s", code, &stderr)
 	}
 	entries, err := os.ReadDir(filepath.Join(dir, "FuzzDecodeRequest"))
@@ -87,5 +90,79 @@ func TestWriteSeeds(t *testing.T) {
 		if err1 != nil || err2 != nil || len(disp) == 0 || disp[0] != byte(i) || !bytes.Equal(disp[1:], own) {
 			t.Errorf("%s: dispatch seed does not match (%v, %v)", tg.Name, err1, err2)
 		}
+	}
+}
+
+// TestSeedZips: each target's archive holds its seeds in order, each length-prefixed the way
+// go-fuzz-headers' GetBytes reads one []byte argument (or raw), and two runs write the same
+// bytes, so that a rebuilt ClusterFuzzLite image does not see a changed corpus.
+func TestSeedZips(t *testing.T) {
+	vectors := filepath.Join("..", "..", "..", "vectors", "testvectors")
+	for _, format := range []string{"go-fuzz-headers", "raw"} {
+		t.Run(format, func(t *testing.T) {
+			dirs := [2]string{t.TempDir(), t.TempDir()}
+			for _, dir := range dirs {
+				var stdout, stderr bytes.Buffer
+				if code := run([]string{"-seed-zips", dir, "-seed-format", format, "-vectors", vectors}, &stdout, &stderr); code != 0 {
+					t.Fatalf("exit %d: %s", code, &stderr)
+				}
+			}
+			for _, tg := range targets.All() {
+				seeds, err := tg.Seeds(vectors)
+				if err != nil {
+					t.Fatal(err)
+				}
+				name := tg.Name + "_seed_corpus.zip"
+				first, err1 := os.ReadFile(filepath.Join(dirs[0], name))
+				second, err2 := os.ReadFile(filepath.Join(dirs[1], name))
+				if len(seeds) == 0 {
+					if err1 == nil {
+						t.Errorf("%s: an archive for a target without seeds", tg.Name)
+					}
+					continue
+				}
+				if err1 != nil || err2 != nil {
+					t.Fatalf("%s: %v, %v", tg.Name, err1, err2)
+				}
+				if !bytes.Equal(first, second) {
+					t.Errorf("%s: two runs wrote different archives", tg.Name)
+				}
+				zr, err := zip.NewReader(bytes.NewReader(first), int64(len(first)))
+				if err != nil {
+					t.Fatalf("%s: %v", tg.Name, err)
+				}
+				if len(zr.File) != len(seeds) {
+					t.Fatalf("%s: %d entries, want %d seeds", tg.Name, len(zr.File), len(seeds))
+				}
+				for i, f := range zr.File {
+					rc, err := f.Open()
+					if err != nil {
+						t.Fatal(err)
+					}
+					got, err := io.ReadAll(rc)
+					rc.Close()
+					if err != nil {
+						t.Fatal(err)
+					}
+					if format == "go-fuzz-headers" {
+						if len(got) < 4 || binary.BigEndian.Uint32(got) != uint32(len(got)-4) {
+							t.Fatalf("%s %s: length prefix does not give the rest's length", tg.Name, f.Name)
+						}
+						got = got[4:]
+					}
+					if !bytes.Equal(got, seeds[i]) {
+						t.Errorf("%s %s: does not hold seed %d", tg.Name, f.Name, i)
+					}
+				}
+			}
+		})
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"-seed-zips", t.TempDir(), "-vectors", "vectors"}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "no vector file") {
+		t.Errorf("a directory without vector files: exit %d, %s", code, &stderr)
+	}
+	stderr.Reset()
+	if code := run([]string{"-seed-zips", t.TempDir(), "-seed-format", "base64", "-vectors", ""}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "go-fuzz-headers") {
+		t.Errorf("an unknown format: exit %d, %s", code, &stderr)
 	}
 }
