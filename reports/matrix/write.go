@@ -288,7 +288,7 @@ func gridViews(m *Matrix) []gridView {
 			v.Suffix = "-" + string(g.Kind)
 		}
 		if g.Kind == KindClient {
-			v.CrossCheck = "Requests whose structure (transaction, method, path, Authorization scheme, members present) differs from what the first client sent in the same check, or that were given an answer of another class (HTTP status class, payload Status class)."
+			v.CrossCheck = "Requests whose structure (transaction, method, path, Authorization, members present) differs from what the first client sent in the same check, or that were given an answer of another class (HTTP status class, payload Status class)."
 		} else {
 			v.CrossCheck = "Answers whose structure (HTTP status class, response tag, payload Status class, members present) differs from the first target's to the same request."
 		}
