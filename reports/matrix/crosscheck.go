@@ -191,6 +191,32 @@ func brief(ex *result.Exchange) string {
 // exchange by exchange, and lists every structural disagreement. Targets that did not run, checks
 // a target did not run and checks whose ID matches a glob of skip are not compared.
 func CrossCheck(targets []Target, skip []string) []Disagreement {
+	return crossCheck(targets, skip, portalComparison)
+}
+
+// comparison is how a kind of target is cross-checked: part says where two exchanges begin
+// different sequences (the phrase for it, "" when they do not), compare lists what differs in
+// two exchanges of one sequence, brief puts an exchange in a line, and count, when set, is what
+// to say when one target's sequence of a check is longer than the other's.
+type comparison struct {
+	part    func(a, b *result.Exchange) string
+	compare func(a, b *result.Exchange) []string
+	brief   func(ex *result.Exchange) string
+	count   func(base, other int) string
+}
+
+var portalComparison = comparison{
+	part: func(a, b *result.Exchange) string {
+		if sa, sb := shapeOf(a), shapeOf(b); sa.request != sb.request {
+			return "the requests part here (" + sa.request + " / " + sb.request + "): not compared further"
+		}
+		return ""
+	},
+	compare: func(a, b *result.Exchange) []string { return compareShapes(shapeOf(a), shapeOf(b)) },
+	brief:   brief,
+}
+
+func crossCheck(targets []Target, skip []string, how comparison) []Disagreement {
 	if len(targets) < 2 || targets[0].Run == nil {
 		return nil
 	}
@@ -210,19 +236,7 @@ func CrossCheck(targets []Target, skip []string) []Disagreement {
 			if b == nil || matchesAny(skip, r.ID) {
 				continue
 			}
-			for j := 0; j < len(r.Exchanges) && j < len(b.Exchanges); j++ {
-				sa, sb := shapeOf(&b.Exchanges[j]), shapeOf(&r.Exchanges[j])
-				d := Disagreement{Check: r.ID, Target: t.Name, Baseline: base.Name, Exchange: j,
-					BaselineExchange: brief(&b.Exchanges[j]), TargetExchange: brief(&r.Exchanges[j])}
-				if sa.request != sb.request {
-					d.What = []string{"the requests part here (" + sa.request + " / " + sb.request + "): not compared further"}
-					out = append(out, d)
-					break
-				}
-				if d.What = compareShapes(sa, sb); len(d.What) > 0 {
-					out = append(out, d)
-				}
-			}
+			out = append(out, crossCheckOne(b.Exchanges, r.Exchanges, how, Disagreement{Check: r.ID, Target: t.Name, Baseline: base.Name})...)
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
@@ -231,6 +245,35 @@ func CrossCheck(targets []Target, skip []string) []Disagreement {
 		}
 		return out[i].Target < out[j].Target
 	})
+	return out
+}
+
+// crossCheckOne compares one check's exchanges on the baseline (bs) and on another target (rs);
+// each disagreement is d with the exchange filled in.
+func crossCheckOne(bs, rs []result.Exchange, how comparison, d Disagreement) []Disagreement {
+	var out []Disagreement
+	n := min(len(bs), len(rs))
+	for j := 0; j < n; j++ {
+		d.Exchange, d.BaselineExchange, d.TargetExchange = j, how.brief(&bs[j]), how.brief(&rs[j])
+		if parted := how.part(&bs[j], &rs[j]); parted != "" {
+			d.What = []string{parted}
+			return append(out, d)
+		}
+		if d.What = how.compare(&bs[j], &rs[j]); len(d.What) > 0 {
+			out = append(out, d)
+		}
+	}
+	if how.count != nil && len(bs) != len(rs) {
+		d.Exchange, d.BaselineExchange, d.TargetExchange = n, "(nothing)", "(nothing)"
+		if n < len(bs) {
+			d.BaselineExchange = how.brief(&bs[n])
+		}
+		if n < len(rs) {
+			d.TargetExchange = how.brief(&rs[n])
+		}
+		d.What = []string{how.count(len(bs), len(rs))}
+		out = append(out, d)
+	}
 	return out
 }
 

@@ -28,8 +28,33 @@ type Target struct {
 	Report string
 }
 
+// Kind is what a matrix's columns are, and so which suite its rows come from and what its
+// cross-check compares.
+type Kind string
+
+// The kinds of column.
+const (
+	// KindPortal columns are portals run through the portal checks; the cross-check compares
+	// their answers to the same requests.
+	KindPortal Kind = "portal"
+	// KindClient columns are client binaries run through the client checks (docs/SHIM.md); the
+	// cross-check compares what each client sent in the same check, and the class of the answer
+	// the test portal gave it.
+	KindClient Kind = "client"
+)
+
+// plural names the columns of a kind in prose.
+func (k Kind) plural() string {
+	if k == KindClient {
+		return "clients"
+	}
+	return "portals"
+}
+
 // Options tune Build.
 type Options struct {
+	// Kind is what the targets are; the zero value is KindPortal.
+	Kind Kind
 	// CrossCheckSkip are globs (path.Match) of check IDs the cross-check leaves out: checks whose
 	// request sequence follows the target's timing or rate limits by design, which would part
 	// between two runs of one portal.
@@ -38,8 +63,10 @@ type Options struct {
 
 // Matrix is the comparison: targets as columns, checks as rows.
 type Matrix struct {
-	Seed    int64    `json:"seed"`
-	Tool    string   `json:"tool,omitempty"`
+	Seed int64  `json:"seed"`
+	Tool string `json:"tool,omitempty"`
+	// Kind is what the columns are: portals or clients.
+	Kind    Kind     `json:"kind"`
 	Targets []Column `json:"targets"`
 	// Differing counts the rows whose cells do not all have the same outcome.
 	Differing int   `json:"differing"`
@@ -48,6 +75,10 @@ type Matrix struct {
 	Disagreements []Disagreement `json:"disagreements"`
 	// CrossCheckSkipped are the globs of the checks the cross-check left out.
 	CrossCheckSkipped []string `json:"crossCheckSkipped,omitempty"`
+	// Clients is the second grid of a comparison of portals and clients in one run: the client
+	// checks x the clients, with the same seed. Set only on a portal matrix; the writers show it
+	// as a section of its own, since its rows and columns share nothing with the portals'.
+	Clients *Matrix `json:"clients,omitempty"`
 }
 
 // Column is a target's header: where it was, how its run ended and its counts.
@@ -98,7 +129,10 @@ func Build(targets []Target, opts Options) (*Matrix, error) {
 			return nil, fmt.Errorf("matrix: cross-check skip %q: %w", g, err)
 		}
 	}
-	m := &Matrix{}
+	m := &Matrix{Kind: opts.Kind}
+	if m.Kind == "" {
+		m.Kind = KindPortal
+	}
 	byID := map[string]*Row{}
 	var order []string
 	seen := map[string]bool{}
@@ -154,7 +188,12 @@ func Build(targets []Target, opts Options) (*Matrix, error) {
 		}
 		return a.ID < b.ID
 	})
-	m.Disagreements, m.CrossCheckSkipped = CrossCheck(targets, opts.CrossCheckSkip), opts.CrossCheckSkip
+	if m.Kind == KindClient {
+		m.Disagreements = CrossCheckClients(targets, opts.CrossCheckSkip)
+	} else {
+		m.Disagreements = CrossCheck(targets, opts.CrossCheckSkip)
+	}
+	m.CrossCheckSkipped = opts.CrossCheckSkip
 	if m.Disagreements == nil {
 		m.Disagreements = []Disagreement{} // "none", not "not compared"
 	}
@@ -196,27 +235,40 @@ func cellOf(t Target, id string) Cell {
 	return Cell{Outcome: NotRun, Message: "not selected in this target's run"}
 }
 
-// DifferingIDs lists the IDs of the rows that differ, in row order.
+// grids are m and, when it has one, its client grid: what the writers show, in order.
+func (m *Matrix) grids() []*Matrix {
+	if m.Clients == nil {
+		return []*Matrix{m}
+	}
+	return []*Matrix{m, m.Clients}
+}
+
+// DifferingIDs lists the IDs of the rows that differ, in row order (the client grid's after the
+// portals').
 func (m *Matrix) DifferingIDs() []string {
 	var out []string
-	for _, r := range m.Rows {
-		if r.Differs {
-			out = append(out, r.ID)
+	for _, g := range m.grids() {
+		for _, r := range g.Rows {
+			if r.Differs {
+				out = append(out, r.ID)
+			}
 		}
 	}
 	return out
 }
 
-// ExitCode is the comparison's exit code: 2 when a target could not be run or its run could not
-// be made (the comparison is incomplete), else 1 when any target failed, else 0.
+// ExitCode is the comparison's exit code, over every grid: 2 when a target could not be run or
+// its run could not be made (the comparison is incomplete), else 1 when any target failed, else 0.
 func (m *Matrix) ExitCode() int {
 	code := result.ExitClean
-	for _, c := range m.Targets {
-		switch {
-		case c.ExitCode == result.ExitUsage:
-			return result.ExitUsage
-		case c.ExitCode != result.ExitClean:
-			code = result.ExitFailure
+	for _, g := range m.grids() {
+		for _, c := range g.Targets {
+			switch {
+			case c.ExitCode == result.ExitUsage:
+				return result.ExitUsage
+			case c.ExitCode != result.ExitClean:
+				code = result.ExitFailure
+			}
 		}
 	}
 	return code

@@ -174,14 +174,19 @@ func TestEscaping(t *testing.T) {
 }
 
 func TestGolden(t *testing.T) {
-	m := hostile(t)
+	golden(t, "golden.", hostile(t))
+}
+
+// golden compares m in every format with testdata/PREFIX<file name>.
+func golden(t *testing.T, prefix string, m *Matrix) {
+	t.Helper()
 	for _, f := range formats {
 		t.Run(f.Name, func(t *testing.T) {
 			var buf bytes.Buffer
 			if err := f.Write(&buf, m); err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join("testdata", "golden."+f.FileName)
+			path := filepath.Join("testdata", prefix+f.FileName)
 			if *update {
 				if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 					t.Fatal(err)

@@ -124,14 +124,41 @@ func mdCell(s string) string {
 	return r.Replace(s)
 }
 
-// WriteMarkdown writes the matrix as a GitHub-flavoured Markdown table, differing rows first.
+// WriteMarkdown writes the matrix as GitHub-flavoured Markdown tables, differing rows first: one
+// section per grid when it compares portals and clients.
 func WriteMarkdown(w io.Writer, m *Matrix) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Conformance matrix\n\nSeed %d", m.Seed)
 	if m.Tool != "" {
 		fmt.Fprintf(&b, " · %s", mdCell(m.Tool))
 	}
-	fmt.Fprintf(&b, "\n\n%d of %d checks differ between the targets.\n\n", m.Differing, len(m.Rows))
+	b.WriteString("\n")
+	grids := m.grids()
+	for _, g := range grids {
+		sub := ""
+		if len(grids) > 1 {
+			fmt.Fprintf(&b, "\n## %s\n", headingOf(g.Kind))
+			sub = "#"
+		}
+		writeGridMarkdown(&b, g, sub)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// headingOf is a grid's section heading.
+func headingOf(k Kind) string {
+	if k == KindClient {
+		return "Clients (client checks)"
+	}
+	return "Portals (portal checks)"
+}
+
+// writeGridMarkdown writes one grid: its targets, its checks and its disagreements (under a
+// heading one level deeper by sub).
+func writeGridMarkdown(b *strings.Builder, m *Matrix, sub string) {
+	kinds := m.Kind.plural()
+	fmt.Fprintf(b, "\n%d of %d checks differ between the %s.\n\n", m.Differing, len(m.Rows), kinds)
 	b.WriteString("| Target | URL | Verdict | Counts |\n|---|---|---|---|\n")
 	for _, c := range m.Targets {
 		verdict := "passes"
@@ -147,23 +174,23 @@ func WriteMarkdown(w io.Writer, m *Matrix) error {
 		if c.Report != "" {
 			name = "[" + name + "](" + c.Report + ")"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", name, mdCell(c.URL), mdCell(verdict), countsLine(c.Counts))
+		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", name, mdCell(c.URL), mdCell(verdict), countsLine(c.Counts))
 	}
 	b.WriteString("\n| Check |")
 	for _, c := range m.Targets {
-		fmt.Fprintf(&b, " %s |", mdCell(c.Name))
+		fmt.Fprintf(b, " %s |", mdCell(c.Name))
 	}
 	b.WriteString(" cross-check |\n|---|" + strings.Repeat("---|", len(m.Targets)+1) + "\n")
 	for i, r := range m.Rows {
 		if i == m.Differing && m.Differing > 0 {
 			// A separating row: the differences end here.
-			b.WriteString("| **the same on every target:** |" + strings.Repeat(" |", len(m.Targets)+1) + "\n")
+			fmt.Fprintf(b, "| **the same on every %s:** |%s\n", strings.TrimSuffix(kinds, "s"), strings.Repeat(" |", len(m.Targets)+1))
 		}
 		id := "`" + strings.ReplaceAll(r.ID, "`", "") + "`"
 		if r.Differs {
 			id = "**" + id + "**"
 		}
-		fmt.Fprintf(&b, "| %s |", id)
+		fmt.Fprintf(b, "| %s |", id)
 		for _, c := range r.Cells {
 			txt := mdIcons[string(c.Outcome)] + " " + string(c.Outcome)
 			if c.Link != "" {
@@ -172,25 +199,35 @@ func WriteMarkdown(w io.Writer, m *Matrix) error {
 			if r.Differs && c.Message != "" {
 				txt += "<br>" + mdCell(truncate(c.Message, 120))
 			}
-			fmt.Fprintf(&b, " %s |", txt)
+			fmt.Fprintf(b, " %s |", txt)
 		}
 		if r.Disagreements > 0 {
-			fmt.Fprintf(&b, " %d disagreement(s) |", r.Disagreements)
+			fmt.Fprintf(b, " %d disagreement(s) |", r.Disagreements)
 		} else {
 			b.WriteString(" |")
 		}
 		b.WriteString("\n")
 	}
-	writeDisagreementsMarkdown(&b, m)
-	_, err := io.WriteString(w, b.String())
-	return err
+	writeDisagreementsMarkdown(b, m, sub)
 }
 
-func writeDisagreementsMarkdown(b *strings.Builder, m *Matrix) {
-	fmt.Fprintf(b, "\n## Disagreements\n\n%d answers differ in structure from the baseline's (%s) to the same request: not failures, "+
-		"places to look where the documents may be silent.\n", len(m.Disagreements), baselineName(m))
+// crossCheckIntro says what a grid's cross-check compared, after the number of disagreements.
+func crossCheckIntro(m *Matrix) string {
+	if m.Kind == KindClient {
+		return fmt.Sprintf("requests differ in structure from what the baseline client (%s) sent in the same check, or were given an answer of another class", baselineName(m))
+	}
+	return fmt.Sprintf("answers differ in structure from the baseline's (%s) to the same request", baselineName(m))
+}
+
+func writeDisagreementsMarkdown(b *strings.Builder, m *Matrix, sub string) {
+	fmt.Fprintf(b, "\n%s## Disagreements\n\n%d %s: not failures, places to look where the documents may be silent.\n",
+		sub, len(m.Disagreements), crossCheckIntro(m))
 	if len(m.CrossCheckSkipped) > 0 {
-		fmt.Fprintf(b, "Not cross-checked (their requests follow the portal's timing): %s.\n", mdCell(strings.Join(m.CrossCheckSkipped, ", ")))
+		why := " (their requests follow the portal's timing)"
+		if m.Kind == KindClient {
+			why = ""
+		}
+		fmt.Fprintf(b, "Not cross-checked%s: %s.\n", why, mdCell(strings.Join(m.CrossCheckSkipped, ", ")))
 	}
 	for _, d := range m.Disagreements {
 		fmt.Fprintf(b, "\n<details><summary><code>%s</code> exchange %d, %s: %s</summary>\n\n", mdCell(d.Check), d.Exchange, mdCell(d.Target),
@@ -232,7 +269,36 @@ func truncate(s string, n int) string {
 //go:embed matrix.html.tmpl
 var htmlTemplate string
 
+// gridView is one grid of the HTML page: Suffix keeps the element IDs of a second grid apart
+// from the first's (row and disagreement anchors are check IDs, which no two suites share).
+type gridView struct {
+	*Matrix
+	Suffix, Heading, Kinds, Kind, CrossCheck string
+}
+
+func gridViews(m *Matrix) []gridView {
+	grids := m.grids()
+	var out []gridView
+	for i, g := range grids {
+		v := gridView{Matrix: g, Kinds: g.Kind.plural(), Kind: strings.TrimSuffix(g.Kind.plural(), "s")}
+		if len(grids) > 1 {
+			v.Heading = headingOf(g.Kind)
+		}
+		if i > 0 {
+			v.Suffix = "-" + string(g.Kind)
+		}
+		if g.Kind == KindClient {
+			v.CrossCheck = "Requests whose structure (transaction, method, path, Authorization, members present) differs from what the first client sent in the same check, or that were given an answer of another class (HTTP status class, payload Status class)."
+		} else {
+			v.CrossCheck = "Answers whose structure (HTTP status class, response tag, payload Status class, members present) differs from the first target's to the same request."
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
 var page = template.Must(template.New("matrix").Funcs(template.FuncMap{
+	"grids":  gridViews,
 	"counts": countsLine,
 	"add":    func(a, b int) int { return a + b },
 	"short":  func(s string) string { return truncate(s, 300) },
