@@ -467,14 +467,11 @@ func isTimeout(err error) bool {
 // fillRequest parses a request head as net/http would for a handler: the URL as RequestURI,
 // Host from the URL or the Host header (then removed from Header), Transfer-Encoding removed.
 func fillRequest(m *observe.Message, head []byte) {
-	tp := textproto.NewReader(bufio.NewReader(bytes.NewReader(head)))
-	line, _ := tp.ReadLine()
-	method, rest, _ := bytesCut(line, ' ')
-	target, _, _ := bytesCut(rest, ' ')
-	m.Method, m.URL = method, target
-	hdr, _ := tp.ReadMIMEHeader()
-	m.Header = http.Header(hdr)
-	if u, err := url.ParseRequestURI(target); err == nil {
+	method, rest, _ := bytes.Cut(startLine(head), []byte{' '})
+	target, _, _ := bytes.Cut(rest, []byte{' '})
+	m.Method, m.URL = string(method), string(target)
+	m.Header = parseHeader(head)
+	if u, err := url.ParseRequestURI(m.URL); err == nil {
 		m.URL = u.RequestURI()
 		m.Host = u.Host
 	}
@@ -487,21 +484,24 @@ func fillRequest(m *observe.Message, head []byte) {
 
 // fillResponse parses a response head as net/http's client would.
 func fillResponse(m *observe.Message, head []byte) {
-	tp := textproto.NewReader(bufio.NewReader(bytes.NewReader(head)))
-	line, _ := tp.ReadLine()
-	if len(line) >= 12 {
-		m.Status, _ = strconv.Atoi(line[9:12])
+	if line := startLine(head); len(line) >= 12 {
+		m.Status, _ = strconv.Atoi(string(line[9:12]))
 	}
-	hdr, _ := tp.ReadMIMEHeader()
-	m.Header = http.Header(hdr)
+	m.Header = parseHeader(head)
 	m.Header.Del("Transfer-Encoding")
 }
 
-func bytesCut(s string, sep byte) (string, string, bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == sep {
-			return s[:i], s[i+1:], true
+// parseHeader reads the header fields of a head Serve accepted (no folded lines), with the keys
+// canonical as textproto.ReadMIMEHeader makes them and the values trimmed.
+func parseHeader(head []byte) http.Header {
+	h := make(http.Header, 8)
+	_ = lines(head, func(line []byte) error {
+		name, value, ok := bytes.Cut(line, []byte{':'})
+		if ok {
+			key := textproto.CanonicalMIMEHeaderKey(string(name))
+			h[key] = append(h[key], string(bytes.Trim(value, " \t")))
 		}
-	}
-	return s, "", false
+		return nil
+	})
+	return h
 }
