@@ -323,7 +323,8 @@ func (p *Proxy) forward(f *flight, req framing, br *bufio.Reader, bw *bufio.Writ
 			p.number(f.ex)
 			break
 		}
-		if _, err := bw.Write(rhead); err == nil {
+		_, err = bw.Write(rhead)
+		if err == nil {
 			err = bw.Flush()
 		}
 		if err != nil {
