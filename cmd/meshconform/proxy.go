@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
@@ -43,9 +42,10 @@ func init() {
 	cmd := &cobra.Command{
 		Use:   "proxy --listen ADDR --portal URL",
 		Short: "Forward live traffic to a portal unchanged, judging every request and answer",
-		Long: `Listen on ADDR and forward every request to the portal, and every answer back, unchanged
-(only the hop-by-hop headers HTTP forbids a proxy to forward are dropped; Host is kept as the
-client sent it). Each exchange is judged off the request path against what is observable on
+		Long: `Listen on ADDR and forward every HTTP/1.x request to the portal, and every answer back,
+byte for byte: head and body as they came, Host, header order and case, chunked framing and
+connection headers included, each client connection's requests over keep-alive connections to
+the portal. Each exchange is judged off the request path against what is observable on
 the wire: tagging and strict decoding, Status and the HTTP status, Host, the signatures of the
 envelopes whose keys the traffic carried, request authentication and replays across the
 session, nonce freshness, witnesses, Validate/Create consistency and the connection flow.
@@ -99,7 +99,7 @@ func runProxy(c *cobra.Command, f *proxyFlags) error {
 	if host == "" {
 		host = pu.Hostname()
 	}
-	tr, err := upstreamTransport(f)
+	upTLS, err := upstreamTLS(f)
 	if err != nil {
 		return err
 	}
@@ -124,7 +124,7 @@ func runProxy(c *cobra.Command, f *proxyFlags) error {
 		defer file.Close()
 		capw = observe.NewCaptureWriter(file, nil)
 	}
-	p := proxy.New(proxy.Config{Portal: &url.URL{Scheme: pu.Scheme, Host: pu.Host}, Transport: tr, Consume: func(ex *observe.Exchange) {
+	p := proxy.New(proxy.Config{Portal: &url.URL{Scheme: pu.Scheme, Host: pu.Host}, TLS: upTLS, Consume: func(ex *observe.Exchange) {
 		ex.Portal = host
 		judge.Observe(ex)
 		if capw != nil {
@@ -135,7 +135,6 @@ func runProxy(c *cobra.Command, f *proxyFlags) error {
 	if err != nil {
 		return usage("--listen: %v", err)
 	}
-	srv := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	scheme := "http"
 	if f.tlsCert != "" {
 		cert, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey)
@@ -143,8 +142,8 @@ func runProxy(c *cobra.Command, f *proxyFlags) error {
 			ln.Close()
 			return usage("--tls-cert: %v", err)
 		}
-		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-		ln = tls.NewListener(ln, srv.TLSConfig)
+		// HTTP/1.1 only, as before: the proxy forwards HTTP/1.x bytes as they came.
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}})
 		scheme = "https"
 	}
 	// The signals are caught before anyone is told the address, so that a SIGINT sent as soon
@@ -163,17 +162,17 @@ func runProxy(c *cobra.Command, f *proxyFlags) error {
 	}
 	start := time.Now()
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	go func() { serveErr <- p.Serve(ln) }()
 	select {
 	case <-ctx.Done():
 	case err := <-serveErr:
-		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err != nil && !errors.Is(err, proxy.ErrServerClosed) {
 			return failed("proxy: %v", err)
 		}
 	}
 	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_ = srv.Shutdown(shut) // exchanges still open after 5 s are cut and not judged
+	_ = p.Shutdown(shut) // exchanges still open after 5 s are cut and not judged
 	p.Close()
 
 	var warnings []string
@@ -204,24 +203,23 @@ func observedRun(j *observe.Judge, target string, start time.Time, strict bool, 
 	return run
 }
 
-func upstreamTransport(f *proxyFlags) (*http.Transport, error) {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.Proxy = nil // the portal named on the command line, nothing else
-	tr.MaxIdleConnsPerHost = 64
-	if f.insecure || f.ca != "" {
-		cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: f.insecure} //nolint:gosec // --insecure asks for it
-		if f.ca != "" {
-			pem, err := os.ReadFile(f.ca)
-			if err != nil {
-				return nil, usage("--ca: %v", err)
-			}
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(pem) {
-				return nil, usage("--ca %s: no certificate in it", f.ca)
-			}
-			cfg.RootCAs = pool
-		}
-		tr.TLSClientConfig = cfg
+// upstreamTLS is how the portal's certificate is checked: nil (the system roots) unless
+// --insecure or --ca say otherwise.
+func upstreamTLS(f *proxyFlags) (*tls.Config, error) {
+	if !f.insecure && f.ca == "" {
+		return nil, nil
 	}
-	return tr, nil
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: f.insecure} //nolint:gosec // --insecure asks for it
+	if f.ca != "" {
+		pem, err := os.ReadFile(f.ca)
+		if err != nil {
+			return nil, usage("--ca: %v", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, usage("--ca %s: no certificate in it", f.ca)
+		}
+		cfg.RootCAs = pool
+	}
+	return cfg, nil
 }

@@ -2,21 +2,57 @@ package proxy
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/meshconform/meshconform/observe"
 )
 
+// faces starts p behind each of its two faces, Serve and ServeHTTP (in an httptest server), and
+// returns the base URL and the function that stops it, as the command does.
+var faces = map[string]func(t *testing.T, p *Proxy) (string, func()){
+	"Serve": func(t *testing.T, p *Proxy) (string, func()) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		served := make(chan error, 1)
+		go func() { served <- p.Serve(ln) }()
+		return "http://" + ln.Addr().String(), func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := p.Shutdown(ctx); err != nil {
+				t.Errorf("shutdown: %v", err)
+			}
+			if err := <-served; err != ErrServerClosed {
+				t.Errorf("Serve returned %v", err)
+			}
+		}
+	},
+	"ServeHTTP": func(t *testing.T, p *Proxy) (string, func()) {
+		srv := httptest.NewServer(p)
+		return srv.URL, srv.Close
+	},
+}
+
 // TestForwardsUnchanged: what the client sends is what the portal receives and what the portal
 // answers is what the client receives, bodies past the keep bound included (they stream through
-// unkept), and what was kept is released to the budget once judged.
+// unkept), and what was kept is released to the budget once judged; through either face.
 func TestForwardsUnchanged(t *testing.T) {
+	for name, start := range faces {
+		t.Run(name, func(t *testing.T) { testForwardsUnchanged(t, start) })
+	}
+}
+
+func testForwardsUnchanged(t *testing.T, start func(*testing.T, *Proxy) (string, func())) {
 	type seen struct {
 		host, authz, custom string
 		body                []byte
@@ -46,15 +82,14 @@ func TestForwardsUnchanged(t *testing.T) {
 	const keep, budget = 1 << 10, 4 << 10
 	var exs []*observe.Exchange
 	p := New(Config{Portal: u, Keep: keep, Budget: budget, Consume: func(ex *observe.Exchange) { exs = append(exs, ex) }})
-	srv := httptest.NewServer(p)
-	defer srv.Close()
+	base, stop := start(t, p)
 
 	big := make([]byte, 2<<20)
 	if _, err := rand.Read(big); err != nil {
 		t.Fatal(err)
 	}
 	for _, body := range [][]byte{[]byte(`{"ValidateAccount":{"Account":"a@x"}}`), big} {
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/.well-known/mmm/?q=1", bytes.NewReader(body))
+		req, _ := http.NewRequest(http.MethodPost, base+"/.well-known/mmm/?q=1", bytes.NewReader(body))
 		req.Host = "portal.example"
 		req.Header.Set("Authorization", `Mesh alg="Ed448", key="x"`)
 		req.Header.Set("X-Custom", "as sent")
@@ -71,7 +106,7 @@ func TestForwardsUnchanged(t *testing.T) {
 			t.Errorf("the 3 MiB answer arrived altered (%d bytes)", len(rb))
 		}
 	}
-	srv.Close()
+	stop()
 	p.Close()
 	if len(got) != 2 {
 		t.Fatalf("the portal saw %d requests", len(got))
@@ -105,6 +140,12 @@ func TestForwardsUnchanged(t *testing.T) {
 
 // TestBudgetBoundsWhatIsKept: with the budget spent, bodies stream through unkept.
 func TestBudgetBoundsWhatIsKept(t *testing.T) {
+	for name, start := range faces {
+		t.Run(name, func(t *testing.T) { testBudgetBoundsWhatIsKept(t, start) })
+	}
+}
+
+func testBudgetBoundsWhatIsKept(t *testing.T, start func(*testing.T, *Proxy) (string, func())) {
 	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(w, r.Body)
 	}))
@@ -118,10 +159,9 @@ func TestBudgetBoundsWhatIsKept(t *testing.T) {
 		exs = append(exs, ex)
 		kept += int64(len(ex.Request.Body) + len(ex.Response.Body))
 	}})
-	srv := httptest.NewServer(p)
-	defer srv.Close()
+	base, stop := start(t, p)
 	for range 3 {
-		resp, err := http.Post(srv.URL+"/", "application/json", bytes.NewReader(make([]byte, 700)))
+		resp, err := http.Post(base+"/", "application/json", bytes.NewReader(make([]byte, 700)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -129,7 +169,7 @@ func TestBudgetBoundsWhatIsKept(t *testing.T) {
 		resp.Body.Close()
 	}
 	close(release)
-	srv.Close()
+	stop()
 	p.Close()
 	if len(exs) != 3 || kept > 1<<10 {
 		t.Errorf("%d exchanges kept %d bytes, budget %d", len(exs), kept, 1<<10)

@@ -1,10 +1,8 @@
 package proxy
 
 import (
-	"context"
-	"io"
+	"crypto/tls"
 	"net/http"
-	"net/http/httputil"
 	"net/url"
 	"sync"
 	"sync/atomic"
@@ -22,40 +20,54 @@ const (
 	// DefaultQueue is how many finished exchanges may wait for the consumer before the proxy
 	// waits for it (it never drops one).
 	DefaultQueue = 64
+	// DefaultHeaderTimeout bounds the wait for a request's head once its connection is open
+	// or its first byte came (Serve only).
+	DefaultHeaderTimeout = 10 * time.Second
+	// DefaultIdleTimeout is how long Serve keeps a client connection open between requests.
+	DefaultIdleTimeout = 120 * time.Second
+	// DefaultMaxConns bounds the client connections Serve holds at once; past it, new ones wait
+	// in the listener's backlog, so that memory stays bounded whatever the number of clients.
+	DefaultMaxConns = 1024
 )
 
 // Config sets up a proxy.
 type Config struct {
-	Portal    *url.URL          // scheme and authority of the portal; the request path is kept as sent
-	Transport http.RoundTripper // nil: a clone of http.DefaultTransport
-	Keep      int64             // bytes kept per body; 0: one more than wire.DefaultLimits.MaxBytes
-	Budget    int64             // bytes kept across exchanges; 0: DefaultBudget
-	Queue     int               // 0: DefaultQueue
+	Portal *url.URL    // scheme and authority of the portal; the request path is kept as sent
+	TLS    *tls.Config // for an https portal; nil: the system roots, the portal's host name
+	// Transport is what ServeHTTP forwards through; nil: a clone of http.DefaultTransport with
+	// TLS as its client configuration and compression negotiation off. Serve does not use it.
+	Transport http.RoundTripper
+	Keep      int64 // bytes kept per body; 0: one more than wire.DefaultLimits.MaxBytes
+	Budget    int64 // bytes kept across exchanges; 0: DefaultBudget
+	Queue     int   // 0: DefaultQueue
+	// Serve's limits; 0: the defaults above.
+	HeaderTimeout, IdleTimeout time.Duration
+	MaxConns                   int
 	// Consume is called once per exchange, in the order the exchanges finished, on one goroutine.
 	Consume func(*observe.Exchange)
 }
 
-// Proxy is an http.Handler forwarding to the portal.
+// Proxy forwards to the portal, as an http.Handler (ServeHTTP, through httputil.ReverseProxy)
+// or, faster and byte for byte, on connections it accepts itself (Serve).
 type Proxy struct {
-	cfg    Config
-	rp     *httputil.ReverseProxy
-	queue  chan *observe.Exchange
-	done   chan struct{}
-	seq    atomic.Int64
-	budget atomic.Int64
-	closed sync.Once
-	mu     sync.RWMutex // held for reading while enqueueing, for writing to close the queue
-	shut   bool
+	cfg     Config
+	handler *handler
+	up      *upstream
+	queue   chan finished
+	done    chan struct{}
+	seq     atomic.Int64
+	budget  atomic.Int64
+	closed  sync.Once
+	mu      sync.RWMutex // held for reading while enqueueing, for writing to close the queue
+	shut    bool
+	serving serving
 }
 
-type pendingKey struct{}
-
-// pending is an exchange in flight.
-type pending struct {
-	ex    *observe.Exchange
-	req   *recorder
-	start time.Time
-	once  sync.Once
+// finished is an exchange handed to the consumer; heads, when set, are the raw request and
+// response heads Serve forwarded, parsed into the exchange by the consumer, off the request path.
+type finished struct {
+	ex                *observe.Exchange
+	reqHead, respHead []byte
 }
 
 // New starts the consumer goroutine; Close stops it.
@@ -70,98 +82,92 @@ func New(cfg Config) *Proxy {
 	if cfg.Queue <= 0 {
 		cfg.Queue = DefaultQueue
 	}
-	if cfg.Transport == nil {
-		cfg.Transport = http.DefaultTransport.(*http.Transport).Clone()
+	if cfg.HeaderTimeout <= 0 {
+		cfg.HeaderTimeout = DefaultHeaderTimeout
 	}
-	p := &Proxy{cfg: cfg, queue: make(chan *observe.Exchange, cfg.Queue), done: make(chan struct{})}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.MaxConns <= 0 {
+		cfg.MaxConns = DefaultMaxConns
+	}
+	p := &Proxy{cfg: cfg, queue: make(chan finished, cfg.Queue), done: make(chan struct{})}
 	p.budget.Store(cfg.Budget)
-	p.rp = &httputil.ReverseProxy{
-		Rewrite: func(pr *httputil.ProxyRequest) {
-			pr.Out.URL.Scheme = cfg.Portal.Scheme
-			pr.Out.URL.Host = cfg.Portal.Host
-			pr.Out.Host = pr.In.Host // the Host the client sent: the portal judges it
-		},
-		Transport:      cfg.Transport,
-		ModifyResponse: p.modifyResponse,
-		ErrorHandler:   p.errorHandler,
-		BufferPool:     bufferPool{},
-	}
+	p.handler = newHandler(p)
+	p.up = newUpstream(cfg.Portal, cfg.TLS)
+	p.serving.init()
 	go p.consume()
 	return p
 }
 
+// consume judges the exchanges in the order of their numbers: Serve numbers an exchange when its
+// answer arrives but hands it over once the answer is relayed, so that the judge does not run
+// while the client waits, and an exchange may arrive before one numbered earlier. Those wait
+// here, at most one per exchange in flight.
 func (p *Proxy) consume() {
 	defer close(p.done)
-	for ex := range p.queue {
-		if p.cfg.Consume != nil {
-			p.cfg.Consume(ex)
+	next := 1
+	held := map[int]finished{}
+	for f := range p.queue {
+		held[f.ex.Seq] = f
+		for g, ok := held[next]; ok; g, ok = held[next] {
+			delete(held, next)
+			next++
+			p.judge(g)
 		}
-		p.budget.Add(int64(len(ex.Request.Body)))
-		if ex.Response != nil {
-			p.budget.Add(int64(len(ex.Response.Body)))
+	}
+	// Close came: exchanges numbered but never handed over leave gaps; judge the rest in order.
+	for len(held) > 0 {
+		if g, ok := held[next]; ok {
+			delete(held, next)
+			p.judge(g)
 		}
+		next++
 	}
 }
 
-// ServeHTTP forwards one request.
-func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	pe := &pending{start: time.Now()}
-	pe.ex = &observe.Exchange{Start: pe.start, Request: observe.Message{Method: r.Method, URL: r.URL.RequestURI(), Host: r.Host, Header: r.Header.Clone()}}
-	if r.Body != nil && r.Body != http.NoBody {
-		pe.req = p.record(r.Body, nil)
-		r.Body = pe.req
+func (p *Proxy) judge(f finished) {
+	ex := f.ex
+	if f.reqHead != nil {
+		fillRequest(&ex.Request, f.reqHead)
 	}
-	p.rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), pendingKey{}, pe)))
-	// A response body the proxy never got to read (an error answer) finishes here.
-	p.finish(pe, nil)
-}
-
-func (p *Proxy) modifyResponse(resp *http.Response) error {
-	pe, _ := resp.Request.Context().Value(pendingKey{}).(*pending)
-	if pe == nil {
-		return nil
+	if f.respHead != nil && ex.Response != nil {
+		fillResponse(ex.Response, f.respHead)
 	}
-	m := &observe.Message{Status: resp.StatusCode, Header: resp.Header.Clone()}
-	pe.ex.Response = m
-	resp.Body = p.record(resp.Body, func(rec *recorder) {
-		m.Body, m.Size, m.Truncated = rec.buf, rec.size, rec.truncated
-		p.finish(pe, nil)
-	})
-	return nil
-}
-
-func (p *Proxy) errorHandler(w http.ResponseWriter, r *http.Request, err error) {
-	pe, _ := r.Context().Value(pendingKey{}).(*pending)
-	w.WriteHeader(http.StatusBadGateway)
-	if pe != nil {
-		pe.ex.Response = nil
-		p.finish(pe, err)
+	if p.cfg.Consume != nil {
+		p.cfg.Consume(ex)
+	}
+	p.budget.Add(int64(len(ex.Request.Body)))
+	if ex.Response != nil {
+		p.budget.Add(int64(len(ex.Response.Body)))
 	}
 }
 
-// finish hands the exchange to the consumer once.
-func (p *Proxy) finish(pe *pending, err error) {
-	pe.once.Do(func() {
-		ex := pe.ex
-		ex.Duration = time.Since(pe.start)
+// number gives ex the next sequence number, once: the order the exchanges are judged in.
+func (p *Proxy) number(ex *observe.Exchange) {
+	if ex.Seq == 0 {
 		ex.Seq = int(p.seq.Add(1))
-		if err != nil {
-			ex.Error = err.Error()
-		}
-		if pe.req != nil {
-			ex.Request.Body, ex.Request.Size, ex.Request.Truncated = pe.req.snapshot()
-		}
-		p.mu.RLock()
-		defer p.mu.RUnlock()
-		if p.shut {
-			return
-		}
-		p.queue <- ex
-	})
+	}
+}
+
+// enqueue numbers the exchange if it is not yet and hands it to the consumer, waiting for room
+// in the queue.
+func (p *Proxy) enqueue(f finished, start time.Time, err error) {
+	f.ex.Duration = time.Since(start)
+	p.number(f.ex)
+	if err != nil {
+		f.ex.Error = err.Error()
+	}
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.shut {
+		return
+	}
+	p.queue <- f
 }
 
 // Close waits for the consumer to judge every exchange already finished; exchanges finishing
-// later are not judged.
+// later are not judged. It does not stop Serve: Shutdown does.
 func (p *Proxy) Close() {
 	p.closed.Do(func() {
 		p.mu.Lock()
@@ -172,69 +178,37 @@ func (p *Proxy) Close() {
 	})
 }
 
-// recorder passes a body through, keeping its first bytes within the proxy's budget.
-type recorder struct {
-	p         *Proxy
-	rc        io.ReadCloser
-	mu        sync.Mutex
+// keeper keeps the first bytes of a body, within the per-body bound and the proxy's budget.
+type keeper struct {
 	buf       []byte
 	size      int64
 	truncated bool
-	onClose   func(*recorder)
-	closed    bool
 }
 
-func (p *Proxy) record(rc io.ReadCloser, onClose func(*recorder)) *recorder {
-	return &recorder{p: p, rc: rc, onClose: onClose}
-}
-
-func (r *recorder) Read(b []byte) (int, error) {
-	n, err := r.rc.Read(b)
-	if n > 0 {
-		r.mu.Lock()
-		r.size += int64(n)
-		if !r.truncated {
-			want := min(int64(n), r.p.cfg.Keep-int64(len(r.buf)))
-			if want > 0 && r.p.budget.Add(-want) >= 0 {
-				r.buf = append(r.buf, b[:want]...)
-				if want < int64(n) {
-					r.truncated = true
-				}
-			} else {
-				if want > 0 {
-					r.p.budget.Add(want)
-				}
-				r.truncated = true
-			}
+func (k *keeper) keep(p *Proxy, b []byte) {
+	n := int64(len(b))
+	if n == 0 {
+		return
+	}
+	k.size += n
+	if k.truncated {
+		return
+	}
+	want := min(n, p.cfg.Keep-int64(len(k.buf)))
+	if want > 0 && p.budget.Add(-want) >= 0 {
+		k.buf = append(k.buf, b[:want]...)
+		if want < n {
+			k.truncated = true
 		}
-		r.mu.Unlock()
+		return
 	}
-	return n, err
-}
-
-func (r *recorder) Close() error {
-	err := r.rc.Close()
-	r.mu.Lock()
-	first := !r.closed
-	r.closed = true
-	r.mu.Unlock()
-	if first && r.onClose != nil {
-		r.onClose(r)
+	if want > 0 {
+		p.budget.Add(want)
 	}
-	return err
+	k.truncated = true
 }
 
-// snapshot returns what was kept so far; the consumer gives its length back to the budget.
-func (r *recorder) snapshot() ([]byte, int64, bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.buf, r.size, r.truncated
+// message sets m's body fields from what was kept.
+func (k *keeper) message(m *observe.Message) {
+	m.Body, m.Size, m.Truncated = k.buf, k.size, k.truncated
 }
-
-// bufferPool lends ReverseProxy its copy buffers, which it would otherwise allocate per request.
-type bufferPool struct{}
-
-var buffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
-
-func (bufferPool) Get() []byte  { return *buffers.Get().(*[]byte) }
-func (bufferPool) Put(b []byte) { buffers.Put(&b) }

@@ -2,12 +2,14 @@ package proxy_test
 
 import (
 	"context"
-	"net/http/httptest"
+	"errors"
+	"net"
 	"net/url"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/meshconform/meshconform/harness/result"
 	"github.com/meshconform/meshconform/internal/scenario"
@@ -56,17 +58,38 @@ func sessionWith(t *testing.T, pcfg portal.Config, o scenario.Options, steps []s
 		seen = append(seen, ex)
 		mu.Unlock()
 	}})
-	srv := httptest.NewServer(p)
-	defer srv.Close()
-	problems := scenario.RunWith(context.Background(), srv.URL+observe.WellKnownPath, "localhost", o, "observe-test")
+	base, stopProxy := serve(t, p)
+	problems := scenario.RunWith(context.Background(), base+observe.WellKnownPath, "localhost", o, "observe-test")
 	for _, st := range steps {
-		if err := scenario.Steps[st](context.Background(), srv.URL+observe.WellKnownPath, "localhost", "observe-test"); err != nil {
+		if err := scenario.Steps[st](context.Background(), base+observe.WellKnownPath, "localhost", "observe-test"); err != nil {
 			problems = append(problems, st+": "+err.Error())
 		}
 	}
-	srv.Close()
+	stopProxy()
 	p.Close()
 	return j.Results(), seen, problems
+}
+
+// serve runs p.Serve on a loopback port, as the command does, and returns its base URL and the
+// function that shuts it down.
+func serve(tb testing.TB, p *proxy.Proxy) (string, func()) {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- p.Serve(ln) }()
+	return "http://" + ln.Addr().String(), func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := p.Shutdown(ctx); err != nil {
+			tb.Errorf("shutdown: %v", err)
+		}
+		if err := <-served; !errors.Is(err, proxy.ErrServerClosed) {
+			tb.Errorf("Serve returned %v", err)
+		}
+	}
 }
 
 // broken lists the rules that did not pass (nor skip), by side.
