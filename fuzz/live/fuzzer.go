@@ -130,6 +130,9 @@ type Fuzzer struct {
 	// memoryFailed: the first failure of Config.Memory was logged.
 	memoryFailed bool
 	stopClass    map[string]bool
+
+	// publishOnce makes the publish template's body once the main account exists (publishBody).
+	publishOnce func() ([]byte, error)
 }
 
 // New checks the configuration.
@@ -179,6 +182,7 @@ func New(cfg Config) (*Fuzzer, error) {
 	for _, c := range cfg.StopWhen {
 		f.stopClass[c] = true
 	}
+	f.publishOnce = sync.OnceValues(f.publish)
 	return f, nil
 }
 

@@ -457,15 +457,20 @@ func judge(ci *caseInfo, body []byte, ex *target.Exchange) []Finding {
 		}
 	}
 	if success && rq.form == formNamed {
-		for _, f := range wrongParty(ci, body, ex) {
+		for _, f := range wrongParty(ci, rq, body, ex) {
 			add(f.Class, f.Expected, f.Observed, f.Requirement)
 		}
 	}
 	return out
 }
 
-// wrongParty checks success answers for data the requester must not see.
-func wrongParty(ci *caseInfo, body []byte, ex *target.Exchange) []Finding {
+// wrongParty checks success answers for data the requester must not see. Only a Get and a
+// Transfer answer with such data: the request is decoded for those alone (the decoder reads a
+// body's one tag as analyse does, so rq.tx is the transaction it would decode).
+func wrongParty(ci *caseInfo, rq sentRequest, body []byte, ex *target.Exchange) []Finding {
+	if rq.tx != "Get" && rq.tx != "Transfer" {
+		return nil
+	}
 	req, _, err := mesh.DecodeRequest(body, nil)
 	if err != nil {
 		return nil
