@@ -74,7 +74,7 @@ func jsonText(depth int, names ...string) *rapid.Generator[string] {
 	ws := jsonSpace
 	str := rapid.Custom(func(t *rapid.T) string {
 		parts := rapid.SliceOfN(rapid.SampledFrom([]string{
-			"a", "Hello", "Get", "{", "}", "[", "]", ",", ":", `\"`, `\\`, `\/`, `\n`, `\u0048`, `\u00e9`, "é", " ",
+			"a", "Hello", "Get", "{", "}", "[", "]", ",", ":", `\"`, `\\`, `\/`, `\n`, `\t`, `\b`, `\f`, `\r`, `\u0048`, `\u00e9`, "é", " ",
 		}), 0, 6).Draw(t, "parts")
 		return `"` + strings.Join(parts, "") + `"`
 	})

@@ -8,7 +8,7 @@ import (
 )
 
 // The oracles read little of a body: a sent body's first member and whether another follows,
-// an answer's tag and payload Status. Once json.Valid has passed, those are found by skipping
+// an answer's tag and payload Status. Once validJSON (json.Valid's verdict) has passed, those are found by skipping
 // bytes: a tree of every body (jsontree, a json.Decoder token by token) was the fuzzer's
 // largest cost, more than building and signing its requests. TestAnalyseMatchesDecoder and
 // TestReadAnswerMatchesTree hold these readers to the decoder and the tree.
@@ -27,7 +27,7 @@ type answerShape struct {
 // readAnswer reads an answer body: the shape and Status the oracles judge.
 func readAnswer(body []byte) answerShape {
 	var a answerShape
-	if !json.Valid(body) {
+	if !validJSON(body) {
 		return a
 	}
 	obj := skipSpace(body, 0)
@@ -65,7 +65,7 @@ func readAnswer(body []byte) answerShape {
 	return a
 }
 
-// topLevel reads a valid JSON text (json.Valid holds): whether it is an object with a member,
+// topLevel reads a valid JSON text (validJSON holds): whether it is an object with a member,
 // the first member's name, and whether another member follows.
 func topLevel(b []byte) (name string, more, ok bool) {
 	i := skipSpace(b, 0)
