@@ -115,7 +115,8 @@ type Fuzzer struct {
 	other     *party
 	start     time.Time
 	requests  atomic.Int64
-	inst      atomic.Uint64
+	// inst counts the template instances minimisation builds (minimiseInst).
+	inst atomic.Uint64
 	// sessions: the portal granted a party a session at setup (NOTE-AUTH-SESSION).
 	sessions bool
 	// mainGone: the main account no longer exists (mainPresent).
@@ -385,7 +386,10 @@ func (f *Fuzzer) runCase(ctx context.Context, local, i int64) error {
 	}
 	r := f.caseRand(i)
 	t := f.templates[r.IntN(len(f.templates))]
-	b, err := t.build(ctx, f, r, f.inst.Add(1))
+	// Keys and names are numbered by the case (i+1), so that a case is the same whichever
+	// worker runs it and whatever ran before: a counter shared by the workers numbered them in
+	// the order the workers happened to reach it.
+	b, err := t.build(ctx, f, r, uint64(i)+1)
 	if err != nil {
 		return err
 	}
@@ -621,6 +625,10 @@ func hasClass(fs []Finding, class string) bool {
 	return false
 }
 
+// minimiseInst numbers the template instances minimisation builds apart from the cases'
+// (numbered from 1 by case): a campaign runs fewer than 2^40 cases.
+const minimiseInst = 1 << 40
+
 // slowClass findings cost a timeout per attempt: shrink them less.
 func slowClass(c string) bool { return c == ClassHang }
 
@@ -638,7 +646,7 @@ func (f *Fuzzer) minimise(ctx context.Context, t template, muts []Mutation, clas
 			return nil
 		}
 		budget--
-		b, err := t.build(ctx, f, f.caseRand(-1), f.inst.Add(1))
+		b, err := t.build(ctx, f, f.caseRand(-1), minimiseInst+f.inst.Add(1))
 		if err != nil {
 			return nil
 		}

@@ -3,23 +3,25 @@ package live
 import (
 	"bytes"
 	"context"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/meshconform/meshconform/harness/target"
 )
 
-// TestSameSeedSameRequests: a campaign of one worker sends the same bodies, in the same order,
-// every time it runs with one seed (each against a fresh portal): every random choice and
-// every key flows from the printed seed, whatever the fuzzer computes once and keeps.
+// TestSameSeedSameRequests: a campaign sends the same bodies every time it runs with one seed
+// (each against a fresh portal), in the same order with one worker, in some order with two:
+// every random choice and every key flows from the printed seed and the case's number,
+// whatever the fuzzer computes once and keeps and whichever worker builds a case.
 func TestSameSeedSameRequests(t *testing.T) {
-	run := func() [][]byte {
+	run := func(workers int) [][]byte {
 		rc := &recorder{max: 1 << 30}
 		url := benchPortal(t, rc)
 		tg, err := target.New(target.Options{URL: url, Timeout: 10 * time.Second})
 		must(t, err)
 		t.Cleanup(tg.Close)
-		f, err := New(Config{Target: tg, PortalURL: url, Seed: 3, MaxRequests: 300, Workers: 1})
+		f, err := New(Config{Target: tg, PortalURL: url, Seed: 3, MaxRequests: 300, Workers: workers})
 		must(t, err)
 		_, err = f.Run(context.Background())
 		must(t, err)
@@ -31,7 +33,7 @@ func TestSameSeedSameRequests(t *testing.T) {
 		}
 		return bodies
 	}
-	first, second := run(), run()
+	first, second := run(1), run(1)
 	if len(first) != len(second) {
 		t.Fatalf("seed 3 sent %d requests, then %d", len(first), len(second))
 	}
@@ -46,5 +48,11 @@ func TestSameSeedSameRequests(t *testing.T) {
 	}
 	if publishes < 2 {
 		t.Fatalf("seed 3 sent %d Publish requests: too few to show the kept body is the signed one", publishes)
+	}
+	a, b := run(2), run(2)
+	slices.SortFunc(a, bytes.Compare)
+	slices.SortFunc(b, bytes.Compare)
+	if !slices.EqualFunc(a, b, bytes.Equal) {
+		t.Fatalf("seed 3 with two workers sent %d requests, then %d, not the same bodies", len(a), len(b))
 	}
 }
