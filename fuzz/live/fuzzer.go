@@ -401,7 +401,7 @@ func (f *Fuzzer) runCase(ctx context.Context, local, i int64) error {
 	if r.IntN(20) > 0 {
 		muts = generate(r, f.sp, b, tree)
 	}
-	res, err := f.execute(ctx, b, muts)
+	res, err := f.executeTree(ctx, b, tree, muts) // the tree generate read is render's to mutate
 	if err != nil || res == nil {
 		return err
 	}
@@ -438,6 +438,12 @@ func render(b *base, muts []Mutation) (body []byte, mode authMode, hdr http.Head
 	if err != nil {
 		return nil, "", nil, nil, err
 	}
+	body, mode, hdr, applied = renderTree(b, tree, muts)
+	return body, mode, hdr, applied, nil
+}
+
+// renderTree is render of b, whose body parses to tree: tree is mutated.
+func renderTree(b *base, tree *node, muts []Mutation) (body []byte, mode authMode, hdr http.Header, applied []bool) {
 	applied = make([]bool, len(muts))
 	seen := map[string]bool{}
 	lastAuth := -1
@@ -492,7 +498,7 @@ func render(b *base, muts []Mutation) (body []byte, mode authMode, hdr http.Head
 			mode = authModes[muts[lastAuth].Op]
 		}
 	}
-	return body, mode, hdr, applied, nil
+	return body, mode, hdr, applied
 }
 
 // authModes is the sending mode of each auth mutation.
@@ -501,11 +507,19 @@ var authModes = map[Op]authMode{
 	OpSession: authSession, OpSessionStale: authSessionStale, OpSessionBadMAC: authSessionBadMAC, OpSessionReplay: authSessionReplay,
 }
 
+// execute renders, sends and judges a base request under mutations.
 func (f *Fuzzer) execute(ctx context.Context, b *base, muts []Mutation) (*result, error) {
-	body, mode, hdr, applied, err := render(b, muts)
+	tree, err := parseTree(b.Body)
 	if err != nil {
 		return nil, err
 	}
+	return f.executeTree(ctx, b, tree, muts)
+}
+
+// executeTree is execute of b, whose body parses to tree (which it mutates): a case parses its
+// body once, for generate and render both.
+func (f *Fuzzer) executeTree(ctx context.Context, b *base, tree *node, muts []Mutation) (*result, error) {
+	body, mode, hdr, applied := renderTree(b, tree, muts)
 	ci := caseInfo{Template: b.Template, Tx: b.Tx, Signed: b.Signed, HasSigner: b.Signer != nil, MustSucceed: b.MustSucceed,
 		Other: b.Other, Mutations: muts, Applied: applied}
 	if b.Signer != nil {

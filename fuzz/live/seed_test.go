@@ -56,3 +56,29 @@ func TestSameSeedSameRequests(t *testing.T) {
 		t.Fatalf("seed 3 with two workers sent %d requests, then %d, not the same bodies", len(a), len(b))
 	}
 }
+
+// TestGenerateLeavesTreeForRender: a case renders the tree generate read (one parse of its body
+// for both); generate only reads it, so the request is the one a fresh parse renders.
+func TestGenerateLeavesTreeForRender(t *testing.T) {
+	tg, url := startPortal(t)
+	f, err := New(Config{Target: tg, PortalURL: url, Seed: 4, MaxRequests: 1, Workers: 1})
+	must(t, err)
+	_, err = f.Run(context.Background()) // sets up the main and other accounts
+	must(t, err)
+	ctx := context.Background()
+	for i := range int64(300) {
+		r := f.caseRand(i)
+		tmpl := f.templates[r.IntN(len(f.templates))]
+		b, err := tmpl.build(ctx, f, r, uint64(i)+1)
+		must(t, err)
+		tree, err := parseTree(b.Body)
+		must(t, err)
+		muts := generate(r, f.sp, b, tree)
+		body, mode, hdr, applied := renderTree(b, tree, muts)
+		wantBody, wantMode, wantHdr, wantApplied, err := render(b, muts)
+		must(t, err)
+		if !bytes.Equal(body, wantBody) || mode != wantMode || !slices.Equal(applied, wantApplied) || len(hdr) != len(wantHdr) {
+			t.Fatalf("case %d (%s, %v): the tree generate read renders another request", i, tmpl.name, mutationStrings(muts))
+		}
+	}
+}
