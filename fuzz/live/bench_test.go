@@ -59,7 +59,7 @@ func (rc *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // benchPortal serves a reference portal (no rate limit: one benchmark client would hit it)
 // behind rc on loopback and returns its URL.
-func benchPortal(b *testing.B, rc *recorder) string {
+func benchPortal(b testing.TB, rc *recorder) string {
 	b.Helper()
 	p, err := portal.New(portal.Config{DataDir: b.TempDir(), RateLimit: -1, HangDelay: 30 * time.Second})
 	must(b, err)

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/meshconform/meshconform/reference/auth"
 	"github.com/meshconform/meshconform/reference/client"
@@ -114,8 +115,10 @@ func (f *Fuzzer) createParty(ctx context.Context, purpose string, inst uint64) (
 	return p, nil
 }
 
-// connectStartBody builds a signed ConnectStart for a fresh device of p's account.
-func (f *Fuzzer) connectStartBody(p *party, inst uint64) ([]byte, *client.Device, error) {
+// connectStartBody builds a signed ConnectStart for a fresh device of p's account; it returns
+// the device's signed profile too (signing it again would give the same bytes for the cost of
+// a signature).
+func (f *Fuzzer) connectStartBody(p *party, inst uint64) ([]byte, *mesh.DareMessage, error) {
 	seed := f.keySeed("dev", inst)
 	dev, err := client.NewDevice(keys.Ed448, seed)
 	if err != nil {
@@ -136,7 +139,24 @@ func (f *Fuzzer) connectStartBody(p *party, inst uint64) ([]byte, *client.Device
 	if err != nil {
 		return nil, nil, fmt.Errorf("live: %w", err)
 	}
-	return body, dev, nil
+	return body, dp, nil
+}
+
+// publishBody is the main account's Publish of its profile. Ed448 signatures are
+// deterministic, so every build gives the same bytes: they are made once (publishOnce) rather
+// than signed twice again at every publish case, and each case gets its own copy.
+func (f *Fuzzer) publishBody() ([]byte, error) {
+	body, err := f.publishOnce()
+	return slices.Clone(body), err
+}
+
+// publish makes the main account's Publish body (publishBody).
+func (f *Fuzzer) publish() ([]byte, error) {
+	prof, err := f.main.acct.Master.ProfileMesh(f.main.acct.Name)
+	if err != nil {
+		return nil, err
+	}
+	return encode(&mesh.PublishRequest{Entry: prof})
 }
 
 func encode(r mesh.MeshRequest) ([]byte, error) {
@@ -200,11 +220,7 @@ func templates() []template {
 				Signed: [][]string{{"CreateAccount", "Profile"}, {"CreateAccount", "Device"}}}, nil
 		}},
 		{name: "publish", build: func(_ context.Context, f *Fuzzer, _ *rand.Rand, _ uint64) (*base, error) {
-			prof, err := f.main.acct.Master.ProfileMesh(f.main.acct.Name)
-			if err != nil {
-				return nil, err
-			}
-			body, err := encode(&mesh.PublishRequest{Entry: prof})
+			body, err := f.publishBody()
 			if err != nil {
 				return nil, err
 			}
@@ -238,15 +254,11 @@ func templates() []template {
 				Other: f.other.acct.Name, Setup: [][]byte{f.main.create, f.other.create}}, nil
 		}},
 		{name: "connect-complete", build: func(ctx context.Context, f *Fuzzer, _ *rand.Rand, inst uint64) (*base, error) {
-			start, dev, err := f.connectStartBody(f.main, inst)
+			start, dp, err := f.connectStartBody(f.main, inst)
 			if err != nil {
 				return nil, err
 			}
 			if _, err := f.send(ctx, start, nil, authNone, nil); err != nil {
-				return nil, err
-			}
-			dp, err := dev.ProfileDevice()
-			if err != nil {
 				return nil, err
 			}
 			entry, err := f.main.acct.Master.CatalogEntry(f.main.acct.Name, dp)

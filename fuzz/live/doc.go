@@ -8,4 +8,15 @@
 // past parsing, claims no bad-signature acceptance). A body that names no transaction is owed a
 // 4xx only (spec/notes.json NOTE-NO-TRANSACTION). Replay rebuilds the finding's state or says
 // it is not reproducible here.
+//
+// Every choice of a case flows from the printed seed and the case's number: its template, its
+// mutations and their arguments, and the keys and names its template makes (numbered by the
+// case, not by a counter the workers share), so one seed sends the same requests whichever
+// worker runs each case (TestSameSeedSameRequests).
+//
+// Throughput (issue 19): BenchmarkCampaign sets a campaign's requests/s beside a plain replay
+// of the same requests to the same portal. What the fuzzer spends beyond the replay is building
+// fresh signed requests (key generation and Ed448 signatures, inherent to the request mix) and
+// judging the answers; the oracles read only what they need of a body, by skipping bytes once
+// validJSON (json.Valid's verdict, in one pass) has passed, not through a tree.
 package live

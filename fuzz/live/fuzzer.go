@@ -115,7 +115,8 @@ type Fuzzer struct {
 	other     *party
 	start     time.Time
 	requests  atomic.Int64
-	inst      atomic.Uint64
+	// inst counts the template instances minimisation builds (minimiseInst).
+	inst atomic.Uint64
 	// sessions: the portal granted a party a session at setup (NOTE-AUTH-SESSION).
 	sessions bool
 	// mainGone: the main account no longer exists (mainPresent).
@@ -130,6 +131,9 @@ type Fuzzer struct {
 	// memoryFailed: the first failure of Config.Memory was logged.
 	memoryFailed bool
 	stopClass    map[string]bool
+
+	// publishOnce makes the publish template's body once the main account exists (publishBody).
+	publishOnce func() ([]byte, error)
 }
 
 // New checks the configuration.
@@ -179,6 +183,7 @@ func New(cfg Config) (*Fuzzer, error) {
 	for _, c := range cfg.StopWhen {
 		f.stopClass[c] = true
 	}
+	f.publishOnce = sync.OnceValues(f.publish)
 	return f, nil
 }
 
@@ -381,7 +386,10 @@ func (f *Fuzzer) runCase(ctx context.Context, local, i int64) error {
 	}
 	r := f.caseRand(i)
 	t := f.templates[r.IntN(len(f.templates))]
-	b, err := t.build(ctx, f, r, f.inst.Add(1))
+	// Keys and names are numbered by the case (i+1), so that a case is the same whichever
+	// worker runs it and whatever ran before: a counter shared by the workers numbered them in
+	// the order the workers happened to reach it.
+	b, err := t.build(ctx, f, r, uint64(i)+1)
 	if err != nil {
 		return err
 	}
@@ -393,7 +401,7 @@ func (f *Fuzzer) runCase(ctx context.Context, local, i int64) error {
 	if r.IntN(20) > 0 {
 		muts = generate(r, f.sp, b, tree)
 	}
-	res, err := f.execute(ctx, b, muts)
+	res, err := f.executeTree(ctx, b, tree, muts) // the tree generate read is render's to mutate
 	if err != nil || res == nil {
 		return err
 	}
@@ -430,6 +438,12 @@ func render(b *base, muts []Mutation) (body []byte, mode authMode, hdr http.Head
 	if err != nil {
 		return nil, "", nil, nil, err
 	}
+	body, mode, hdr, applied = renderTree(b, tree, muts)
+	return body, mode, hdr, applied, nil
+}
+
+// renderTree is render of b, whose body parses to tree: tree is mutated.
+func renderTree(b *base, tree *node, muts []Mutation) (body []byte, mode authMode, hdr http.Header, applied []bool) {
 	applied = make([]bool, len(muts))
 	seen := map[string]bool{}
 	lastAuth := -1
@@ -484,7 +498,7 @@ func render(b *base, muts []Mutation) (body []byte, mode authMode, hdr http.Head
 			mode = authModes[muts[lastAuth].Op]
 		}
 	}
-	return body, mode, hdr, applied, nil
+	return body, mode, hdr, applied
 }
 
 // authModes is the sending mode of each auth mutation.
@@ -493,11 +507,19 @@ var authModes = map[Op]authMode{
 	OpSession: authSession, OpSessionStale: authSessionStale, OpSessionBadMAC: authSessionBadMAC, OpSessionReplay: authSessionReplay,
 }
 
+// execute renders, sends and judges a base request under mutations.
 func (f *Fuzzer) execute(ctx context.Context, b *base, muts []Mutation) (*result, error) {
-	body, mode, hdr, applied, err := render(b, muts)
+	tree, err := parseTree(b.Body)
 	if err != nil {
 		return nil, err
 	}
+	return f.executeTree(ctx, b, tree, muts)
+}
+
+// executeTree is execute of b, whose body parses to tree (which it mutates): a case parses its
+// body once, for generate and render both.
+func (f *Fuzzer) executeTree(ctx context.Context, b *base, tree *node, muts []Mutation) (*result, error) {
+	body, mode, hdr, applied := renderTree(b, tree, muts)
 	ci := caseInfo{Template: b.Template, Tx: b.Tx, Signed: b.Signed, HasSigner: b.Signer != nil, MustSucceed: b.MustSucceed,
 		Other: b.Other, Mutations: muts, Applied: applied}
 	if b.Signer != nil {
@@ -617,6 +639,10 @@ func hasClass(fs []Finding, class string) bool {
 	return false
 }
 
+// minimiseInst numbers the template instances minimisation builds apart from the cases'
+// (numbered from 1 by case): a campaign runs fewer than 2^40 cases.
+const minimiseInst = 1 << 40
+
 // slowClass findings cost a timeout per attempt: shrink them less.
 func slowClass(c string) bool { return c == ClassHang }
 
@@ -634,7 +660,7 @@ func (f *Fuzzer) minimise(ctx context.Context, t template, muts []Mutation, clas
 			return nil
 		}
 		budget--
-		b, err := t.build(ctx, f, f.caseRand(-1), f.inst.Add(1))
+		b, err := t.build(ctx, f, f.caseRand(-1), minimiseInst+f.inst.Add(1))
 		if err != nil {
 			return nil
 		}

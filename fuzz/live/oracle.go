@@ -1,10 +1,7 @@
 package live
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -117,7 +114,7 @@ func observe(ex *target.Exchange) observed {
 			b = b[:512]
 		}
 		o.Body = string(b)
-		if _, code, ok := responseStatus(ex.Response.Body); ok {
+		if code, ok := responseStatus(ex.Response.Body); ok {
 			o.PayloadStatus = code
 		}
 	}
@@ -140,8 +137,12 @@ func responseClass(tx string) string {
 	return ""
 }
 
+// transactions are the protocol's transactions, read once: mesh.Transactions copies its
+// table at every call, and the oracles look names up in it twice a request.
+var transactions = mesh.Transactions()
+
 func isResponseTag(s string) bool {
-	for _, t := range mesh.Transactions() {
+	for _, t := range transactions {
 		if t.Response == s {
 			return true
 		}
@@ -150,24 +151,9 @@ func isResponseTag(s string) bool {
 }
 
 // responseStatus finds the payload of a response, tagged or not, and its Status.
-func responseStatus(body []byte) (inner *node, code int32, ok bool) {
-	tree, err := parseTree(body)
-	if err != nil || tree.Kind != kObject {
-		return nil, 0, false
-	}
-	inner = tree
-	if len(tree.Members) == 1 && isResponseTag(tree.Members[0].Name) {
-		inner = tree.Members[0].Value
-	}
-	_, st, _, found := inner.Lookup([]string{"Status"})
-	if !found || st.Kind != kNumber {
-		return inner, 0, false
-	}
-	n, err := strconv.ParseInt(st.Text, 10, 32)
-	if err != nil {
-		return inner, 0, false
-	}
-	return inner, int32(n), true
+func responseStatus(body []byte) (code int32, ok bool) {
+	a := readAnswer(body)
+	return a.status, a.hasStatus
 }
 
 // payloadStatus is the payload Status of an exchange: -1 when there is none.
@@ -175,7 +161,7 @@ func payloadStatus(ex *target.Exchange) int32 {
 	if ex == nil || ex.Response == nil {
 		return -1
 	}
-	if _, code, ok := responseStatus(ex.Response.Body); ok {
+	if code, ok := responseStatus(ex.Response.Body); ok {
 		return code
 	}
 	return -1
@@ -243,28 +229,20 @@ func analyse(body []byte) sentRequest {
 	// White space after the value means nothing in JSON (RFC 8259 section 2): an oversized
 	// body is mostly that, and streaming megabytes of it through a decoder was the largest
 	// single cost of a campaign.
-	body = bytes.TrimRight(body, " \t\r\n")
-	// Only the top level matters: the body must be valid JSON (json.Valid, the scanner without
-	// building a tree: a tree of every sent body was the fuzzer's largest cost after that), then
-	// the first member's name and whether another follows.
-	if !utf8.Valid(body) || !json.Valid(body) {
+	body = trimTrailingSpace(body)
+	// Only the top level matters: the body must be valid JSON (validJSON, json.Valid's verdict
+	// without building a tree: a tree of every sent body was the fuzzer's largest cost after
+	// that), then the first member's name and whether another follows. Once the body is valid,
+	// those are found by skipping bytes (topLevel): a json.Decoder scanned the first member's
+	// value twice more and copied it, the oracle's largest cost on bodies with huge strings.
+	if !utf8.Valid(body) || !validJSON(body) {
 		return sentRequest{}
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') || !dec.More() {
+	name, more, ok := topLevel(body)
+	if !ok {
 		return sentRequest{}
 	}
-	tok, err := dec.Token()
-	name, ok := tok.(string)
-	if err != nil || !ok {
-		return sentRequest{}
-	}
-	var skip json.RawMessage
-	if err := dec.Decode(&skip); err != nil {
-		return sentRequest{}
-	}
-	more := dec.More()
-	for _, t := range mesh.Transactions() {
+	for _, t := range transactions {
 		if t.Name == name || t.Request == name {
 			if more {
 				return sentRequest{form: formAmbiguous, tx: t.Name}
@@ -436,9 +414,8 @@ func judge(ci *caseInfo, body []byte, ex *target.Exchange) []Finding {
 		add(ClassServerError, "a 4xx refusal of bad input, never a 5xx (NOTE-LIMITS)", describe(ex), "")
 		return out
 	}
-	tree, err := parseTree(ex.Response.Body)
-	isObject := err == nil && tree.Kind == kObject
-	_, code, hasStatus := responseStatus(ex.Response.Body)
+	ans := readAnswer(ex.Response.Body)
+	isObject, code, hasStatus := ans.object, ans.status, ans.hasStatus
 	unimplemented := rq.form == formNamed && unimplementable[rq.tx] && (h == 501 || h == 404 || (hasStatus && code == 501))
 	if unimplemented || h == 503 || (hasStatus && code == 503) {
 		// Not implemented (NOTE-UNIMPLEMENTED) or overloaded (NOTE-STATUS-CODES): the request was
@@ -454,7 +431,7 @@ func judge(ci *caseInfo, body []byte, ex *target.Exchange) []Finding {
 		switch {
 		case !isObject:
 			add(ClassMalformed, "a JSON response envelope tagged "+want+" (NOTE-RESPONSE-TAG)", describe(ex), "")
-		case len(tree.Members) != 1 || !isResponseTag(tree.Members[0].Name):
+		case !ans.tagged:
 			add(ClassUntagged, "a response tagged "+want+" (NOTE-RESPONSE-TAG)", describe(ex), "")
 		}
 		if isObject && !hasStatus {
@@ -479,15 +456,20 @@ func judge(ci *caseInfo, body []byte, ex *target.Exchange) []Finding {
 		}
 	}
 	if success && rq.form == formNamed {
-		for _, f := range wrongParty(ci, body, ex) {
+		for _, f := range wrongParty(ci, rq, body, ex) {
 			add(f.Class, f.Expected, f.Observed, f.Requirement)
 		}
 	}
 	return out
 }
 
-// wrongParty checks success answers for data the requester must not see.
-func wrongParty(ci *caseInfo, body []byte, ex *target.Exchange) []Finding {
+// wrongParty checks success answers for data the requester must not see. Only a Get and a
+// Transfer answer with such data: the request is decoded for those alone (the decoder reads a
+// body's one tag as analyse does, so rq.tx is the transaction it would decode).
+func wrongParty(ci *caseInfo, rq sentRequest, body []byte, ex *target.Exchange) []Finding {
+	if rq.tx != "Get" && rq.tx != "Transfer" {
+		return nil
+	}
 	req, _, err := mesh.DecodeRequest(body, nil)
 	if err != nil {
 		return nil
