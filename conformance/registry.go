@@ -28,6 +28,7 @@ func All(env Env) []harness.Check {
 		consistencyChecks(env),
 		logChainChecks(env),
 		boundsChecks(env),
+		noteChecks(env),
 		reviewChecks(spec.MustLoad()),
 	} {
 		out = append(out, group...)

@@ -105,6 +105,10 @@ var knobBreaks = map[string][]string{
 	"crash-on-undecodable-profile":         {"wire.odd-inputs"},
 	"grant-low-order-offer":                {"auth.session.low-order"},
 	"transfer-forged-page-key":             {"get.page-key-forged"},
+	// Interpretation notes no check exercised before.
+	"ignore-public-key-udf":   {"create.public-key-udf"},
+	"names-prefix-match":      {"get.keyvalues-exact"},
+	"signed-host-from-header": {"auth.signed-host-form"},
 }
 
 func TestEveryKnobIsCovered(t *testing.T) {

@@ -221,6 +221,17 @@ type Bugs struct {
 	// start, as a mutant that ignored Transfer's window error did; no check paged Transfer with
 	// a forged key (draft 3.4.2, NOTE-REFUSAL-CODES; issue 16).
 	TransferForgedPageKey bool `bug:"transfer-forged-page-key" doc:"Transfer takes a PageKey it did not issue (draft 3.4.2)"`
+	// IgnorePublicKeyUDF reads a MasterSignatureKey or device key from its PublicParameters
+	// alone, whatever key its UDF names (NOTE-PUBLIC-KEY-UDF): a profile can then claim one
+	// identity and sign with another.
+	IgnorePublicKeyUDF bool `bug:"ignore-public-key-udf" doc:"a MasterSignatureKey or device key whose UDF names another key is accepted (NOTE-PUBLIC-KEY-UDF)"`
+	// NamesPrefixMatch matches a Get's KeyValues Names value as a prefix of the indexed UDFs,
+	// as Identifier is matched (NOTE-GET-KEYVALUES: exact, no prefix match).
+	NamesPrefixMatch bool `bug:"names-prefix-match" doc:"a Get's KeyValues Names matches any UDF it is a prefix of (NOTE-GET-KEYVALUES)"`
+	// SignedHostFromHeader verifies a request signature against the Host header as sent, port
+	// and case kept, when it does not verify against the portal's name, as a portal that takes
+	// its name from the request would (NOTE-HOST-PORT).
+	SignedHostFromHeader bool `bug:"signed-host-from-header" doc:"a request signed for the Host header as sent, port or upper case included, verifies (NOTE-HOST-PORT)"`
 }
 
 // BugInfo describes one knob.

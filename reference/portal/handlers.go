@@ -288,6 +288,9 @@ func (p *Portal) verifySignature(c *call, hv string) (*auth.Header, error) {
 		return nil, refuse(401, err, "malformed Authorization")
 	}
 	err = h.Verify(p.cfg.Domain, c.body)
+	if err != nil && p.cfg.Bugs.SignedHostFromHeader {
+		err = h.Verify(c.r.Host, c.body)
+	}
 	if err != nil && h.Offer != "" && p.cfg.Bugs.SessionOfferUnsigned {
 		plain := *h
 		plain.Offer = ""
@@ -764,7 +767,7 @@ func (p *Portal) get(r *mesh.GetRequest) (mesh.MeshResponse, error) {
 				}
 				// Only Names is indexed; unknown keys match nothing (NOTE-GET-ENTRIES).
 				if kv.Key == "Names" && kv.Value != "" && !p.cfg.Bugs.NoNamesIndex {
-					seqs = append(seqs, scanIndex(tx.Bucket(bNames), normUDF(kv.Value), true)...)
+					seqs = append(seqs, scanIndex(tx.Bucket(bNames), normUDF(kv.Value), !p.cfg.Bugs.NamesPrefixMatch)...)
 				}
 			}
 			scope = sb.String()
@@ -936,7 +939,7 @@ func (p *Portal) connectStart(c *call, r *mesh.ConnectStartRequest) (mesh.MeshRe
 				return err
 			}
 		}
-		malg, mpub, err := keys.FromMeshPublicKey(master.MasterSignatureKey)
+		malg, mpub, err := p.publicKey(master.MasterSignatureKey)
 		if err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -709,6 +710,42 @@ var knobs = []knob{
 		h, _, err := e.c.Hello(ctxb())
 		require.NoError(t, err)
 		return h.Version.Encodings[0].ID[0]
+	}},
+	{name: "ignore-public-key-udf", want: "409", probe: func(t *testing.T, e *env) string {
+		a := newAccount(t, "keyudf")
+		req, err := a.CreateRequest()
+		require.NoError(t, err)
+		v, err := auth.Open(req.Profile)
+		require.NoError(t, err)
+		pm := *v.(*mesh.ProfileMesh)
+		mv, err := auth.Open(pm.MasterProfile)
+		require.NoError(t, err)
+		master := *mv.(*mesh.ProfileMaster)
+		msk := *master.MasterSignatureKey
+		msk.UDF = a.Master.OSK.Fingerprint() // names another key of the same profile
+		master.MasterSignatureKey = &msk
+		pm.MasterProfile, err = auth.SignStructure(&master, a.Master.MSK)
+		require.NoError(t, err)
+		req.Profile, err = auth.SignStructure(&pm, a.Master.OSK)
+		require.NoError(t, err)
+		_, _, err = e.c.Create(ctxb(), req)
+		return s(statusOf(err))
+	}},
+	{name: "names-prefix-match", want: "404", probe: func(t *testing.T, e *env) string {
+		a := e.create("namesprefix")
+		_, _, err := e.c.Get(ctxb(), &mesh.GetRequest{KeyValues: []mesh.KeyValue{{Key: "Names", Value: a.Master.UDF()[:24]}}})
+		return s(statusOf(err))
+	}},
+	{name: "signed-host-from-header", want: "401", probe: func(t *testing.T, e *env) string {
+		a := e.create("hostport")
+		body, err := mesh.EncodeRequest(&mesh.ConnectPendingRequest{AccountID: a.Name})
+		require.NoError(t, err)
+		u, err := url.Parse(e.url)
+		require.NoError(t, err)
+		hv, err := auth.Sign(a.Device.DAK, u.Host, a.Name, body, time.Now(), nil) // host:port, as the Host header is
+		require.NoError(t, err)
+		_, st, _ := e.raw(body, func(r *http.Request) { r.Header.Set("Authorization", hv) })
+		return s(st)
 	}},
 }
 

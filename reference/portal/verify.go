@@ -62,7 +62,7 @@ func (p *Portal) verifyMaster(env *mesh.DareMessage) (*mesh.ProfileMaster, strin
 	if err != nil {
 		return nil, "", err
 	}
-	alg, pub, err := keys.FromMeshPublicKey(pm.MasterSignatureKey)
+	alg, pub, err := p.publicKey(pm.MasterSignatureKey)
 	if err != nil {
 		return nil, "", refuse(409, err, "MasterSignatureKey is not a usable key")
 	}
@@ -124,11 +124,11 @@ func (p *Portal) verifyDeviceProfile(env *mesh.DareMessage) (*mesh.ProfileDevice
 	if err != nil {
 		return nil, 0, nil, err
 	}
-	alg, pub, err := keys.FromMeshPublicKey(pd.DeviceSignatureKey)
+	alg, pub, err := p.publicKey(pd.DeviceSignatureKey)
 	if err != nil {
 		return nil, 0, nil, refuse(409, err, "DeviceSignatureKey is not a usable key")
 	}
-	if _, _, err := keys.FromMeshPublicKey(pd.DeviceAuthenticationKey); err != nil {
+	if _, _, err := p.publicKey(pd.DeviceAuthenticationKey); err != nil {
 		return nil, 0, nil, refuse(409, err, "DeviceAuthenticationKey is not a usable key")
 	}
 	if err := auth.VerifyBy(env, alg, pub); err != nil && !p.cfg.Bugs.AcceptWrongDeviceSignature &&
@@ -169,7 +169,7 @@ func (p *Portal) verifyDeviceEntry(e *mesh.CatalogEntryDevice, account string, a
 	if err != nil {
 		return nil, err
 	}
-	dalg, dak, _ := keys.FromMeshPublicKey(pd.DeviceAuthenticationKey)
+	dalg, dak, _ := p.publicKey(pd.DeviceAuthenticationKey)
 	dfp, afp := keys.Fingerprint(alg, dsk), keys.Fingerprint(dalg, dak)
 	if !udf.Compare(e.UDF, dfp) {
 		return nil, refuse(409, nil, "CatalogEntryDevice.UDF is not the fingerprint of the DeviceSignatureKey")
@@ -184,6 +184,17 @@ func (p *Portal) verifyDeviceEntry(e *mesh.CatalogEntryDevice, account string, a
 		}
 	}
 	return &checkedDevice{entry: e, profile: pd, profEnv: pub.DeviceProfile, deviceUDF: dfp, authUDF: afp}, nil
+}
+
+// publicKey reads a PublicKey, refusing one whose UDF names another key (NOTE-PUBLIC-KEY-UDF)
+// unless the ignore-public-key-udf knob is on.
+func (p *Portal) publicKey(pk *mesh.PublicKey) (keys.Algorithm, []byte, error) {
+	if p.cfg.Bugs.IgnorePublicKeyUDF && pk != nil {
+		bare := *pk
+		bare.UDF = ""
+		pk = &bare
+	}
+	return keys.FromMeshPublicKey(pk)
 }
 
 // kidOnly is the signature-bytes-unchecked knob's test: some signature names the key, or
