@@ -104,8 +104,14 @@ fuzz-libfuzzer:
 	./fuzz/libfuzzer-local.sh -s $(SECONDS)
 
 # make bench-fuzz: the live fuzzer beside the portal it fuzzes, same request mix, in one run.
+# The rounds alternate fuzzer and replay (go test -count N would run all of one, then all of the
+# other, so that a change of load lands on one side), then benchstat sets them side by side.
 bench-fuzz:
-	$(GO) test -run '^$$' -bench BenchmarkCampaign -benchtime 3s -count $(COUNT) ./fuzz/live
+	$(GO) test -c -o bench-fuzz.test ./fuzz/live
+	rm -f bench-fuzz.txt
+	for i in $$(seq $(COUNT)); do ./bench-fuzz.test -test.run '^$$' -test.bench BenchmarkCampaign -test.benchtime 3s -test.count 1 | tee -a bench-fuzz.txt; done
+	$(GO) run golang.org/x/perf/cmd/benchstat@$(BENCHSTAT_VERSION) bench-fuzz.txt
+	rm -f bench-fuzz.test
 
 generate:
 	$(GO) generate ./...
