@@ -31,6 +31,8 @@ const (
 	maxProfiles   = 4096    // profiles and connection requests, a few KiB each
 	maxViolations = 20      // violations listed per rule
 	maxEvidence   = 3       // exchanges recorded per rule
+	maxAnswers    = 64      // decoded answers remembered (answerMemo)
+	maxAnswerBody = 64 << 10
 )
 
 // stateChanging are the transactions NOTE-AUTH requires an Authorization for.
@@ -88,6 +90,27 @@ type Judge struct {
 	devices      map[string]map[string]bool         // account created in the traffic -> its devices' AuthUDFs
 	clientBits   bits                               // every client nonce's bits, pooled
 	serverBits   bits                               // every ServerNonce's bits, pooled
+	answers      map[string]*answer                 // answer body -> its decoding (answerMemo)
+}
+
+// answer is a response body decoded as the answer to one transaction, and, for a Get, what
+// RuleServedProfile reads of its entries. Both are functions of the body's bytes alone: a portal
+// answers the same Get with the same bytes until the profile changes, and decoding the entries,
+// opening them and keying the verification cache is most of what judging such a Get costs.
+type answer struct {
+	tx      string
+	resp    mesh.MeshResponse
+	err     error
+	served  []servedProfile // Get only; nil until first judged
+	decided bool            // served is set
+}
+
+// servedProfile is one ProfileMesh entry of a GetResponse and its verification.
+type servedProfile struct {
+	index   int
+	account string
+	p       *client.VerifiedProfile
+	err     error
 }
 
 // bits pools the bits of a session's nonces, for the balance judged at the end (draft 7.1.3,
@@ -152,7 +175,8 @@ func New(cfg Config) (*Judge, error) {
 	return &Judge{cfg: cfg, sp: sp, tally: map[string]*tally{},
 		sentAuth: map[string]int{}, acceptedAuth: map[string]int{}, sentNonce: map[string]int{}, acceptedPair: map[string]int{}, pairAt: map[string]time.Time{},
 		clientNonces: map[string]int{}, serverNonces: map[string]int{}, profiles: map[string]*client.VerifiedProfile{},
-		invalid: map[string]int{}, created: map[string]int{}, starts: map[string]*start{}, verified: map[string]verdict{}, devices: map[string]map[string]bool{}}, nil
+		invalid: map[string]int{}, created: map[string]int{}, starts: map[string]*start{}, verified: map[string]verdict{}, devices: map[string]map[string]bool{},
+		answers: map[string]*answer{}}, nil
 }
 
 // Exchanges is the number of exchanges judged so far.
@@ -171,7 +195,8 @@ type view struct {
 	reqErr  error
 	resp    mesh.MeshResponse // nil when the answer does not decode as the transaction's class
 	respErr error
-	status  int32 // payload Status, 0 when none could be read
+	answer  *answer // the remembered decoding of the answer, nil when not remembered
+	status  int32   // payload Status, 0 when none could be read
 	hasSt   bool
 	auth    *AuthSummary
 	header  *auth.Header // the parsed Authorization: Mesh, nil otherwise
@@ -269,7 +294,12 @@ func (j *Judge) decode(ex *Exchange) *view {
 	}
 	if ex.Response != nil {
 		if v.tx != "" && !ex.Response.Truncated {
-			v.resp, v.respErr = mesh.DecodeResponse(ex.Response.Body, v.tx, nil)
+			v.answer = j.answerMemo(v.tx, ex.Response.Body)
+			if v.answer != nil {
+				v.resp, v.respErr = v.answer.resp, v.answer.err
+			} else {
+				v.resp, v.respErr = mesh.DecodeResponse(ex.Response.Body, v.tx, nil)
+			}
 		}
 		if v.resp != nil {
 			v.status, v.hasSt = v.resp.StatusCode()
@@ -304,6 +334,49 @@ func (j *Judge) decode(ex *Exchange) *view {
 		}
 	}
 	return v
+}
+
+// answerMemo returns the decoding of body as the answer to tx, remembered by the body's exact
+// bytes (a map keyed by them: no digest to collide); nil for a body too large to remember. The
+// decoded value is shared between exchanges: rules only read it.
+func (j *Judge) answerMemo(tx string, body []byte) *answer {
+	if len(body) > maxAnswerBody {
+		return nil
+	}
+	if a, ok := j.answers[string(body)]; ok && a.tx == tx {
+		return a
+	}
+	a := &answer{tx: tx}
+	a.resp, a.err = mesh.DecodeResponse(body, tx, nil)
+	if len(j.answers) >= maxAnswers {
+		clear(j.answers) // a cache: forgetting costs only time
+	}
+	j.answers[string(body)] = a
+	return a
+}
+
+// servedProfiles returns the ProfileMesh entries of a GetResponse with their verifications,
+// remembered with the answer when it is.
+func (j *Judge) servedProfiles(v *view, gr *mesh.GetResponse) []servedProfile {
+	if v.answer != nil && v.answer.decided {
+		return v.answer.served
+	}
+	var out []servedProfile
+	for i := range gr.Entries {
+		env := &gr.Entries[i]
+		in, err := auth.Open(env)
+		if err != nil {
+			continue
+		}
+		if pm, ok := in.(*mesh.ProfileMesh); ok {
+			p, err := j.verifyProfile(env, "")
+			out = append(out, servedProfile{index: i, account: pm.Account, p: p, err: err})
+		}
+	}
+	if v.answer != nil {
+		v.answer.served, v.answer.decided = out, true
+	}
+	return out
 }
 
 // payloadStatus reads the Status of a tagged or untagged MeshResponse without judging the rest.
@@ -711,19 +784,11 @@ func (j *Judge) sessionRules(v *view, judge judgeFunc) {
 		}
 	case *mesh.GetRequest:
 		if gr, ok := v.resp.(*mesh.GetResponse); ok {
-			for i := range gr.Entries {
-				env := &gr.Entries[i]
-				in, err := auth.Open(env)
-				if err != nil {
-					continue
-				}
-				if pm, ok := in.(*mesh.ProfileMesh); ok {
-					p, err := j.verifyProfile(env, "")
-					judge(RuleServedProfile, err != nil, fmt.Sprintf("entry %d, a ProfileMesh, does not verify: %v", i, err),
-						"a ProfileMesh signed by an OnlineSignatureKey of its master", fmt.Sprint(err))
-					if err == nil && pm.Account != "" {
-						j.learn(j.qualify(pm.Account), p)
-					}
+			for _, sp := range j.servedProfiles(v, gr) {
+				judge(RuleServedProfile, sp.err != nil, fmt.Sprintf("entry %d, a ProfileMesh, does not verify: %v", sp.index, sp.err),
+					"a ProfileMesh signed by an OnlineSignatureKey of its master", fmt.Sprint(sp.err))
+				if sp.err == nil && sp.account != "" {
+					j.learn(j.qualify(sp.account), sp.p)
 				}
 			}
 		}
