@@ -33,6 +33,9 @@ type CaptureWriter struct {
 	red *result.Redactor
 	err error
 	n   int
+
+	memoMu sync.Mutex
+	bodies map[string][]byte // body -> its redaction (redactBody)
 }
 
 // NewCaptureWriter writes to w, redacting with red (nil: credential headers only).
@@ -40,12 +43,12 @@ func NewCaptureWriter(w io.Writer, red *result.Redactor) *CaptureWriter {
 	if red == nil {
 		red = result.NewRedactor()
 	}
-	return &CaptureWriter{w: bufio.NewWriter(w), red: red}
+	return &CaptureWriter{w: bufio.NewWriter(w), red: red, bodies: map[string][]byte{}}
 }
 
 // Write appends one exchange.
 func (c *CaptureWriter) Write(ex *Exchange) error {
-	line, err := json.Marshal(ex.Redacted(c.red))
+	line, err := json.Marshal(ex.redacted(c.red, c.redactBody))
 	if err != nil {
 		return fmt.Errorf("observe: capture: %w", err)
 	}
@@ -59,6 +62,30 @@ func (c *CaptureWriter) Write(ex *Exchange) error {
 	}
 	c.n++
 	return c.err
+}
+
+// redactBody is the redactor's Body, remembered by the body's exact bytes: the redaction is a
+// function of them alone (the redactor's secrets are fixed), it parses the whole body, and a
+// portal answers the same request (a profile's Get) with the same bytes again and again. The
+// result is shared between lines, which only read it.
+func (c *CaptureWriter) redactBody(b []byte) []byte {
+	if len(b) > maxAnswerBody {
+		return c.red.Body(b)
+	}
+	c.memoMu.Lock()
+	r, ok := c.bodies[string(b)]
+	c.memoMu.Unlock()
+	if ok {
+		return r
+	}
+	r = c.red.Body(b)
+	c.memoMu.Lock()
+	if len(c.bodies) >= maxAnswers {
+		clear(c.bodies) // a cache: forgetting costs only time
+	}
+	c.bodies[string(b)] = r
+	c.memoMu.Unlock()
+	return r
 }
 
 // Flush writes what is buffered.

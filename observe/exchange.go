@@ -120,23 +120,28 @@ func digest(parts ...[]byte) string {
 // secret members replaced as harness/result's Redactor does, the Authorization kept only as
 // its summary.
 func (ex *Exchange) Redacted(r *result.Redactor) *Exchange {
+	return ex.redacted(r, r.Body)
+}
+
+// redacted is Redacted with the bodies redacted by body, r.Body or a memo of it.
+func (ex *Exchange) redacted(r *result.Redactor, body func([]byte) []byte) *Exchange {
 	out := *ex
 	if out.Auth == nil {
 		out.Auth = Summarize(ex.Request.Header.Get("Authorization"))
 	}
-	out.Request = redactMessage(r, ex.Request)
+	out.Request = redactMessage(r, body, ex.Request)
 	if ex.Response != nil {
-		m := redactMessage(r, *ex.Response)
+		m := redactMessage(r, body, *ex.Response)
 		out.Response = &m
 	}
 	out.Error = r.String(ex.Error)
 	return &out
 }
 
-func redactMessage(r *result.Redactor, m Message) Message {
+func redactMessage(r *result.Redactor, body func([]byte) []byte, m Message) Message {
 	m.Header = http.Header(r.Header(m.Header))
 	if len(m.Body) > 0 {
-		m.Body = r.Body(m.Body)
+		m.Body = body(m.Body)
 	}
 	return m
 }
