@@ -68,11 +68,26 @@ for i in $(seq "$workers"); do
 	pids+=($!)
 done
 sleep "$secs"
+# The coordinator learns a worker's execs only when that worker syncs (every 3 s) and prints its
+# statistics every 3 s; on a busy machine a worker may also join late. So the campaign's summary
+# waits, at most 60 s more, until every worker has logged execs and the coordinator's latest line
+# counts every fuzzing process and some execs: what it prints does not depend on how fast the
+# workers started.
+worker_execs() { grep -o 'execs=[0-9]*' "$work/logs/worker$1.log" 2>/dev/null | tail -1 | cut -d= -f2; }
+settled() {
+	local i line
+	for i in $(seq "$workers"); do (($(worker_execs "$i" || true) + 0 > 0)) || return 1; done
+	line=$(grep 'workers:' "$work/logs/coordinator.log" | tail -1 || true)
+	[[ $line =~ workers:\ ([0-9]+),.*execs:\ ([0-9]+)\  ]] &&
+		((BASH_REMATCH[1] >= workers * procs && BASH_REMATCH[2] > 0))
+}
+grace=$((SECONDS + 60))
+until settled || ((SECONDS >= grace)); do sleep 1; done
 cleanup
 trap - EXIT
 for i in $(seq "$workers"); do
-	last=$(grep -o 'execs=[0-9]*' "$work/logs/worker$i.log" | tail -1 || true)
-	echo "worker $i: ${last:-execs=0}"
+	n=$(worker_execs "$i" || true)
+	echo "worker $i: execs=${n:-0}"
 done
 echo "coordinator: $(grep 'workers:' "$work/logs/coordinator.log" | tail -1 | sed 's/^[0-9/]* [0-9:]* //')"
 dest=${dest:-fuzz/testdata/fuzz/$target}

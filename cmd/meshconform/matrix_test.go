@@ -30,6 +30,24 @@ func readMatrix(t *testing.T, dir string) *matrix.Matrix {
 // conformance self-test's knobBreaks table says which, and checks it independently), and
 // against itself without a knob differs nowhere. Every cell links to a check that is in the
 // linked report.
+// checkCellLinks requires every cell of a row to link to an anchor of its column's own report.
+func checkCellLinks(t *testing.T, dir string, m *matrix.Matrix, r matrix.Row) {
+	t.Helper()
+	for i, c := range r.Cells {
+		file, anchor, ok := strings.Cut(c.Link, "#")
+		if !ok {
+			t.Fatalf("%s on %s: no link (%q)", r.ID, m.Targets[i].Name, c.Link)
+		}
+		page, err := os.ReadFile(filepath.Join(dir, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(page), `id="`+anchor+`"`) {
+			t.Errorf("%s links to %s, which has no such anchor", r.ID, c.Link)
+		}
+	}
+}
+
 func TestMatrixKnobAgainstReference(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the suite against embedded portals")
@@ -68,19 +86,7 @@ func TestMatrixKnobAgainstReference(t *testing.T) {
 				}
 			}
 			for _, r := range m.Rows {
-				for i, c := range r.Cells {
-					file, anchor, ok := strings.Cut(c.Link, "#")
-					if !ok {
-						t.Fatalf("%s on %s: no link (%q)", r.ID, m.Targets[i].Name, c.Link)
-					}
-					page, err := os.ReadFile(filepath.Join(dir, file))
-					if err != nil {
-						t.Fatal(err)
-					}
-					if !strings.Contains(string(page), `id="`+anchor+`"`) {
-						t.Errorf("%s links to %s, which has no such anchor", r.ID, c.Link)
-					}
-				}
+				checkCellLinks(t, dir, m, r)
 			}
 		})
 	}

@@ -2,16 +2,13 @@ package proxy
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/meshconform/meshconform/observe"
 )
@@ -19,24 +16,7 @@ import (
 // faces starts p behind each of its two faces, Serve and ServeHTTP (in an httptest server), and
 // returns the base URL and the function that stops it, as the command does.
 var faces = map[string]func(t *testing.T, p *Proxy) (string, func()){
-	"Serve": func(t *testing.T, p *Proxy) (string, func()) {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		served := make(chan error, 1)
-		go func() { served <- p.Serve(ln) }()
-		return "http://" + ln.Addr().String(), func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			if err := p.Shutdown(ctx); err != nil {
-				t.Errorf("shutdown: %v", err)
-			}
-			if err := <-served; err != ErrServerClosed {
-				t.Errorf("Serve returned %v", err)
-			}
-		}
-	},
+	"Serve": func(t *testing.T, p *Proxy) (string, func()) { return ServeLoopback(t, p) },
 	"ServeHTTP": func(t *testing.T, p *Proxy) (string, func()) {
 		srv := httptest.NewServer(p)
 		return srv.URL, srv.Close

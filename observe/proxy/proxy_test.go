@@ -2,14 +2,11 @@ package proxy_test
 
 import (
 	"context"
-	"errors"
-	"net"
 	"net/url"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/meshconform/meshconform/harness/result"
 	"github.com/meshconform/meshconform/internal/scenario"
@@ -70,27 +67,8 @@ func sessionWith(t *testing.T, pcfg portal.Config, o scenario.Options, steps []s
 	return j.Results(), seen, problems
 }
 
-// serve runs p.Serve on a loopback port, as the command does, and returns its base URL and the
-// function that shuts it down.
-func serve(tb testing.TB, p *proxy.Proxy) (string, func()) {
-	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- p.Serve(ln) }()
-	return "http://" + ln.Addr().String(), func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := p.Shutdown(ctx); err != nil {
-			tb.Errorf("shutdown: %v", err)
-		}
-		if err := <-served; !errors.Is(err, proxy.ErrServerClosed) {
-			tb.Errorf("Serve returned %v", err)
-		}
-	}
-}
+// serve runs p.Serve on a loopback port, as the command does (proxy.ServeLoopback).
+var serve = proxy.ServeLoopback
 
 // broken lists the rules that did not pass (nor skip), by side.
 func broken(results []result.CheckResult) (client, portal []string) {

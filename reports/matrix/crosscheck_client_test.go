@@ -52,17 +52,7 @@ func TestCrossCheckClients(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ds := CrossCheckClients([]Target{{Name: "ref", Run: withExchanges("c", tc.a...)}, {Name: "other", Run: withExchanges("c", tc.b...)}}, nil)
-			var got [][]string
-			for _, d := range ds {
-				got = append(got, d.What)
-				if d.Check != "c" || d.Target != "other" || d.Baseline != "ref" || d.BaselineExchange == "" || d.TargetExchange == "" {
-					t.Errorf("disagreement %+v: want check c, target other against ref, both exchanges", d)
-				}
-			}
-			if d := cmp.Diff(tc.want, got); d != "" {
-				t.Errorf("disagreements (-want +got):\n%s", d)
-			}
+			wantDisagreements(t, CrossCheckClients, tc.a, tc.b, tc.want)
 		})
 	}
 }

@@ -63,17 +63,7 @@ func TestCrossCheck(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ds := CrossCheck([]Target{{Name: "ref", Run: withExchanges("c", tc.a...)}, {Name: "other", Run: withExchanges("c", tc.b...)}}, nil)
-			var got [][]string
-			for _, d := range ds {
-				got = append(got, d.What)
-				if d.Check != "c" || d.Target != "other" || d.Baseline != "ref" || d.BaselineExchange == "" || d.TargetExchange == "" {
-					t.Errorf("disagreement %+v: want check c, target other against ref, both exchanges", d)
-				}
-			}
-			if d := cmp.Diff(tc.want, got); d != "" {
-				t.Errorf("disagreements (-want +got):\n%s", d)
-			}
+			wantDisagreements(t, CrossCheck, tc.a, tc.b, tc.want)
 		})
 	}
 }
@@ -92,5 +82,22 @@ func TestCrossCheckSkipsWhatDidNotRun(t *testing.T) {
 	}
 	if ds := CrossCheck([]Target{{Name: "ref", Run: a}, {Name: "b", Run: withExchanges("other", b.Results[0].Exchanges...)}}, nil); len(ds) != 0 {
 		t.Errorf("checks only one target ran were compared: %+v", ds)
+	}
+}
+
+// wantDisagreements cross-checks a run of check "c" by "other" against the same check by "ref"
+// and requires every disagreement to name them with both exchanges, and to say want, in order.
+func wantDisagreements(t *testing.T, cross func([]Target, []string) []Disagreement, a, b []result.Exchange, want [][]string) {
+	t.Helper()
+	ds := cross([]Target{{Name: "ref", Run: withExchanges("c", a...)}, {Name: "other", Run: withExchanges("c", b...)}}, nil)
+	var got [][]string
+	for _, d := range ds {
+		got = append(got, d.What)
+		if d.Check != "c" || d.Target != "other" || d.Baseline != "ref" || d.BaselineExchange == "" || d.TargetExchange == "" {
+			t.Errorf("disagreement %+v: want check c, target other against ref, both exchanges", d)
+		}
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("disagreements (-want +got):\n%s", d)
 	}
 }
