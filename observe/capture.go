@@ -69,7 +69,7 @@ func (c *CaptureWriter) Write(ex *Exchange) error {
 // portal answers the same request (a profile's Get) with the same bytes again and again. The
 // result is shared between lines, which only read it.
 func (c *CaptureWriter) redactBody(b []byte) []byte {
-	if len(b) > maxAnswerBody {
+	if c.bodies == nil || len(b) > maxAnswerBody {
 		return c.red.Body(b)
 	}
 	c.memoMu.Lock()

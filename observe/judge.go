@@ -337,10 +337,11 @@ func (j *Judge) decode(ex *Exchange) *view {
 }
 
 // answerMemo returns the decoding of body as the answer to tx, remembered by the body's exact
-// bytes (a map keyed by them: no digest to collide); nil for a body too large to remember. The
-// decoded value is shared between exchanges: rules only read it.
+// bytes (a map keyed by them: no digest to collide); nil for a body too large to remember, or
+// when the judge remembers none (answers is nil). The decoded value is shared between
+// exchanges: rules only read it.
 func (j *Judge) answerMemo(tx string, body []byte) *answer {
-	if len(body) > maxAnswerBody {
+	if j.answers == nil || len(body) > maxAnswerBody {
 		return nil
 	}
 	if a, ok := j.answers[string(body)]; ok && a.tx == tx {
