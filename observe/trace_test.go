@@ -7,7 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
-	"net/http/httptest"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -79,13 +79,25 @@ func record(t *testing.T, portalBugs, clientBugs, steps []string) []*observe.Exc
 		seen = append(seen, ex)
 		mu.Unlock()
 	}})
-	srv := httptest.NewServer(p)
-	addr := srv.URL + observe.WellKnownPath
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- p.Serve(ln) }()
+	addr := "http://" + ln.Addr().String() + observe.WellKnownPath
 	scenario.Run(context.Background(), addr, "localhost", cb, "trace-fixture")
 	for _, st := range steps {
 		_ = scenario.Steps[st](context.Background(), addr, "localhost", "trace-fixture")
 	}
-	srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := p.Shutdown(ctx); err != nil {
+		t.Fatalf("proxy shutdown: %v", err)
+	}
+	if err := <-served; !errors.Is(err, proxy.ErrServerClosed) {
+		t.Fatalf("proxy Serve: %v", err)
+	}
 	p.Close()
 	return seen
 }

@@ -3,7 +3,6 @@ package proxy_test
 import (
 	"context"
 	"io"
-	"net/http/httptest"
 	"net/url"
 	"testing"
 	"time"
@@ -17,13 +16,12 @@ import (
 )
 
 // BenchmarkAnswerTime measures the answer time of Get and Publish sent to the reference portal
-// five ways, side by side: straight ("direct"); through a null TCP relay that copies bytes both
+// four ways, side by side: straight ("direct"); through a null TCP relay that copies bytes both
 // ways and parses nothing ("relay": the floor any proxy pays for the extra hop); through the
-// proxy's http.Handler face, httputil.ReverseProxy, forwarding only ("handler"); through Serve,
-// the face the command uses, forwarding only ("forward"); and through Serve judging every
-// exchange and writing the capture ("judged"). Every iteration sends one request each way, each
+// proxy forwarding only ("forward"); and through the proxy judging every exchange and writing
+// the capture ("judged"), as the command does. Every iteration sends one request each way, each
 // way first in turn, so that the machine's changing speed weighs on all alike. Besides ns/op
-// (the five requests) it reports each way's µs/op and its ratio to direct (issue 20 aims under
+// (the four requests) it reports each way's µs/op and its ratio to direct (issue 20 aims under
 // 1.2 for judged/direct).
 func BenchmarkAnswerTime(b *testing.B) {
 	purl, stop, err := portal.StartLoopback(context.Background(), portal.Config{})
@@ -48,15 +46,10 @@ func BenchmarkAnswerTime(b *testing.B) {
 	defer forwarding.Close()
 	forwarded, stopForwarded := serve(b, forwarding)
 	defer stopForwarded()
-	handling := proxy.New(proxy.Config{Portal: u})
-	defer handling.Close()
-	hsrv := httptest.NewServer(handling)
-	defer hsrv.Close()
 
 	ways := []struct{ name, base string }{
 		{"direct", purl[:len(purl)-len(observe.WellKnownPath)]},
 		{"relay", "http://" + nullRelay(b, u.Host)},
-		{"handler", hsrv.URL},
 		{"forward", forwarded},
 		{"judged", judged},
 	}

@@ -13,26 +13,10 @@ import (
 	"github.com/meshconform/meshconform/observe"
 )
 
-// faces starts p behind each of its two faces, Serve and ServeHTTP (in an httptest server), and
-// returns the base URL and the function that stops it, as the command does.
-var faces = map[string]func(t *testing.T, p *Proxy) (string, func()){
-	"Serve": func(t *testing.T, p *Proxy) (string, func()) { return ServeLoopback(t, p) },
-	"ServeHTTP": func(t *testing.T, p *Proxy) (string, func()) {
-		srv := httptest.NewServer(p)
-		return srv.URL, srv.Close
-	},
-}
-
 // TestForwardsUnchanged: what the client sends is what the portal receives and what the portal
 // answers is what the client receives, bodies past the keep bound included (they stream through
-// unkept), and what was kept is released to the budget once judged; through either face.
+// unkept), and what was kept is released to the budget once judged.
 func TestForwardsUnchanged(t *testing.T) {
-	for name, start := range faces {
-		t.Run(name, func(t *testing.T) { testForwardsUnchanged(t, start) })
-	}
-}
-
-func testForwardsUnchanged(t *testing.T, start func(*testing.T, *Proxy) (string, func())) {
 	type seen struct {
 		host, authz, custom string
 		body                []byte
@@ -62,7 +46,7 @@ func testForwardsUnchanged(t *testing.T, start func(*testing.T, *Proxy) (string,
 	const keep, budget = 1 << 10, 4 << 10
 	var exs []*observe.Exchange
 	p := New(Config{Portal: u, Keep: keep, Budget: budget, Consume: func(ex *observe.Exchange) { exs = append(exs, ex) }})
-	base, stop := start(t, p)
+	base, stop := ServeLoopback(t, p)
 
 	big := make([]byte, 2<<20)
 	if _, err := rand.Read(big); err != nil {
@@ -120,12 +104,6 @@ func testForwardsUnchanged(t *testing.T, start func(*testing.T, *Proxy) (string,
 
 // TestBudgetBoundsWhatIsKept: with the budget spent, bodies stream through unkept.
 func TestBudgetBoundsWhatIsKept(t *testing.T) {
-	for name, start := range faces {
-		t.Run(name, func(t *testing.T) { testBudgetBoundsWhatIsKept(t, start) })
-	}
-}
-
-func testBudgetBoundsWhatIsKept(t *testing.T, start func(*testing.T, *Proxy) (string, func())) {
 	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(w, r.Body)
 	}))
@@ -139,7 +117,7 @@ func testBudgetBoundsWhatIsKept(t *testing.T, start func(*testing.T, *Proxy) (st
 		exs = append(exs, ex)
 		kept += int64(len(ex.Request.Body) + len(ex.Response.Body))
 	}})
-	base, stop := start(t, p)
+	base, stop := ServeLoopback(t, p)
 	for range 3 {
 		resp, err := http.Post(base+"/", "application/json", bytes.NewReader(make([]byte, 700)))
 		if err != nil {

@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"crypto/tls"
-	"net/http"
 	"net/url"
 	"sync"
 	"sync/atomic"
@@ -34,12 +33,9 @@ const (
 type Config struct {
 	Portal *url.URL    // scheme and authority of the portal; the request path is kept as sent
 	TLS    *tls.Config // for an https portal; nil: the system roots, the portal's host name
-	// Transport is what ServeHTTP forwards through; nil: a clone of http.DefaultTransport with
-	// TLS as its client configuration and compression negotiation off. Serve does not use it.
-	Transport http.RoundTripper
-	Keep      int64 // bytes kept per body; 0: one more than wire.DefaultLimits.MaxBytes
-	Budget    int64 // bytes kept across exchanges; 0: DefaultBudget
-	Queue     int   // 0: DefaultQueue
+	Keep   int64       // bytes kept per body; 0: one more than wire.DefaultLimits.MaxBytes
+	Budget int64       // bytes kept across exchanges; 0: DefaultBudget
+	Queue  int         // 0: DefaultQueue
 	// Serve's limits; 0: the defaults above.
 	HeaderTimeout, IdleTimeout time.Duration
 	MaxConns                   int
@@ -47,11 +43,9 @@ type Config struct {
 	Consume func(*observe.Exchange)
 }
 
-// Proxy forwards to the portal, as an http.Handler (ServeHTTP, through httputil.ReverseProxy)
-// or, faster and byte for byte, on connections it accepts itself (Serve).
+// Proxy forwards to the portal, byte for byte, on connections it accepts itself (Serve).
 type Proxy struct {
 	cfg     Config
-	handler *handler
 	up      *upstream
 	queue   chan finished
 	done    chan struct{}
@@ -93,7 +87,6 @@ func New(cfg Config) *Proxy {
 	}
 	p := &Proxy{cfg: cfg, queue: make(chan finished, cfg.Queue), done: make(chan struct{})}
 	p.budget.Store(cfg.Budget)
-	p.handler = newHandler(p)
 	p.up = newUpstream(cfg.Portal, cfg.TLS)
 	p.serving.init()
 	go p.consume()
