@@ -27,6 +27,8 @@ const (
 	// DefaultMaxConns bounds the client connections Serve holds at once; past it, new ones wait
 	// in the listener's backlog, so that memory stays bounded whatever the number of clients.
 	DefaultMaxConns = 1024
+
+	judgeDelay = time.Millisecond // how long the consumer lets a batch gather (consume)
 )
 
 // Config sets up a proxy.
@@ -97,16 +99,35 @@ func New(cfg Config) *Proxy {
 // answer arrives but hands it over once the answer is relayed, so that the judge does not run
 // while the client waits, and an exchange may arrive before one numbered earlier. Those wait
 // here, at most one per exchange in flight.
+//
+// It judges in batches, judgeDelay after the first exchange of each: woken for every exchange,
+// the consumer ran on the processor of the connection that had just handed it over and sat on
+// the next request's path (BenchmarkAnswerTime: a 20 µs judge added 15 to 25 µs to a Get's
+// answer time on 2 cores; woken by the timer, it added none measurable). A full queue still
+// holds Serve back, so memory stays bounded whatever the traffic.
 func (p *Proxy) consume() {
 	defer close(p.done)
 	next := 1
 	held := map[int]finished{}
-	for f := range p.queue {
+	hold := func(f finished) {
 		held[f.ex.Seq] = f
 		for g, ok := held[next]; ok; g, ok = held[next] {
 			delete(held, next)
 			next++
 			p.judge(g)
+		}
+	}
+	for f := range p.queue {
+		if len(p.queue) < cap(p.queue)/2 { // a queue filling up is a batch already
+			time.Sleep(judgeDelay)
+		}
+		hold(f)
+		for n := len(p.queue); n > 0; n-- {
+			g, ok := <-p.queue
+			if !ok {
+				break
+			}
+			hold(g)
 		}
 	}
 	// Close came: exchanges numbered but never handed over leave gaps; judge the rest in order.
