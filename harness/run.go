@@ -748,6 +748,7 @@ func (r *runner) exchange(ex *target.Exchange) result.Exchange {
 		},
 		Problem: string(ex.Problem),
 		Error:   r.red.String(ex.Err),
+		Resent:  ex.Resent,
 	}
 	if ex.Request.Host != "" {
 		if out.Request.Header == nil {

@@ -183,6 +183,9 @@ type Exchange struct {
 	// Problem is the transport problem ("timeout", "too-large", ...), empty when none.
 	Problem string `json:"problem,omitempty"`
 	Error   string `json:"error,omitempty"`
+	// Resent: sent a second time on a new connection, the first having gone out on a kept-alive
+	// connection the portal closed unanswered at its idle timeout; this is the second attempt.
+	Resent bool `json:"resent,omitempty"`
 }
 
 // Request is the request as sent.

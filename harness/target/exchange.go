@@ -38,6 +38,10 @@ type Exchange struct {
 	Duration time.Duration
 	Problem  Problem
 	Err      string // the transport error text, when Problem is set
+	// Resent: the request first went out on a kept-alive connection that the portal, its idle
+	// timeout running out, closed without a byte of answer, and was sent again on a new one
+	// (resendStale); what is recorded is the second attempt.
+	Resent bool
 	// Cause is the transport error itself, for errors.Is and errors.As (ErrNotHTTP,
 	// ErrHeadTooLarge, ErrTLSHandshake, http.ErrSchemeMismatch, x509 and net errors); it is not
 	// recorded in reports.

@@ -270,7 +270,8 @@ func (t *targetTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 			r.Header[k] = append([]string(nil), vs...)
 		}
 	}
-	return t.h.client.Transport.RoundTrip(r)
+	resp, _, err := resendStale(r, t.h.client.Transport.RoundTrip, t.h.client.CloseIdleConnections)
+	return resp, err
 }
 
 // Pinned returns a view of the target whose requests go, one after the other, over one
@@ -333,7 +334,8 @@ func (h *HTTP) Post(ctx context.Context, body []byte, hdr http.Header) (*Exchang
 	req = req.WithContext(httptrace.WithClientTrace(req.Context(), obs.trace()))
 	ex.Started = time.Now()
 	defer func() { ex.Duration = time.Since(ex.Started) }()
-	resp, err := c.Do(req)
+	resp, resent, err := resendStale(req, c.Do, c.CloseIdleConnections)
+	ex.Resent = resent
 	if err != nil {
 		ex.Cause = obs.cause(err)
 		ex.Problem, ex.Err = classify(ex.Cause), err.Error()
