@@ -137,6 +137,37 @@ func sessionChecks(env Env) []harness.Check {
 			},
 		},
 		{
+			ID: "auth.session.host-form", Requirement: "REQ-AUTH-SIGNED-HOST", Category: harness.Control,
+			Title: "The host a session request MACs is the portal's name alone, whatever the Host header carries",
+			Doc: "NOTE-HOST-PORT asks \"Do the Host header and the host signed by NOTE-AUTH and NOTE-AUTH-SESSION " +
+				"carry the port?\" and answers: \"The signed host is the portal's DNS name alone: no port, no " +
+				"trailing dot, lower case\", while the Host header may carry the port, any case and a trailing dot. " +
+				"Takes a session, then sends session ConnectPendings MAC'd for the portal's name with Host name:port, " +
+				"NAME in upper case and name. (each accepted), then MAC'd for name:port, NAME and name. with the Host " +
+				"header the same as the MAC'd host (each refused 401); auth.signed-host-form is the same for " +
+				"signatures. Variants the name cannot show are left out. Example failure: a portal that verifies the " +
+				"MAC against its Host header, so what a client must MAC depends on its HTTP stack. Up to nine requests.",
+			Accepts: "Payload Status 2xx (a tagged answer without Status is 201, WIRE.md 3) for the session requests MAC'd for the portal's name whatever the Host header's port, case or trailing dot (NOTE-HOST-PORT: \"a portal ignores the port and compares the name case-insensitively, a trailing dot ignored\"); payload Status 401, tagged or bare, for those whose MAC'd host carries the port, upper case or a trailing dot (NOTE-HOST-PORT; NOTE-AUTH-SESSION: \"Otherwise HTTP 401 and Status 401\"); the HTTP status is not judged; unimplemented on a portal that grants no sessions.",
+			Run: func(ctx context.Context, t *harness.T) {
+				s := env.session(ctx, t)
+				a, sess := s.sessionAccount("shostform")
+				body := pendingOf(a)
+				macFor := func(host, hostHeader string) http.Header {
+					v, err := sess.Authorize(host, body, time.Now(), nil)
+					if err != nil {
+						s.harnessFault("%v", err)
+					}
+					return http.Header{"Authorization": {v}, "Host": {hostHeader}}
+				}
+				for _, v := range s.hostForms() {
+					s.expectAuth(body, macFor(s.env.Domain, v.host), "a session request MAC'd for the portal's name with Host "+v.what)
+				}
+				for _, v := range s.hostForms() {
+					s.expectAuth(body, macFor(v.host, v.host), "a session request whose MAC'd host is "+v.what+" (and its Host header the same)", 401)
+				}
+			},
+		},
+		{
 			ID: "auth.session.ticket", Requirement: "REQ-AUTH-SESSION-MAC", Category: harness.Control,
 			Title: "A session request under an altered ticket is refused",
 			Doc: "NOTE-AUTH-SESSION: only \"a ticket it issued\". Flips one bit in the middle of the granted ticket, " +

@@ -106,9 +106,10 @@ var knobBreaks = map[string][]string{
 	"grant-low-order-offer":                {"auth.session.low-order"},
 	"transfer-forged-page-key":             {"get.page-key-forged"},
 	// Interpretation notes no check exercised before.
-	"ignore-public-key-udf":   {"create.public-key-udf"},
-	"names-prefix-match":      {"get.keyvalues-exact"},
-	"signed-host-from-header": {"auth.signed-host-form"},
+	"ignore-public-key-udf":    {"create.public-key-udf"},
+	"names-prefix-match":       {"get.keyvalues-exact"},
+	"signed-host-from-header":  {"auth.signed-host-form"},
+	"session-host-from-header": {"auth.session.host-form"},
 }
 
 func TestEveryKnobIsCovered(t *testing.T) {

@@ -232,6 +232,9 @@ type Bugs struct {
 	// and case kept, when it does not verify against the portal's name, as a portal that takes
 	// its name from the request would (NOTE-HOST-PORT).
 	SignedHostFromHeader bool `bug:"signed-host-from-header" doc:"a request signed for the Host header as sent, port or upper case included, verifies (NOTE-HOST-PORT)"`
+	// SessionHostFromHeader verifies a session request's MAC against the Host header as sent
+	// when it does not verify against the portal's name: SignedHostFromHeader for sessions.
+	SessionHostFromHeader bool `bug:"session-host-from-header" doc:"a session request MAC'd for the Host header as sent, port or upper case included, verifies (NOTE-HOST-PORT)"`
 }
 
 // BugInfo describes one knob.

@@ -324,6 +324,9 @@ func (p *Portal) openSession(c *call, hv string) (*auth.Header, error) {
 		h, err = t.Header(sh)
 	} else {
 		h, err = t.Verify(sh, p.cfg.Domain, c.body)
+		if err != nil && p.cfg.Bugs.SessionHostFromHeader {
+			h, err = t.Verify(sh, c.r.Host, c.body)
+		}
 	}
 	if err != nil {
 		return nil, refuse(401, err, "session MAC does not verify")

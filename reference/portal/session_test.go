@@ -39,6 +39,17 @@ func init() {
 			_, st, _ := e.raw(body, func(r *http.Request) { r.Header.Set("Authorization", added) })
 			return s(st)
 		}},
+		knob{name: "session-host-from-header", want: "401", probe: func(t *testing.T, e *env) string {
+			a := e.create("sess-hostport")
+			sess := e.session(a)
+			body := pendingBody(a)
+			u, err := url.Parse(e.url)
+			require.NoError(t, err)
+			hv, err := sess.Authorize(u.Host, body, time.Now(), nil) // host:port, as the Host header is
+			require.NoError(t, err)
+			_, st, _ := e.raw(body, func(r *http.Request) { r.Header.Set("Authorization", hv) })
+			return s(st)
+		}},
 		knob{name: "session-outlives-device", want: "401", probe: func(t *testing.T, e *env) string {
 			a := e.create("sess-device")
 			sess := e.session(a)
