@@ -64,7 +64,7 @@ type AuthSummary struct {
 // Summarize reads an Authorization header value into its summary; nil when there is none or it
 // was redacted before it reached the judge.
 func Summarize(value string) *AuthSummary {
-	if value == "" || value == result.Redacted {
+	if value == "" || result.RedactedCredentials(value) {
 		return nil
 	}
 	s := &AuthSummary{Value: digest([]byte(value))}

@@ -319,7 +319,7 @@ func (j *Judge) decode(ex *Exchange) *view {
 	if v.auth == nil {
 		v.auth = ex.Auth // a redacted capture keeps the summary only
 	}
-	if hv != "" && hv != result.Redacted && !auth.IsSession(hv) {
+	if hv != "" && !result.RedactedCredentials(hv) && !auth.IsSession(hv) {
 		if h, err := auth.Parse(hv); err == nil {
 			v.header = h
 			v.sigErr = h.Verify(j.portalHost(ex), ex.Request.Body)

@@ -75,7 +75,7 @@ timing (--cross-check-skip, by default abuse.*) are left out. Every difference i
 exchanges as a disagreement: the documents may allow both answers, so a disagreement never
 changes the exit code. For clients it compares what each client sent in the same check with
 what the first client sent: the transaction (where they part, the check is compared no
-further), the method, the URL path, whether it sent Authorization, the payload members present,
+further), the method, the URL path, the Authorization scheme it used (Mesh, Mesh-Session, none), the payload members present,
 the class of the answer the test portal gave it (HTTP status, payload Status), and how many
 requests it sent.
 

@@ -125,6 +125,35 @@ func TestMatrixClientKnobAgainstReference(t *testing.T) {
 	}
 }
 
+// TestMatrixClientSchemeDisagrees: a client that uses sessions (an allowance: the documents
+// permit it) passes what the reference passes, and the cross-check shows where it authenticated
+// otherwise, from the scheme the reports keep of the redacted Authorization.
+func TestMatrixClientSchemeDisagrees(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds meshclient")
+	}
+	bin := buildMeshclient(t)
+	dir := t.TempDir()
+	cfg := writeFile(t, t.TempDir(), "sessions.json", `{"shim":1,"args":["--allow","sessions"]}`)
+	code, out := runCLI(t, "", "matrix", "--client", "ref="+bin, "--client", "sess="+bin, "--client-config", "sess="+cfg,
+		"--seed", "21", "-j", "2", "--skip", "client.robust.slow", "--skip", "client.robust.stalled", "--report-dir", dir)
+	if code != exitOK {
+		t.Fatalf("exit %d, want 0 (sessions are allowed)\n%s", code, out)
+	}
+	m := readMatrix(t, dir)
+	if ids := m.DifferingIDs(); len(ids) > 0 {
+		t.Errorf("outcomes differ in %v", ids)
+	}
+	if len(m.Disagreements) == 0 {
+		t.Fatalf("no disagreement: the session requests look like the signed ones\n%s", out)
+	}
+	for _, d := range m.Disagreements {
+		if d.Target != "sess" || !slices.Equal(d.What, []string{"Authorization Mesh / Mesh-Session"}) {
+			t.Errorf("disagreement of %s in %s: %v, want only the Authorization scheme", d.Target, d.Check, d.What)
+		}
+	}
+}
+
 // TestMatrixClientNotRun: a client that cannot be run (an unusable shim configuration, a binary
 // that is not executable) is a not-run column, said in one line before any column runs; the
 // comparison is incomplete (exit 2) and written all the same, beside the portals' grid.

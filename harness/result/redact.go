@@ -105,7 +105,7 @@ func (r *Redactor) Header(h map[string][]string) map[string][]string {
 		cp := make([]string, len(vs))
 		for i, v := range vs {
 			if SensitiveHeader(k) {
-				cp[i] = Redacted
+				cp[i] = redactCredentials(k, v)
 			} else {
 				cp[i] = r.String(v)
 			}
@@ -113,6 +113,46 @@ func (r *Redactor) Header(h map[string][]string) map[string][]string {
 		out[k] = cp
 	}
 	return out
+}
+
+// redactCredentials is a credential header's value redacted. An Authorization keeps its scheme
+// (RFC 9110 11.4: credentials = auth-scheme [ 1*SP ( token68 / #auth-param ) ]), which names how
+// the client authenticated and is no secret: "Mesh [redacted]", "Mesh-Session [redacted]". So a
+// report, and the client cross-check that reads it, still tells a signed request from a session
+// request or another scheme. Every other value, and a value whose first word is not a scheme
+// token followed by a space, is replaced whole.
+func redactCredentials(name, v string) string {
+	if n := strings.ToLower(name); n != "authorization" && n != "proxy-authorization" {
+		return Redacted
+	}
+	scheme, rest, ok := strings.Cut(strings.TrimLeft(v, " "), " ")
+	if !ok || strings.TrimSpace(rest) == "" || !isSchemeToken(scheme) {
+		return Redacted
+	}
+	return scheme + " " + Redacted
+}
+
+// RedactedCredentials reports whether a credential header's value is what Header left of one:
+// Redacted alone or a scheme and Redacted. Such a value can be read for its scheme only.
+func RedactedCredentials(v string) bool {
+	return v == Redacted || strings.HasSuffix(v, " "+Redacted) && isSchemeToken(strings.TrimSuffix(v, " "+Redacted))
+}
+
+// isSchemeToken reports whether s is an RFC 9110 token of at most 32 characters, as every
+// registered authentication scheme is.
+func isSchemeToken(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // SensitiveHeader reports whether a header carries credentials by its name.

@@ -283,16 +283,48 @@ func TestRedactor(t *testing.T) {
 	}
 }
 
+// TestRedactAuthorization: an Authorization keeps its scheme and nothing else; a value that
+// does not begin with a scheme and a space is redacted whole.
+func TestRedactAuthorization(t *testing.T) {
+	sig := `Mesh alg="Ed448", key="AAAA", account="a@localhost", time="2026-01-01T00:00:00Z", nonce="n", sig="c2VjcmV0"`
+	for _, tc := range []struct{ name, in, want string }{
+		{"Authorization", sig, "Mesh " + result.Redacted},
+		{"authorization", `Mesh-Session ticket="t", time="x", nonce="n", mac="m"`, "Mesh-Session " + result.Redacted},
+		{"Proxy-Authorization", "Basic dXNlcjpwYXNz", "Basic " + result.Redacted},
+		{"Authorization", "  Bearer abc", "Bearer " + result.Redacted},
+		{"Authorization", "c2VjcmV0LXRva2Vu", result.Redacted},             // a bare token: no scheme
+		{"Authorization", "Bearer ", result.Redacted},                      // a scheme with nothing after it
+		{"Authorization", `sig="x" Mesh`, result.Redacted},                 // not a token before the space
+		{"Authorization", strings.Repeat("A", 33) + " x", result.Redacted}, // too long for a scheme
+		{"Cookie", "Mesh session=abc", result.Redacted},                    // not an Authorization
+		{"X-Session-Token", "Bearer abc", result.Redacted},                 // not an Authorization
+	} {
+		got := result.NewRedactor().Header(map[string][]string{tc.name: {tc.in}})[tc.name][0]
+		if got != tc.want {
+			t.Errorf("%s: %q redacted to %q, want %q", tc.name, tc.in, got, tc.want)
+		}
+		if !result.RedactedCredentials(got) || result.RedactedCredentials(tc.in) {
+			t.Errorf("RedactedCredentials: true for %q and false for %q, want the reverse", tc.in, got)
+		}
+		if strings.Contains(got, "c2VjcmV0") || strings.Contains(got, "abc") || strings.Contains(got, "ticket") {
+			t.Errorf("%s: %q keeps part of the credentials: %q", tc.name, tc.in, got)
+		}
+	}
+}
+
 func TestRedactHeader(t *testing.T) {
 	r := result.NewRedactor("tok-secret-value")
 	h := r.Header(map[string][]string{
 		"Authorization": {"Bearer x"}, "Cookie": {"a=b"}, "X-Api-Key": {"k"}, "X-Auth-Token": {"t"},
 		"Content-Type": {"application/json"}, "X-Note": {"carries tok-secret-value inside"}, "Www-Authenticate": {"Basic"},
 	})
-	for _, k := range []string{"Authorization", "Cookie", "X-Api-Key", "X-Auth-Token"} {
+	for _, k := range []string{"Cookie", "X-Api-Key", "X-Auth-Token"} {
 		if h[k][0] != result.Redacted {
 			t.Errorf("%s not redacted: %v", k, h[k])
 		}
+	}
+	if h["Authorization"][0] != "Bearer "+result.Redacted {
+		t.Errorf("Authorization: %v, want its scheme and the rest redacted", h["Authorization"])
 	}
 	if h["Content-Type"][0] != "application/json" || h["Www-Authenticate"][0] != "Basic" {
 		t.Errorf("harmless headers changed: %v", h)

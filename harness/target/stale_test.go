@@ -77,7 +77,8 @@ func TestResendsWhatAnIdleTimeoutCut(t *testing.T) {
 	staleIdle = 50 * time.Millisecond
 	for _, tc := range []struct {
 		name       string
-		portal     closingPortal
+		cut        string // closingPortal's
+		cutFirst   bool
 		tls        bool
 		pause      time.Duration // between the first and the second request
 		viaClient  bool          // through Client(), as the vectors' reference client sends
@@ -92,11 +93,11 @@ func TestResendsWhatAnIdleTimeoutCut(t *testing.T) {
 			wantSeen: []string{"conn 1: one", "conn 1: two", "conn 2: two"}},
 		{name: "connection used a moment ago", pause: 0,
 			wantSeen: []string{"conn 1: one", "conn 1: two"}},
-		{name: "part of an answer came", portal: closingPortal{cut: "HTTP/1.1 2"}, pause: 80 * time.Millisecond,
+		{name: "part of an answer came", cut: "HTTP/1.1 2", pause: 80 * time.Millisecond,
 			wantSeen: []string{"conn 1: one", "conn 1: two"}},
-		{name: "part of an answer came over TLS", tls: true, portal: closingPortal{cut: "HTTP/1.1 2"}, pause: 80 * time.Millisecond,
+		{name: "part of an answer came over TLS", tls: true, cut: "HTTP/1.1 2", pause: 80 * time.Millisecond,
 			wantSeen: []string{"conn 1: one", "conn 1: two"}},
-		{name: "a new connection cut", portal: closingPortal{cutFirst: true}, pause: 80 * time.Millisecond,
+		{name: "a new connection cut", cutFirst: true, pause: 80 * time.Millisecond,
 			wantSeen: []string{"conn 1: one", "conn 2: two"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -107,7 +108,7 @@ func TestResendsWhatAnIdleTimeoutCut(t *testing.T) {
 				ln, scheme = tls.NewListener(ln, testServerTLS(t)), "https"
 			}
 			defer ln.Close()
-			p := &tc.portal
+			p := &closingPortal{cut: tc.cut, cutFirst: tc.cutFirst}
 			go p.serve(t, ln)
 			tg, err := New(Options{URL: scheme + "://" + ln.Addr().String(), Timeout: 5 * time.Second, Insecure: true})
 			mustNil(t, err, "target")
@@ -126,7 +127,7 @@ func TestResendsWhatAnIdleTimeoutCut(t *testing.T) {
 				return ex
 			}
 			first := post("one")
-			if tc.portal.cutFirst {
+			if tc.cutFirst {
 				eq(t, ProblemDropped, first.Problem, "a request cut on a new connection: ", first.Err)
 				eq(t, false, first.Resent, "resent")
 			} else {
@@ -134,7 +135,7 @@ func TestResendsWhatAnIdleTimeoutCut(t *testing.T) {
 			}
 			time.Sleep(tc.pause)
 			second := post("two")
-			if tc.wantResent || tc.portal.cutFirst {
+			if tc.wantResent || tc.cutFirst {
 				eq(t, ProblemNone, second.Problem, second.Err)
 			} else {
 				eq(t, ProblemDropped, second.Problem, second.Err)

@@ -14,8 +14,8 @@ import (
 // runs used one seed, so each check gave every client the same operations and the same faults.
 // It compares, exchange by exchange, what the clients sent by structure: the transaction (the
 // request's tag; where two clients send different transactions their sequences part, and that
-// check is compared no further), the method, the URL path, the Authorization header (its scheme
-// where the record keeps it; reports redact the value, leaving its presence), which
+// check is compared no further), the method, the URL path, the Authorization header's scheme
+// (reports keep it and redact the rest; older reports kept only its presence), which
 // payload members are present (an empty list counts as absent), and the class of the answer the
 // client was given (HTTP status class, payload Status class), which follows from what it sent. A
 // client that sent more or fewer requests than the baseline in a check is listed too. As for
@@ -55,7 +55,8 @@ func sentOf(ex *result.Exchange) sent {
 	}
 	for name, values := range ex.Request.Header {
 		if strings.EqualFold(name, "Authorization") && len(values) > 0 {
-			// Reports redact the whole value (harness/result's Redactor): then only its
+			// Reports keep the scheme and redact the rest ("Mesh [redacted]", harness/result's
+			// Redactor); reports written before that redacted the whole value, of which only the
 			// presence is known.
 			s.auth, _, _ = strings.Cut(strings.TrimSpace(values[0]), " ")
 			if s.auth == "" || strings.HasPrefix(values[0], result.Redacted) {
