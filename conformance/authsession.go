@@ -129,11 +129,8 @@ func sessionChecks(env Env) []harness.Check {
 				s := env.session(ctx, t)
 				a, sess := s.sessionAccount("shost")
 				body := pendingOf(a)
-				v, err := sess.Authorize("other-portal.invalid", body, time.Now(), nil)
-				if err != nil {
-					s.harnessFault("%v", err)
-				}
-				s.refusedInSession(s.raw(body, http.Header{"Authorization": {v}}), "a session request MAC'd for another portal was accepted")
+				hdr := http.Header{"Authorization": {s.macFor(sess, "other-portal.invalid", body, time.Now())}}
+				s.refusedInSession(s.raw(body, hdr), "a session request MAC'd for another portal was accepted")
 			},
 		},
 		{
@@ -153,11 +150,7 @@ func sessionChecks(env Env) []harness.Check {
 				a, sess := s.sessionAccount("shostform")
 				body := pendingOf(a)
 				macFor := func(host, hostHeader string) http.Header {
-					v, err := sess.Authorize(host, body, time.Now(), nil)
-					if err != nil {
-						s.harnessFault("%v", err)
-					}
-					return http.Header{"Authorization": {v}, "Host": {hostHeader}}
+					return http.Header{"Authorization": {s.macFor(sess, host, body, time.Now())}, "Host": {hostHeader}}
 				}
 				for _, v := range s.hostForms() {
 					s.expectAuth(body, macFor(s.env.Domain, v.host), "a session request MAC'd for the portal's name with Host "+v.what)
@@ -299,11 +292,16 @@ func (s *session) needSessions(a *client.Account) *auth.Session {
 
 // inSession returns the Authorization header of a request made in the session, dated now.
 func (s *session) inSession(sess *auth.Session, body []byte, now time.Time) http.Header {
-	v, err := sess.Authorize(s.env.Domain, body, now, nil)
+	return http.Header{"Authorization": {s.macFor(sess, s.env.Domain, body, now)}}
+}
+
+// macFor is the Authorization value of a request made in the session, dated now, MAC'd for host.
+func (s *session) macFor(sess *auth.Session, host string, body []byte, now time.Time) string {
+	v, err := sess.Authorize(host, body, now, nil)
 	if err != nil {
 		s.harnessFault("%v", err)
 	}
-	return http.Header{"Authorization": {v}}
+	return v
 }
 
 // refusedInSession fails the check unless the session request got Status 401.
