@@ -2,8 +2,11 @@ package portal_test
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"runtime/debug"
 	"runtime/metrics"
 	"slices"
@@ -28,8 +31,9 @@ import (
 // with 503 (shed/op: a shed Get was refused, not served, so its time says nothing of the
 // portal's cost) or cut (cut/op: the connection ended without an answer, as the portal's
 // WriteTimeout, 60 s, ends a Get that takes longer), and the Hellos meanwhile that got no 200
-// (hello-lost/op, each logged: on a loaded machine about one in a thousand ends with EOF, the
-// server having read it and closed the connection without an answer; not understood yet).
+// (hello-lost/op, each logged with whether its connection was a kept-alive one and how long it
+// had been idle: on a loaded machine about one in a thousand ends with EOF, the server having
+// read it and closed the connection without an answer; not understood yet).
 // The before variants run the portal as it was before issue 17: quadratic-get-scope, no bound
 // on requests in flight.
 func BenchmarkConcurrentHostileGets(b *testing.B) {
@@ -54,10 +58,17 @@ func BenchmarkConcurrentHostileGets(b *testing.B) {
 				// post returns the time to the answer and its status, 0 and the error when the
 				// connection ended without one.
 				post := func(body []byte) (time.Duration, int, error) {
-					t0 := time.Now()
-					resp, err := hc.Post(e.url, "application/json", bytes.NewReader(body))
+					var conn httptrace.GotConnInfo // said with a lost answer: which connection it went on
+					req, err := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(),
+						&httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) { conn = i }}), http.MethodPost, e.url, bytes.NewReader(body))
 					if err != nil {
-						return time.Since(t0), 0, err
+						b.Fatal(err)
+					}
+					req.Header.Set("Content-Type", "application/json")
+					t0 := time.Now()
+					resp, err := hc.Do(req)
+					if err != nil {
+						return time.Since(t0), 0, fmt.Errorf("%w (connection reused %v, idle %v for %v)", err, conn.Reused, conn.WasIdle, conn.IdleTime)
 					}
 					io.Copy(io.Discard, resp.Body)
 					resp.Body.Close()
