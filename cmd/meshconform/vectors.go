@@ -3,10 +3,12 @@ package main
 import (
 	"fmt"
 	"io/fs"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -55,10 +57,11 @@ func runVectors(c *cobra.Command, f *runFlags, seed int64) error {
 	}
 	fmt.Fprintf(out, "%d passed, %d failed\n", len(tests)-failures, failures)
 	if failures > 0 {
-		// Without --seed: the vectors leave their accounts on the portal, so a replay with this
-		// seed, which names the same accounts, would meet them and fail where the portal is right.
-		fmt.Fprintf(out, "reproduce: %s\n", strings.Join(strings.Fields(invocation()+" vectors run "+targetArgs(f, tg.URL())), " "))
-		fmt.Fprintf(out, "  (--seed %d names the same accounts with the same keys: for a portal that no longer holds this run's accounts)\n", seed)
+		// Each script deletes its accounts, so the same seed meets the same state again, but
+		// for what a portal keeps for ever (script.KeptForever).
+		fmt.Fprintf(out, "reproduce: %s\n", strings.Join(strings.Fields(invocation()+" vectors run "+targetArgs(f, tg.URL())+fmt.Sprintf(" --seed %d", seed)), " "))
+		fmt.Fprintf(out, "  (the same accounts and keys; against the same portal, %s cannot pass twice: what they leave is kept for ever)\n",
+			strings.Join(slices.Sorted(maps.Keys(script.KeptForever)), " and "))
 		return failed("%d transaction vectors failed", failures)
 	}
 	return nil
