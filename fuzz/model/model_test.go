@@ -2,9 +2,11 @@ package model
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -150,5 +152,39 @@ func TestLoadScriptRefusesUnknownSteps(t *testing.T) {
 		if _, err := LoadScript(path); err == nil {
 			t.Errorf("%s: a bad script was loaded", name)
 		}
+	}
+}
+
+// TestRunErrorNeverCleanOnFailure: a run that rapid saw fail is a violation, the portal's
+// silence, a cancellation, or an error; never a clean run, whatever the failure's text.
+func TestRunErrorNeverCleanOnFailure(t *testing.T) {
+	failedTB := func(msg string) *checkTB { tb := &checkTB{}; tb.Fatal(msg); return tb }
+	silent := &TransportError{Err: errors.New("connection refused")}
+	for _, tc := range []struct {
+		name      string
+		failed    bool
+		transport error
+		internal  error
+		canceled  bool
+		tb        *checkTB
+		want      string // "" for no error
+	}{
+		{"clean", false, nil, nil, false, &checkTB{}, ""},
+		{"a violation", true, nil, nil, false, failedTB("violation of P"), ""},
+		{"the portal fell silent", false, silent, nil, false, failedTB("no answer from the portal"), "connection refused"},
+		{"cancelled", false, nil, nil, true, failedTB("context canceled"), "context canceled"},
+		{"the model's own error", false, nil, errors.New("build a Create: no entropy"), false, failedTB("build a Create: no entropy"), "build a Create: no entropy"},
+		{"a panic in the model", false, nil, nil, false, failedTB("[rapid] panic after 3 tests: runtime error"), "panic after 3 tests"},
+		{"any other failure, whatever its text", false, nil, nil, false, failedTB("[rapid] failed to draw a value"), "failed to draw a value"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := runError(tc.failed, tc.transport, tc.internal, tc.canceled, tc.tb)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("error %v, want none", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("error %v, want one naming %q", err, tc.want)
+			}
+		})
 	}
 }

@@ -129,6 +129,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		failed    bool
 		canceled  bool
 		transport error
+		internal  error // neither a violation nor a transport error: the model's own failure
 	)
 	prop := func(t *rapid.T) {
 		c := client.New(cfg.URL)
@@ -152,6 +153,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 				failed = true
 				t.Fatal("violation of " + v.Property)
 			default:
+				if internal == nil {
+					internal = err
+				}
 				t.Fatal(err.Error())
 			}
 		}
@@ -206,7 +210,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		before := rep.Sequences
 		rapid.Check(tb, prop)
-		if failed || transport != nil || tb.panicked != "" || rep.Sequences == before {
+		if failed || tb.Failed() || rep.Sequences == before {
 			break
 		}
 		if ctx.Err() != nil {
@@ -228,16 +232,26 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			return rep, nil
 		}
 	}
-	if transport != nil {
-		return rep, fmt.Errorf("model: %w", transport)
+	return rep, runError(failed, transport, internal, canceled || ctx.Err() != nil, tb)
+}
+
+// runError is what a run that found no violation ends with: the portal's silence, the caller's
+// cancellation, or any other failure rapid saw (an error of the model's own, a panic in it, data
+// rapid could not draw), which must never pass for a clean run.
+func runError(failed bool, transport, internal error, canceled bool, tb *checkTB) error {
+	switch {
+	case failed:
+		return nil // the violation is the report
+	case transport != nil:
+		return fmt.Errorf("model: %w", transport)
+	case canceled:
+		return fmt.Errorf("model: %w", context.Canceled)
+	case internal != nil:
+		return fmt.Errorf("model: the run failed without a violation: %w", internal)
+	case tb.Failed():
+		return fmt.Errorf("model: the run failed without a violation: %s", tb.first)
 	}
-	if canceled {
-		return rep, fmt.Errorf("model: %w", context.Canceled)
-	}
-	if tb.panicked != "" && !failed {
-		return rep, fmt.Errorf("model: the run failed without a violation: %s", tb.panicked)
-	}
-	return rep, nil
+	return nil
 }
 
 func hostOf(u string) string {
@@ -257,12 +271,13 @@ func hostOf(u string) string {
 
 // checkTB is the minimal rapid.TB that lets rapid.Check run outside `go test`: it keeps what
 // rapid reports and never stops the process. The verdict comes from the machine, not from it;
-// panicked records a failure rapid saw that no machine reported (a bug of the model itself).
+// first is the first failure it was told of, for a failure no machine reported (a panic in the
+// model, data rapid could not draw).
 type checkTB struct {
-	mu       sync.Mutex
-	failed   bool
-	log      strings.Builder
-	panicked string
+	mu     sync.Mutex
+	failed bool
+	log    strings.Builder
+	first  string
 }
 
 func (c *checkTB) Helper()      {}
@@ -294,8 +309,8 @@ func (c *checkTB) fail(msg string) {
 	if c.log.Len() < 1<<16 {
 		c.log.WriteString(msg + "\n")
 	}
-	if strings.Contains(msg, "panic") && c.panicked == "" {
-		c.panicked = msg
+	if c.first == "" && msg != "" {
+		c.first = msg
 	}
 }
 
