@@ -425,3 +425,37 @@ func TestMemoryGrowthIsAFinding(t *testing.T) {
 		})
 	}
 }
+
+// TestSameSeedTwiceOnOnePortal: a campaign run again with the same seed against the same
+// persistent portal finds its own setup accounts there (same names, same keys): it takes them
+// back and runs the same cases, finding nothing on a clean portal.
+func TestSameSeedTwiceOnOnePortal(t *testing.T) {
+	tg, url := startPortalConfig(t, portal.Config{DataDir: t.TempDir()})
+	first := campaign(t, tg, url, 4, 60, "")
+	second := campaign(t, tg, url, 4, 60, "")
+	if len(first.ByClass)+len(second.ByClass) != 0 {
+		t.Fatalf("findings on a clean portal: %v then %v", first.ByClass, second.ByClass)
+	}
+	if second.Cases != first.Cases {
+		t.Fatalf("%d cases, then %d with the same seed", first.Cases, second.Cases)
+	}
+}
+
+// TestSetupNameTakenByAnother: an account of the setup's name that another seed's keys made is
+// not taken: setup fails, saying to change the seed.
+func TestSetupNameTakenByAnother(t *testing.T) {
+	tg, url := startPortal(t)
+	f, err := New(Config{Target: tg, PortalURL: url, Seed: 4, MaxRequests: 1})
+	must(t, err)
+	p, err := f.newParty("main", 0)
+	must(t, err)
+	d, err := client.NewDevice(keys.Ed448, []byte("another seed's device"))
+	must(t, err)
+	other := &client.Account{Name: p.acct.Name, Master: p.acct.Master, Device: d}
+	_, _, err = client.New(url).CreateAccount(context.Background(), other)
+	must(t, err)
+	_, err = f.Run(context.Background())
+	if !errors.Is(err, ErrSetup) || !strings.Contains(err.Error(), "run with another --seed") {
+		t.Fatalf("error %v, want ErrSetup saying to change the seed", err)
+	}
+}
