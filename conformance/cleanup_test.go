@@ -24,6 +24,8 @@ var rememberedForever = map[string]string{
 	"get.max-entries":                   "the entries of the first run are found by the same identifiers",
 	"consistency.get-after-publish":     "the device profile of the first run is found before it is published",
 	"consistency.status-after-complete": "the connection result of the first run is a replay",
+	"connect.unsigned-result":           "the genuine result of the first run completed the request: no verdict",
+	"connect.result-not-admin":          "the genuine result of the first run completed the request: no verdict",
 }
 
 // TestRunLeavesNoAccounts runs the suite against a portal with a persistent store: every
@@ -99,4 +101,26 @@ func createdAccounts(t *testing.T, run *result.Run) []string {
 		}
 	}
 	return out
+}
+
+// TestRerunOnAKnobPortalIsNoPass: the forged-result checks run again with the same seed on a
+// persistent portal that accepted the forgery the first time meet a completed request, which
+// refuses every result; that is no verdict, never a pass.
+func TestRerunOnAKnobPortalIsNoPass(t *testing.T) {
+	t.Parallel()
+	var b portal.Bugs
+	if err := b.Set("accept-unsigned-result"); err != nil {
+		t.Fatal(err)
+	}
+	u, stop, err := portal.StartLoopback(context.Background(), portal.Config{DataDir: t.TempDir(), Bugs: b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	only := suiteOptions{Only: func(id string) bool { return id == "connect.unsigned-result" }}
+	first := outcomes(runSuiteWith(t, u, only))["connect.unsigned-result"]
+	second := outcomes(runSuiteWith(t, u, only))["connect.unsigned-result"]
+	if first.Outcome != result.Fail || second.Outcome != result.Error || !strings.Contains(second.Reason, "no verdict") {
+		t.Fatalf("first run %s, second %s (%s): want fail, then an error saying there is no verdict", first.Outcome, second.Outcome, second.Reason)
+	}
 }
