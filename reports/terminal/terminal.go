@@ -313,6 +313,9 @@ func writeExchange(s *writer, i int, ex result.Exchange, opts Options) {
 	if ex.Problem != "" {
 		s.printf(" [%s]", ex.Problem)
 	}
+	if ex.Resent {
+		s.printf(" [resent]")
+	}
 	s.printf(" (%s)\n", ms(ex.Duration))
 	s.printf("    > %s\n", body(ex.Request.Body, opts.MaxBody))
 	if ex.Response != nil {

@@ -218,3 +218,22 @@ func TestOneLine(t *testing.T) {
 		}
 	}
 }
+
+// TestResentExchangeMarked: an exchange sent a second time is marked [resent] in the summary.
+func TestResentExchangeMarked(t *testing.T) {
+	for _, resent := range []bool{false, true} {
+		run := &result.Run{Mode: result.ModeRun, Seed: 1, Results: []result.CheckResult{{
+			ID: "get.basic", Title: "t", Level: "MUST", Category: "deviation", Outcome: result.Fail,
+			Finding:   &result.Finding{Message: "m"},
+			Exchanges: []result.Exchange{{Request: result.Request{Method: "POST", URL: "http://p/"}, Response: &result.Response{Status: 200}, Resent: resent}},
+		}}}
+		run.Summary = result.Summarize(run.Results)
+		var buf bytes.Buffer
+		if err := Summary(&buf, run, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(buf.String(), "-> 200 [resent]"); got != resent {
+			t.Errorf("resent %v: marked %v:\n%s", resent, got, buf.String())
+		}
+	}
+}

@@ -228,9 +228,15 @@ func ShownExchanges(r *result.CheckResult) []int {
 	return idx
 }
 
+// ResentNote heads an exchange sent a second time: what the reports say of result.Exchange.Resent.
+const ResentNote = "(sent again on a new connection: the first went out on a kept-alive connection the portal closed unanswered at its idle timeout)"
+
 // ExchangeText is a request and its response as an HTTP-like transcript.
 func ExchangeText(x *result.Exchange) string {
 	var b strings.Builder
+	if x.Resent {
+		b.WriteString(ResentNote + "\n")
+	}
 	fmt.Fprintf(&b, "> %s %s\n", x.Request.Method, x.Request.URL)
 	writeHeaders(&b, "> ", x.Request.Header)
 	if s := BodyText(x.Request.Body); s != "" {

@@ -95,3 +95,16 @@ func TestBodyTextBinary(t *testing.T) {
 		t.Errorf("BodyText(binary) = %q", got)
 	}
 }
+
+// TestExchangeTextSaysResent: a resent exchange's transcript says so before the request; any
+// other does not.
+func TestExchangeTextSaysResent(t *testing.T) {
+	x := &result.Exchange{Request: result.Request{Method: "POST", URL: "http://p/.well-known/mmm/"}, Response: &result.Response{Status: 200}}
+	if strings.Contains(ExchangeText(x), ResentNote) {
+		t.Fatalf("an exchange sent once says it was resent:\n%s", ExchangeText(x))
+	}
+	x.Resent = true
+	if got := ExchangeText(x); !strings.HasPrefix(got, ResentNote+"\n> POST ") {
+		t.Fatalf("a resent exchange does not say so first:\n%s", got)
+	}
+}
