@@ -45,6 +45,16 @@ func runAgainst(t *testing.T, bugs ...string) map[string]Result {
 		t.Fatal(err)
 	}
 	defer stop()
+	out := map[string]Result{}
+	for _, res := range runVectors(t, u, 7) {
+		out[res.TcID] = res
+	}
+	return out
+}
+
+// runVectors runs every transaction vector against the portal at u with the given seed.
+func runVectors(t *testing.T, u string, seed uint64) []Result {
+	t.Helper()
 	tests, err := LoadAll()
 	if err != nil {
 		t.Fatal(err)
@@ -52,12 +62,7 @@ func runAgainst(t *testing.T, bugs ...string) map[string]Result {
 	pu, _ := url.Parse(u)
 	c := client.New(u)
 	c.HTTP = &http.Client{Timeout: 10 * time.Second}
-	r := &Runner{Client: c, Domain: pu.Hostname(), Seed: 7}
-	out := map[string]Result{}
-	for _, res := range r.Run(context.Background(), tests) {
-		out[res.TcID] = res
-	}
-	return out
+	return (&Runner{Client: c, Domain: pu.Hostname(), Seed: seed}).Run(context.Background(), tests)
 }
 
 // TestSameSeedTwiceOnAPersistentPortal: every script deletes the accounts it bound, so a second
@@ -69,17 +74,7 @@ func TestSameSeedTwiceOnAPersistentPortal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer stop()
-	tests, err := LoadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pu, _ := url.Parse(u)
-	run := func() []Result {
-		c := client.New(u)
-		c.HTTP = &http.Client{Timeout: 10 * time.Second}
-		return (&Runner{Client: c, Domain: pu.Hostname(), Seed: 11}).Run(context.Background(), tests)
-	}
-	first, second := run(), run()
+	first, second := runVectors(t, u, 11), runVectors(t, u, 11)
 	for i, r := range first {
 		if !r.Pass {
 			t.Fatalf("first run: %s: %s", r.TcID, r.Message)
