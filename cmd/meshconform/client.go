@@ -35,6 +35,7 @@ type clientFlags struct {
 	expectFile                   string
 	reportDir, reports           string
 	checkTimeout                 time.Duration
+	shard                        string
 }
 
 func init() {
@@ -74,6 +75,7 @@ func (f *clientFlags) register(cmd *cobra.Command, withSeed bool) {
 	fl.StringArrayVar(&f.levels, "level", nil, "run only checks of this level: MUST, SHOULD, MAY (repeatable)")
 	fl.BoolVar(&f.list, "list", false, "list the selected checks without running them")
 	fl.BoolVar(&f.strict, "strict", false, "SHOULD failures (warn) fail the run")
+	fl.StringVar(&f.shard, "shard", "", "run shard I of N, e.g. 2/4 (deterministic by check ID)")
 	if withSeed {
 		fl.Int64Var(&f.seed, "seed", 0, "seed of every random choice (0: pick one; it is printed)")
 	}
@@ -152,6 +154,12 @@ func runClientChecks(c *cobra.Command, f *clientFlags, command, binFlag string, 
 			return usage("--level: %v", err)
 		}
 		hcfg.Levels = append(hcfg.Levels, lv)
+	}
+	if f.shard != "" {
+		var err error
+		if hcfg.Shard, err = harness.ParseShard(f.shard); err != nil {
+			return usage("--shard: %v", err)
+		}
 	}
 	var base *expect.File
 	if f.expectFile != "" {

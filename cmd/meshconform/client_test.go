@@ -1,9 +1,12 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -52,5 +55,41 @@ func TestClientCommand(t *testing.T) {
 	}
 	if code, out, _ := runCommand(t, append(shellWords(t, line)[1:], "--report-dir", t.TempDir())...); code != exitOK {
 		t.Errorf("the reproduce line exited %d:\n%s", code, out)
+	}
+}
+
+// TestClientShardsPartition: `client --shard I/N` selects a part of the client checks, and the
+// N parts together are every check once; a bad shard is a usage error.
+func TestClientShardsPartition(t *testing.T) {
+	listed := func(args ...string) []string {
+		t.Helper()
+		code, out := runCLI(t, "", append([]string{"client", "--bin", "/bin/true", "--list"}, args...)...)
+		if code != exitOK {
+			t.Fatalf("client --list %v: exit %d\n%s", args, code, out)
+		}
+		var ids []string
+		for _, line := range strings.Split(out, "\n") {
+			if f := strings.Fields(line); len(f) > 0 && strings.HasPrefix(f[0], "client.") {
+				ids = append(ids, f[0])
+			}
+		}
+		return ids
+	}
+	all := listed()
+	var union []string
+	for i := 1; i <= 3; i++ {
+		part := listed("--shard", fmt.Sprintf("%d/3", i))
+		if len(part) == 0 || len(part) == len(all) {
+			t.Errorf("shard %d/3 holds %d of %d checks", i, len(part), len(all))
+		}
+		union = append(union, part...)
+	}
+	slices.Sort(union)
+	slices.Sort(all)
+	if !slices.Equal(union, all) {
+		t.Errorf("the three shards hold %v, want every check once: %v", union, all)
+	}
+	if code, out := runCLI(t, "", "client", "--bin", "/bin/true", "--list", "--shard", "4/3"); code != exitUsage {
+		t.Errorf("--shard 4/3: exit %d, want 2\n%s", code, out)
 	}
 }

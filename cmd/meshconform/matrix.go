@@ -47,7 +47,7 @@ optionally with its misbehaviour knobs and allowances after a colon, comma-separ
 (knobs: meshportal --list-bugs; allowances: meshportal --list-allowances). NAME is letters,
 digits, '.', '_' or '-': it names the portal's column and its folder under --report-dir.
 --host NAME=HOST sets the Host header and DNS name of one portal. The TLS, header, proxy,
-timeout, rate, --shard and abuse flags apply to every portal, and to no client.
+timeout, rate and abuse flags apply to every portal, and to no client; --shard to both.
 
 A client is NAME=BIN, BIN a client binary that implements the shim contract (docs/SHIM.md);
 --client-config NAME=FILE gives it its shim configuration (meshconform client's --config: args,

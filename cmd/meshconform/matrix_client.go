@@ -119,6 +119,12 @@ func clientDryRun(ctx context.Context, base *runFlags, only, skip []string) erro
 		}
 		cfg.Levels = append(cfg.Levels, lv)
 	}
+	if base.shard != "" {
+		var err error
+		if cfg.Shard, err = harness.ParseShard(base.shard); err != nil {
+			return usage("--shard: %v", err)
+		}
+	}
 	if base.expectFile != "" {
 		if _, err := expect.Load(base.expectFile); err != nil {
 			return usage("--expect: %v", err)
@@ -129,7 +135,7 @@ func clientDryRun(ctx context.Context, base *runFlags, only, skip []string) erro
 		return usage("matrix: the client checks: %v", err)
 	}
 	if run.Condition == result.ConditionNoChecks {
-		return usage("matrix: the selection (--only, --skip, --section, --level) matches no client check (meshconform client --list lists them)")
+		return usage("matrix: the selection (--only, --skip, --section, --level, --shard) matches no client check (meshconform client --list lists them)")
 	}
 	return nil
 }
@@ -166,6 +172,7 @@ func runMatrixClient(c *cobra.Command, base *runFlags, mc matrixClient, only, sk
 	f := clientFlags{
 		bin: mc.bin, config: mc.config, jobs: base.jobs, only: only, skip: skip, sections: base.sections, levels: base.levels,
 		strict: base.strict, seed: seed, expectFile: base.expectFile, reportDir: dir, reports: formats, checkTimeout: base.checkTimeout,
+		shard: base.shard,
 	}
 	if !c.Flags().Changed("check-timeout") {
 		f.checkTimeout = clientCheckTimeout
