@@ -148,18 +148,8 @@ func runClientChecks(c *cobra.Command, f *clientFlags, command, binFlag string, 
 		ReplayCommand: invocation() + " " + command + configArg(f.config) + " --only",
 		ReplayTarget:  &binArg,
 	}
-	for _, l := range f.levels {
-		lv, err := harness.ParseLevel(l)
-		if err != nil {
-			return usage("--level: %v", err)
-		}
-		hcfg.Levels = append(hcfg.Levels, lv)
-	}
-	if f.shard != "" {
-		var err error
-		if hcfg.Shard, err = harness.ParseShard(f.shard); err != nil {
-			return usage("--shard: %v", err)
-		}
+	if err := setLevelsAndShard(&hcfg, f.levels, f.shard); err != nil {
+		return err
 	}
 	var base *expect.File
 	if f.expectFile != "" {

@@ -112,18 +112,8 @@ func clientDryRun(ctx context.Context, base *runFlags, only, skip []string) erro
 		Target: clientTarget{bin: "(dry run)"}, Catalog: conformance.Catalog(spec.MustLoad()), Tool: tool(), List: true,
 		Selection: harness.Selection{Only: only, Skip: skip, Sections: base.sections},
 	}
-	for _, l := range base.levels {
-		lv, err := harness.ParseLevel(l)
-		if err != nil {
-			return usage("--level: %v", err)
-		}
-		cfg.Levels = append(cfg.Levels, lv)
-	}
-	if base.shard != "" {
-		var err error
-		if cfg.Shard, err = harness.ParseShard(base.shard); err != nil {
-			return usage("--shard: %v", err)
-		}
+	if err := setLevelsAndShard(&cfg, base.levels, base.shard); err != nil {
+		return err
 	}
 	if base.expectFile != "" {
 		if _, err := expect.Load(base.expectFile); err != nil {

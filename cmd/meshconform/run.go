@@ -183,6 +183,26 @@ Exit codes:
 
 // runSuite builds the target, runs the selected checks and writes the reports. Its error carries
 // the exit code: 1 for a failing run, 2 for usage, configuration or an unreachable target.
+// setLevelsAndShard reads the --level and --shard flags into cfg, as every command that runs
+// checks reads them; a bad value is a usage error naming its flag.
+func setLevelsAndShard(cfg *harness.Config, levels []string, shard string) error {
+	for _, l := range levels {
+		lv, err := harness.ParseLevel(l)
+		if err != nil {
+			return usage("--level: %v", err)
+		}
+		cfg.Levels = append(cfg.Levels, lv)
+	}
+	if shard != "" {
+		s, err := harness.ParseShard(shard)
+		if err != nil {
+			return usage("--shard: %v", err)
+		}
+		cfg.Shard = s
+	}
+	return nil
+}
+
 func runSuite(c *cobra.Command, f *runFlags) error {
 	ctx, cancel := signal.NotifyContext(c.Context(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
@@ -205,18 +225,9 @@ func runSuite(c *cobra.Command, f *runFlags) error {
 		Selection: harness.Selection{Only: f.only, Skip: f.skip, Sections: f.sections},
 		Deadline:  f.deadline,
 	}
-	for _, l := range f.levels {
-		lv, err := harness.ParseLevel(l)
-		if err != nil {
-			return usage("--level: %v", err)
-		}
-		cfg.Levels = append(cfg.Levels, lv)
-	}
-	var err error
-	if f.shard != "" {
-		if cfg.Shard, err = harness.ParseShard(f.shard); err != nil {
-			return usage("--shard: %v", err)
-		}
+	err := setLevelsAndShard(&cfg, f.levels, f.shard)
+	if err != nil {
+		return err
 	}
 	if f.expectFile != "" {
 		if cfg.Expectations, err = expect.Load(f.expectFile); err != nil {
