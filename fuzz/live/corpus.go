@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"slices"
 
-	"github.com/meshconform/meshconform/harness/target"
 	"github.com/meshconform/meshconform/reference/auth"
 	"github.com/meshconform/meshconform/reference/client"
 	"github.com/meshconform/meshconform/reference/keys"
@@ -109,7 +108,7 @@ func (f *Fuzzer) createParty(ctx context.Context, purpose string, inst uint64) (
 	if err != nil {
 		return nil, err
 	}
-	if answeredStatus(ex) == 409 {
+	if effectiveStatus(ex) == 409 {
 		// The account exists: a campaign with this seed made it before, with the same keys
 		// (names and keys derive from the seed). Its device deletes it, and it is made again,
 		// so that the campaign starts from the state the seed names; an account of the same
@@ -122,7 +121,7 @@ func (f *Fuzzer) createParty(ctx context.Context, purpose string, inst uint64) (
 		if err != nil {
 			return nil, err
 		}
-		if answeredStatus(dex)/100 != 2 {
+		if effectiveStatus(dex)/100 != 2 {
 			return nil, fmt.Errorf("live: %w: CreateAccount %s answered %s, and the account is not this seed's (its deletion by this seed's device answered %s): run with another --seed",
 				ErrSetup, p.acct.Name, describe(ex), describe(dex))
 		}
@@ -130,22 +129,10 @@ func (f *Fuzzer) createParty(ctx context.Context, purpose string, inst uint64) (
 			return nil, err
 		}
 	}
-	if answeredStatus(ex)/100 != 2 {
+	if effectiveStatus(ex)/100 != 2 {
 		return nil, fmt.Errorf("live: %w: CreateAccount %s answered %s", ErrSetup, p.acct.Name, describe(ex))
 	}
 	return p, nil
-}
-
-// answeredStatus is the payload Status of an answer, else its HTTP status (a missing Status is
-// judged by the oracles; setup only needs to know what happened), 0 without an answer.
-func answeredStatus(ex *target.Exchange) int {
-	if st := payloadStatus(ex); st != -1 {
-		return int(st)
-	}
-	if ex.Response == nil {
-		return 0
-	}
-	return ex.Response.Status
 }
 
 // connectStartBody builds a signed ConnectStart for a fresh device of p's account; it returns
