@@ -164,21 +164,20 @@ func TestRunErrorNeverCleanOnFailure(t *testing.T) {
 		name      string
 		failed    bool
 		transport error
-		internal  error
 		canceled  bool
 		tb        *checkTB
 		want      string // "" for no error
 	}{
-		{"clean", false, nil, nil, false, &checkTB{}, ""},
-		{"a violation", true, nil, nil, false, failedTB("violation of P"), ""},
-		{"the portal fell silent", false, silent, nil, false, failedTB("no answer from the portal"), "connection refused"},
-		{"cancelled", false, nil, nil, true, failedTB("context canceled"), "context canceled"},
-		{"the model's own error", false, nil, errors.New("build a Create: no entropy"), false, failedTB("build a Create: no entropy"), "build a Create: no entropy"},
-		{"a panic in the model", false, nil, nil, false, failedTB("[rapid] panic after 3 tests: runtime error"), "panic after 3 tests"},
-		{"any other failure, whatever its text", false, nil, nil, false, failedTB("[rapid] failed to draw a value"), "failed to draw a value"},
+		{"clean", false, nil, false, &checkTB{}, ""},
+		{"a violation", true, nil, false, failedTB("violation of P"), ""},
+		{"the portal fell silent", false, silent, false, failedTB("no answer from the portal"), "connection refused"},
+		{"cancelled", false, nil, true, failedTB("context canceled"), "context canceled"},
+		{"the model's own error", false, nil, false, failedTB("build a Create: no entropy"), "build a Create: no entropy"},
+		{"a panic in the model", false, nil, false, failedTB("[rapid] panic after 3 tests: runtime error"), "panic after 3 tests"},
+		{"any other failure, whatever its text", false, nil, false, failedTB("[rapid] failed to draw a value"), "failed to draw a value"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := runError(tc.failed, tc.transport, tc.internal, tc.canceled, tc.tb)
+			err := runError(tc.failed, tc.transport, tc.canceled, tc.tb)
 			switch {
 			case tc.want == "" && err != nil:
 				t.Errorf("error %v, want none", err)

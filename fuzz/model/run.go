@@ -127,9 +127,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		last      *Machine
 		lastErr   error
 		failed    bool
-		canceled  bool
 		transport error
-		internal  error // neither a violation nor a transport error: the model's own failure
 	)
 	prop := func(t *rapid.T) {
 		c := client.New(cfg.URL)
@@ -153,9 +151,6 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 				failed = true
 				t.Fatal("violation of " + v.Property)
 			default:
-				if internal == nil {
-					internal = err
-				}
 				t.Fatal(err.Error())
 			}
 		}
@@ -210,11 +205,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		before := rep.Sequences
 		rapid.Check(tb, prop)
-		if failed || tb.Failed() || rep.Sequences == before {
-			break
-		}
-		if ctx.Err() != nil {
-			canceled = true
+		if tb.Failed() || rep.Sequences == before || ctx.Err() != nil {
 			break
 		}
 		if !deadline.IsZero() && time.Now().After(deadline) {
@@ -232,13 +223,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			return rep, nil
 		}
 	}
-	return rep, runError(failed, transport, internal, canceled || ctx.Err() != nil, tb)
+	return rep, runError(failed, transport, ctx.Err() != nil, tb)
 }
 
 // runError is what a run that found no violation ends with: the portal's silence, the caller's
 // cancellation, or any other failure rapid saw (an error of the model's own, a panic in it, data
 // rapid could not draw), which must never pass for a clean run.
-func runError(failed bool, transport, internal error, canceled bool, tb *checkTB) error {
+func runError(failed bool, transport error, canceled bool, tb *checkTB) error {
 	switch {
 	case failed:
 		return nil // the violation is the report
@@ -246,8 +237,6 @@ func runError(failed bool, transport, internal error, canceled bool, tb *checkTB
 		return fmt.Errorf("model: %w", transport)
 	case canceled:
 		return fmt.Errorf("model: %w", context.Canceled)
-	case internal != nil:
-		return fmt.Errorf("model: the run failed without a violation: %w", internal)
 	case tb.Failed():
 		return fmt.Errorf("model: the run failed without a violation: %s", tb.first)
 	}
