@@ -82,11 +82,12 @@ func sniffingDialer(d *net.Dialer) func(ctx context.Context, network, addr strin
 	}
 }
 
-// observer follows one request through its phases (httptrace): which connection it got and
-// whether its TLS handshake failed.
+// observer follows one request through its phases (httptrace): which connection it got (the
+// last attempt's, with whether it was kept alive and how long it had idled) and whether its TLS
+// handshake failed.
 type observer struct {
 	mu     sync.Mutex
-	conn   net.Conn
+	got    httptrace.GotConnInfo
 	tlsErr error
 }
 
@@ -94,7 +95,7 @@ func (o *observer) trace() *httptrace.ClientTrace {
 	return &httptrace.ClientTrace{
 		GotConn: func(info httptrace.GotConnInfo) {
 			o.mu.Lock()
-			o.conn = info.Conn
+			o.got = info
 			o.mu.Unlock()
 		},
 		TLSHandshakeDone: func(_ tls.ConnectionState, err error) {
@@ -110,7 +111,7 @@ func (o *observer) trace() *httptrace.ClientTrace {
 // cause returns err with what the observer saw joined in as a typed cause.
 func (o *observer) cause(err error) error {
 	o.mu.Lock()
-	conn, tlsErr := o.conn, o.tlsErr
+	tlsErr := o.tlsErr
 	o.mu.Unlock()
 	if errors.Is(err, http.ErrSchemeMismatch) {
 		return err
@@ -118,14 +119,7 @@ func (o *observer) cause(err error) error {
 	if tlsErr != nil {
 		return fmt.Errorf("%w: %w", ErrTLSHandshake, err)
 	}
-	var sc *sniffConn
-	plain := false
-	switch c := conn.(type) {
-	case *sniffConn:
-		sc, plain = c, true
-	case *tls.Conn:
-		sc, _ = c.NetConn().(*sniffConn)
-	}
+	sc, plain := o.sniffed()
 	if sc == nil {
 		return err
 	}
@@ -137,6 +131,21 @@ func (o *observer) cause(err error) error {
 		return fmt.Errorf("%w: %w", ErrHeadTooLarge, err)
 	}
 	return err
+}
+
+// sniffed is the sniffing layer of the connection the request got, and whether it carries the
+// plain stream (under TLS it sees records); nil when the connection is none of the target's.
+func (o *observer) sniffed() (sc *sniffConn, plain bool) {
+	o.mu.Lock()
+	conn := o.got.Conn
+	o.mu.Unlock()
+	switch c := conn.(type) {
+	case *sniffConn:
+		return c, true
+	case *tls.Conn:
+		sc, _ = c.NetConn().(*sniffConn)
+	}
+	return sc, false
 }
 
 // looksLikeHTTP reports whether b could be the start of "HTTP/".

@@ -1,14 +1,10 @@
 package target
 
 import (
-	"crypto/tls"
 	"errors"
 	"io"
-	"net"
 	"net/http"
-	"net/http/httptrace"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 )
@@ -27,14 +23,13 @@ var staleIdle = 500 * time.Millisecond
 // resend when it can tell the request was never applied, and a server closes only a connection
 // it considers idle, so it never read this request). curl and OkHttp resend in the same case.
 // Without it, a portal with a short keep-alive would get "no answer" verdicts that depend on
-// how long the suite happened to pause. idle drops the pool's other idle connections first,
-// which may be as stale. The second attempt is final: a new connection closed unanswered is the
-// portal's doing; so is a request whose body cannot be read again (no GetBody). resent reports
-// whether the request was sent twice.
-func resendStale(req *http.Request, send func(*http.Request) (*http.Response, error), idle func()) (resp *http.Response, resent bool, err error) {
-	var got connUse
-	resp, err = send(req.WithContext(httptrace.WithClientTrace(req.Context(), got.trace())))
-	if err == nil || req.Context().Err() != nil || !got.stale() || !closedUnanswered(err, got.conn()) {
+// how long the suite happened to pause. obs must follow req (its trace in req's context). idle
+// drops the pool's other idle connections first, which may be as stale. The second attempt is
+// final: a new connection closed unanswered is the portal's doing; so is a request whose body
+// cannot be read again (no GetBody). resent reports whether the request was sent twice.
+func resendStale(req *http.Request, obs *observer, send func(*http.Request) (*http.Response, error), idle func()) (resp *http.Response, resent bool, err error) {
+	resp, err = send(req)
+	if err == nil || req.Context().Err() != nil || !obs.stale() || !obs.closedUnanswered(err) {
 		return resp, false, err
 	}
 	again := req.Clone(req.Context())
@@ -53,30 +48,12 @@ func resendStale(req *http.Request, send func(*http.Request) (*http.Response, er
 	return resp, true, err
 }
 
-// connUse is what one attempt's GotConn said of its connection.
-type connUse struct {
-	mu   sync.Mutex
-	info httptrace.GotConnInfo
-}
-
-func (u *connUse) trace() *httptrace.ClientTrace {
-	return &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) {
-		u.mu.Lock()
-		u.info = info
-		u.mu.Unlock()
-	}}
-}
-
-func (u *connUse) stale() bool {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return u.info.Reused && u.info.WasIdle && u.info.IdleTime >= staleIdle
-}
-
-func (u *connUse) conn() net.Conn {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return u.info.Conn
+// stale reports whether the request went out on a kept-alive connection that had idled at least
+// staleIdle.
+func (o *observer) stale() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.got.Reused && o.got.WasIdle && o.got.IdleTime >= staleIdle
 }
 
 // closedUnanswered reports whether err is the connection ending (EOF, reset, broken pipe, or the
@@ -84,16 +61,19 @@ func (u *connUse) conn() net.Conn {
 // was written. Under TLS the bytes counted are records (a close_notify alert is some), so there
 // the error decides: a partial answer ends in io.ErrUnexpectedEOF or a parse error, neither of
 // which is io.EOF.
-func closedUnanswered(err error, conn net.Conn) bool {
+func (o *observer) closedUnanswered(err error) bool {
 	ended := errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
 		strings.Contains(err.Error(), "server closed idle connection")
 	if !ended {
 		return false
 	}
-	if sc, ok := conn.(*sniffConn); ok {
-		_, n := sc.seen()
-		return n == 0
+	sc, plain := o.sniffed()
+	if sc == nil {
+		return false
 	}
-	_, isTLS := conn.(*tls.Conn)
-	return isTLS
+	if !plain {
+		return true
+	}
+	_, n := sc.seen()
+	return n == 0
 }

@@ -270,7 +270,9 @@ func (t *targetTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 			r.Header[k] = append([]string(nil), vs...)
 		}
 	}
-	resp, _, err := resendStale(r, t.h.client.Transport.RoundTrip, t.h.client.CloseIdleConnections)
+	var obs observer
+	r = r.WithContext(httptrace.WithClientTrace(r.Context(), obs.trace()))
+	resp, _, err := resendStale(r, &obs, t.h.client.Transport.RoundTrip, t.h.client.CloseIdleConnections)
 	return resp, err
 }
 
@@ -334,7 +336,7 @@ func (h *HTTP) Post(ctx context.Context, body []byte, hdr http.Header) (*Exchang
 	req = req.WithContext(httptrace.WithClientTrace(req.Context(), obs.trace()))
 	ex.Started = time.Now()
 	defer func() { ex.Duration = time.Since(ex.Started) }()
-	resp, resent, err := resendStale(req, c.Do, c.CloseIdleConnections)
+	resp, resent, err := resendStale(req, &obs, c.Do, c.CloseIdleConnections)
 	ex.Resent = resent
 	if err != nil {
 		ex.Cause = obs.cause(err)
