@@ -41,11 +41,11 @@ func BenchmarkAnswerTime(b *testing.B) {
 		_ = capw.Write(ex)
 	}})
 	defer judging.Close()
-	judged, stopJudged := serve(b, judging)
+	judged, stopJudged := proxy.ServeLoopback(b, judging)
 	defer stopJudged()
 	forwarding := proxy.New(proxy.Config{Portal: u}) // the same hop, nothing judged
 	defer forwarding.Close()
-	forwarded, stopForwarded := serve(b, forwarding)
+	forwarded, stopForwarded := proxy.ServeLoopback(b, forwarding)
 	defer stopForwarded()
 
 	ways := []struct{ name, base string }{

@@ -55,7 +55,7 @@ func sessionWith(t *testing.T, pcfg portal.Config, o scenario.Options, steps []s
 		seen = append(seen, ex)
 		mu.Unlock()
 	}})
-	base, stopProxy := serve(t, p)
+	base, stopProxy := proxy.ServeLoopback(t, p)
 	problems := scenario.RunWith(context.Background(), base+observe.WellKnownPath, "localhost", o, "observe-test")
 	for _, st := range steps {
 		if err := scenario.Steps[st](context.Background(), base+observe.WellKnownPath, "localhost", "observe-test"); err != nil {
@@ -66,9 +66,6 @@ func sessionWith(t *testing.T, pcfg portal.Config, o scenario.Options, steps []s
 	p.Close()
 	return j.Results(), seen, problems
 }
-
-// serve runs p.Serve on a loopback port, as the command does (proxy.ServeLoopback).
-var serve = proxy.ServeLoopback
 
 // broken lists the rules that did not pass (nor skip), by side.
 func broken(results []result.CheckResult) (client, portal []string) {
